@@ -1,0 +1,64 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Nightjar",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "nightjar", targets: ["nightjar"]),
+        .library(name: "NightjarCore", targets: ["NightjarCore"]),
+        .library(name: "NightjarIO", targets: ["NightjarIO"]),
+        .library(name: "NightjarJobs", targets: ["NightjarJobs"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C libraries, wrapped as system library targets with a shim header.
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
+        ),
+        .systemLibrary(
+            name: "CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]
+        ),
+
+        // Pure compute: batches, feature plans, forests, predictor kernels, model loaders.
+        .target(
+            name: "NightjarCore",
+            dependencies: []
+        ),
+        // I/O: CSV (plain and LZ4), SQLite.
+        .target(
+            name: "NightjarIO",
+            dependencies: ["NightjarCore", "CSQLite", "CLZ4"]
+        ),
+        // Orchestration: scoring runs, summaries.
+        .target(
+            name: "NightjarJobs",
+            dependencies: [
+                "NightjarCore", "NightjarIO",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The CLI: parses arguments, calls NightjarJobs.
+        .executableTarget(
+            name: "nightjar",
+            dependencies: [
+                "NightjarJobs", "NightjarCore", "NightjarIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "NightjarCoreTests", dependencies: ["NightjarCore"]),
+        .testTarget(name: "NightjarIOTests", dependencies: ["NightjarIO", "NightjarCore", "CSQLite"]),
+        .testTarget(name: "NightjarJobsTests", dependencies: ["NightjarJobs", "NightjarIO", "NightjarCore", "CSQLite"]),
+        .testTarget(name: "NightjarCLITests", dependencies: ["nightjar", "CSQLite"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

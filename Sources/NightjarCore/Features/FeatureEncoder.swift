@@ -1,0 +1,133 @@
+/// Turns text fields into feature values, exactly as the training library saw them:
+/// numbers parsed as doubles, category names recoded to their training codes through the lists
+/// stored in the model. Unseen categories and empty fields become missing (NaN).
+///
+/// Built once per (model, input header); encodes chunk after chunk with no per-field allocation
+/// beyond the short-string lookups of categorical values.
+public struct FeatureEncoder: Sendable {
+    /// How one feature is read.
+    @usableFromInline
+    enum Plan: Sendable {
+        case numeric(column: Int)
+        case categorical(column: Int, codes: [String: Int], numericCodes: [Double: Int])
+        case categoricalCodes(column: Int)  // model stores no names: the column holds integer codes
+    }
+
+    public let features: [ModelFeature]
+    /// For each model feature, the input column index it is read from.
+    public let columnIndex: [Int]
+    @usableFromInline let plans: [Plan]
+
+    /// Matches model features to input columns by name.
+    /// - Throws: `MissingColumnsError` naming every feature the header lacks.
+    public init(features: [ModelFeature], header: [String]) throws(MissingColumnsError) {
+        var index: [String: Int] = [:]
+        for (i, name) in header.enumerated() where index[name] == nil { index[name] = i }
+        var missing: [String] = []
+        var columns: [Int] = []
+        var plans: [Plan] = []
+        for feature in features {
+            guard let c = index[feature.name] else {
+                missing.append(feature.name)
+                continue
+            }
+            columns.append(c)
+            switch feature.kind {
+            case .numeric:
+                plans.append(.numeric(column: c))
+            case .categorical(let categories?):
+                var codes: [String: Int] = [:]
+                var numeric: [Double: Int] = [:]
+                for (code, name) in categories.enumerated() where codes[name] == nil {
+                    codes[name] = code
+                    if let v = Double(name), numeric[v] == nil { numeric[v] = code }
+                }
+                plans.append(.categorical(column: c, codes: codes, numericCodes: numeric))
+            case .categorical(nil):
+                plans.append(.categoricalCodes(column: c))
+            }
+        }
+        guard missing.isEmpty else {
+            throw MissingColumnsError(missing: missing, available: header)
+        }
+        self.features = features
+        self.columnIndex = columns
+        self.plans = plans
+    }
+
+    /// Fills `matrix` (resized to the batch's rows) from `batch`.
+    /// - Throws: `EncodingError` for the first field that is not a valid value, with its row index in the batch.
+    public func encode(_ batch: TextBatch, into matrix: inout FeatureMatrix) throws(EncodingError) {
+        let rows = batch.rowCount
+        matrix.reset(rows: rows)
+        let stride = matrix.stride
+        let width = batch.columnCount
+        var failure: EncodingError? = nil
+        batch.bytes.withUnsafeBufferPointer { bytes in
+            batch.fieldEnds.withUnsafeBufferPointer { ends in
+                matrix.values.withUnsafeMutableBufferPointer { out in
+                    outer: for (f, plan) in plans.enumerated() {
+                        switch plan {
+                        case .numeric(let column):
+                            for r in 0..<rows {
+                                let i = r * width + column
+                                let start = i == 0 ? 0 : Int(ends[i - 1])
+                                let field = UnsafeBufferPointer(rebasing: bytes[start..<Int(ends[i])])
+                                switch NumberParser.parse(field) {
+                                case .number(let v): out[r * stride + f] = v
+                                case .missing: out[r * stride + f] = .nan
+                                case .invalid:
+                                    failure = EncodingError(row: r, column: features[f].name,
+                                                            value: String(decoding: field, as: UTF8.self), reason: .notANumber)
+                                    break outer
+                                }
+                            }
+                        case let .categorical(column, codes, numericCodes):
+                            for r in 0..<rows {
+                                let i = r * width + column
+                                let start = i == 0 ? 0 : Int(ends[i - 1])
+                                let field = UnsafeBufferPointer(rebasing: bytes[start..<Int(ends[i])])
+                                if field.isEmpty { out[r * stride + f] = .nan; continue }
+                                let name = String(decoding: field, as: UTF8.self)
+                                if let code = codes[name] {
+                                    out[r * stride + f] = Double(code)
+                                } else if !numericCodes.isEmpty, case .number(let v) = NumberParser.parse(field),
+                                          let code = numericCodes[v] {
+                                    out[r * stride + f] = Double(code)
+                                } else {
+                                    out[r * stride + f] = .nan  // unseen in training: missing
+                                }
+                            }
+                        case .categoricalCodes(let column):
+                            for r in 0..<rows {
+                                let i = r * width + column
+                                let start = i == 0 ? 0 : Int(ends[i - 1])
+                                let field = UnsafeBufferPointer(rebasing: bytes[start..<Int(ends[i])])
+                                switch NumberParser.parse(field) {
+                                case .number(let v): out[r * stride + f] = v
+                                case .missing: out[r * stride + f] = .nan
+                                case .invalid:
+                                    failure = EncodingError(row: r, column: features[f].name,
+                                                            value: String(decoding: field, as: UTF8.self), reason: .noCategoryNames)
+                                    break outer
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let failure { throw failure }
+    }
+}
+
+/// Model features that the input does not have.
+public struct MissingColumnsError: Error, CustomStringConvertible, Sendable {
+    public var missing: [String]
+    public var available: [String]
+    public var description: String {
+        let list = missing.map { "'\($0)'" }.joined(separator: ", ")
+        let noun = missing.count == 1 ? "column" : "columns"
+        return "missing \(noun) \(list) needed by the model (the input has: \(available.joined(separator: ", ")))"
+    }
+}

@@ -1,0 +1,288 @@
+import Foundation
+
+/// Reads LightGBM text models (`Booster.save_model("model.txt")`).
+///
+/// Semantics kept from LightGBM: features and thresholds as doubles, `x <= t` goes left, the
+/// `decision_type` bits (categorical, default-left, missing type None/Zero/NaN with the
+/// |x| ≤ 1e-35 zero rule), categorical bitsets (in the set goes left, NaN and negatives go right),
+/// `average_output` for random forests, and the objective's output transform.
+public enum LightGBMTextLoader {
+    static let format = "LightGBM text"
+
+    public static func load(data: Data, path: String) throws(ModelError) -> ScoringModel {
+        let text = String(decoding: data, as: UTF8.self)
+        do {
+            return try parse(text, path: path)
+        } catch let error as ModelError {
+            throw error
+        } catch {
+            throw .malformed(path: path, format: format, detail: "\(error)")
+        }
+    }
+
+    struct ParseError: Error, CustomStringConvertible {
+        let line: Int
+        let detail: String
+        var description: String { "line \(line): \(detail)" }
+    }
+
+    private static func parse(_ text: String, path: String) throws -> ScoringModel {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.hasSuffix("\r") ? $0.dropLast() : $0
+        }
+        guard let first = lines.first, first == "tree" else {
+            throw ModelError.unrecognizedFormat(path: path, detail: "LightGBM text models start with the line 'tree'")
+        }
+
+        // Header: key=value lines until the first "Tree=".
+        var header: [Substring: (Substring, Int)] = [:]
+        var flags: Set<Substring> = []
+        var i = 1
+        while i < lines.count && !lines[i].hasPrefix("Tree=") && lines[i] != "end of trees" {
+            let line = lines[i]
+            if let eq = line.firstIndex(of: "=") {
+                header[line[..<eq]] = (line[line.index(after: eq)...], i + 1)
+            } else if !line.isEmpty {
+                flags.insert(line)
+            }
+            i += 1
+        }
+        func value(_ key: Substring) throws -> (Substring, Int) {
+            guard let v = header[key] else { throw ParseError(line: i, detail: "the header has no '\(key)=' line (truncated or not a LightGBM model)") }
+            return v
+        }
+        func intValue(_ key: Substring) throws -> Int {
+            let (v, line) = try value(key)
+            guard let n = Int(v) else { throw ParseError(line: line, detail: "'\(key)' is '\(v)', expected an integer") }
+            return n
+        }
+
+        let version = header["version"].map { String($0.0) }
+        let numClass = try intValue("num_class")
+        let perIteration = try intValue("num_tree_per_iteration")
+        let maxFeature = try intValue("max_feature_idx")
+        let featureCount = maxFeature + 1
+        let (objectiveText, objectiveLine) = try value("objective")
+        let names = try value("feature_names").0.split(separator: " ").map(String.init)
+        guard names.count == featureCount else {
+            throw ParseError(line: header["feature_names"]!.1, detail: "\(names.count) feature names for max_feature_idx=\(maxFeature)")
+        }
+        let infos = header["feature_infos"].map { $0.0.split(separator: " ").map(String.init) } ?? []
+        let averageOutput = flags.contains("average_output")
+
+        // Trees.
+        var trees: [[TreeNode]] = []
+        while i < lines.count {
+            let line = lines[i]
+            if line == "end of trees" { break }
+            if line.hasPrefix("Tree=") {
+                let (tree, next) = try parseTree(lines, from: i + 1, featureCount: featureCount, path: path)
+                trees.append(tree)
+                i = next
+            } else {
+                i += 1
+            }
+        }
+        guard i < lines.count, lines[i] == "end of trees" else {
+            throw ParseError(line: lines.count, detail: "no 'end of trees' line: the file is truncated")
+        }
+        guard !trees.isEmpty else { throw ParseError(line: i + 1, detail: "the model has no trees") }
+        guard perIteration >= 1, trees.count % perIteration == 0 else {
+            throw ParseError(line: i + 1, detail: "\(trees.count) trees is not a multiple of num_tree_per_iteration=\(perIteration)")
+        }
+
+        // Parameters and pandas categories after the trees.
+        var categoricalParam: [Int]? = nil
+        var pandasCategorical: [[String]]? = nil
+        var pandasLine = 0
+        while i < lines.count {
+            let line = lines[i]
+            if line.hasPrefix("[categorical_feature: ") && line.hasSuffix("]") {
+                let body = line.dropFirst("[categorical_feature: ".count).dropLast()
+                categoricalParam = body.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            } else if line.hasPrefix("pandas_categorical:") {
+                pandasLine = i + 1
+                pandasCategorical = try parsePandasCategorical(line.dropFirst("pandas_categorical:".count), line: pandasLine)
+            }
+            i += 1
+        }
+
+        // Which features are categorical: from the trees' splits, the training parameter, and feature_infos.
+        var categorical = Set<Int>()
+        for tree in trees {
+            for node in tree { if case let .categorical(f, _, _, _) = node.split { categorical.insert(f) } }
+        }
+        if let p = categoricalParam { categorical.formUnion(p.filter { $0 >= 0 && $0 < featureCount }) }
+        if infos.count == featureCount {
+            for (k, info) in infos.enumerated() where !info.hasPrefix("[") && info != "none" { categorical.insert(k) }
+        }
+        let categoricalOrder = categorical.sorted()
+        var features: [ModelFeature] = names.map { ModelFeature(name: $0, kind: .numeric) }
+        if let pandas = pandasCategorical, !pandas.isEmpty {
+            // pandas_categorical lists the category-dtype columns in column order, which are the categorical features.
+            guard pandas.count == categoricalOrder.count else {
+                throw ModelError.unsupported(path: path, format: format, detail:
+                    "line \(pandasLine): pandas_categorical has \(pandas.count) category lists but the model has \(categoricalOrder.count) categorical features; cannot tell which list belongs to which feature")
+            }
+            for (k, f) in categoricalOrder.enumerated() { features[f].kind = .categorical(categories: pandas[k]) }
+        } else {
+            for f in categoricalOrder { features[f].kind = .categorical(categories: nil) }
+        }
+
+        let (task, link) = try objectiveSemantics(String(objectiveText), numClass: numClass, line: objectiveLine, path: path)
+        let groups = perIteration
+        if case .multiclass(let k) = task, k != groups {
+            throw ParseError(line: objectiveLine, detail: "num_class:\(k) but num_tree_per_iteration=\(groups)")
+        }
+        let forest: Forest
+        do {
+            forest = try Forest(semantics: .lightgbm, trees: trees, groups: (0..<trees.count).map { $0 % groups },
+                                outputGroups: groups, baseMargins: Array(repeating: 0, count: groups),
+                                averageOutput: averageOutput, featureCount: featureCount)
+        } catch {
+            throw ModelError.malformed(path: path, format: format, detail: error.description)
+        }
+        return ScoringModel(format: .lightgbmText, objective: String(objectiveText), task: task, features: features,
+                            forest: forest, link: link, libraryVersion: version)
+    }
+
+    /// Parses one tree block; returns its nodes (internalCount nodes first, then leaves) and the next line index.
+    private static func parseTree(_ lines: [Substring], from start: Int, featureCount: Int, path: String) throws -> ([TreeNode], Int) {
+        var fields: [Substring: (Substring, Int)] = [:]
+        var i = start
+        while i < lines.count && !lines[i].isEmpty && !lines[i].hasPrefix("Tree=") && lines[i] != "end of trees" {
+            let line = lines[i]
+            if let eq = line.firstIndex(of: "=") { fields[line[..<eq]] = (line[line.index(after: eq)...], i + 1) }
+            i += 1
+        }
+        func field(_ key: Substring) throws -> (Substring, Int) {
+            guard let v = fields[key] else { throw ParseError(line: start, detail: "tree has no '\(key)=' line (truncated?)") }
+            return v
+        }
+        func numbers<T>(_ key: Substring, count: Int, _ convert: (Substring) -> T?) throws -> [T] {
+            let (v, line) = try field(key)
+            var out: [T] = []
+            out.reserveCapacity(count)
+            for part in v.split(separator: " ") {
+                guard let x = convert(part) else { throw ParseError(line: line, detail: "'\(key)' holds '\(part)', not a number") }
+                out.append(x)
+            }
+            guard count < 0 || out.count == count else {
+                throw ParseError(line: line, detail: "'\(key)' has \(out.count) values, expected \(count)")
+            }
+            return out
+        }
+        guard let leaves = Int(try field("num_leaves").0), leaves >= 1 else {
+            throw ParseError(line: try field("num_leaves").1, detail: "bad num_leaves")
+        }
+        if let linear = fields["is_linear"], linear.0 == "1" {
+            throw ModelError.unsupported(path: path, format: format, detail: "line \(linear.1): linear trees (linear_tree=true)")
+        }
+        let leafValues = try numbers("leaf_value", count: leaves) { Double($0) }
+        if leaves == 1 { return ([.leaf(leafValues[0])], i) }
+        let internalCount = leaves - 1
+        let splitFeature = try numbers("split_feature", count: internalCount) { Int($0) }
+        let thresholds = try numbers("threshold", count: internalCount) { Double($0) }
+        let decisionType = try numbers("decision_type", count: internalCount) { Int($0) }
+        let leftChild = try numbers("left_child", count: internalCount) { Int($0) }
+        let rightChild = try numbers("right_child", count: internalCount) { Int($0) }
+        let numCat = Int(fields["num_cat"]?.0 ?? "0") ?? 0
+        var catBoundaries: [Int] = [], catThreshold: [UInt32] = []
+        if numCat > 0 {
+            catBoundaries = try numbers("cat_boundaries", count: numCat + 1) { Int($0) }
+            catThreshold = try numbers("cat_threshold", count: -1) { UInt32($0) }
+        }
+        // Child c ≥ 0 is internalCount node c; c < 0 is leaf ~c, stored after the internalCount nodes.
+        func child(_ c: Int) -> Int { c >= 0 ? c : internalCount + ~c }
+        var nodes: [TreeNode] = []
+        nodes.reserveCapacity(internalCount + leaves)
+        for n in 0..<internalCount {
+            let dt = decisionType[n]
+            let f = splitFeature[n]
+            guard f >= 0 && f < featureCount else {
+                throw ParseError(line: fields["split_feature"]!.1, detail: "split on feature \(f), but the model has \(featureCount)")
+            }
+            let l = child(leftChild[n]), r = child(rightChild[n])
+            if dt & 1 != 0 {
+                let idx = Int(thresholds[n])
+                guard idx >= 0, idx + 1 < catBoundaries.count, catBoundaries[idx] <= catBoundaries[idx + 1],
+                      catBoundaries[idx + 1] <= catThreshold.count else {
+                    throw ParseError(line: fields["threshold"]!.1, detail: "categorical split \(n) points outside cat_boundaries")
+                }
+                let bits = Array(catThreshold[catBoundaries[idx]..<catBoundaries[idx + 1]])
+                nodes.append(TreeNode(split: .categorical(feature: f, bitset: bits, inSetGoesLeft: true, missingGoesLeft: false),
+                                      left: l, right: r))
+            } else {
+                let missing: MissingType
+                switch (dt >> 2) & 3 {
+                case 0: missing = .none
+                case 1: missing = .zero
+                case 2: missing = .nan
+                default: throw ParseError(line: fields["decision_type"]!.1, detail: "unknown missing type in decision_type \(dt)")
+                }
+                nodes.append(TreeNode(split: .numeric(feature: f, threshold: thresholds[n], defaultLeft: dt & 2 != 0, missing: missing),
+                                      left: l, right: r))
+            }
+        }
+        for v in leafValues { nodes.append(.leaf(v)) }
+        return (nodes, i)
+    }
+
+    /// The JSON list after `pandas_categorical:`; `null` when the model was not trained on pandas categories.
+    private static func parsePandasCategorical(_ json: Substring, line: Int) throws -> [[String]]? {
+        let trimmed = json.trimmingCharacters(in: .whitespaces)
+        if trimmed == "null" || trimmed.isEmpty { return nil }
+        guard let parsed = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8), options: [.fragmentsAllowed]),
+              let lists = parsed as? [Any] else {
+            throw ParseError(line: line, detail: "pandas_categorical is not a JSON list")
+        }
+        return try lists.map { item -> [String] in
+            guard let values = item as? [Any] else { throw ParseError(line: line, detail: "pandas_categorical holds a non-list") }
+            return values.map { v -> String in
+                if let s = v as? String { return s }
+                if let n = v as? NSNumber {
+                    let d = n.doubleValue
+                    return d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
+                }
+                return "\(v)"
+            }
+        }
+    }
+
+    /// Task and link of a LightGBM objective line such as `binary sigmoid:1` or `multiclass num_class:3`.
+    static func objectiveSemantics(_ text: String, numClass: Int, line: Int, path: String) throws -> (ModelTask, OutputLink) {
+        let parts = text.split(separator: " ")
+        guard let name = parts.first.map(String.init) else { throw ParseError(line: line, detail: "empty objective") }
+        var params: [String: String] = [:]
+        var words: Set<String> = []
+        for p in parts.dropFirst() {
+            if let c = p.firstIndex(of: ":") { params[String(p[..<c])] = String(p[p.index(after: c)...]) } else { words.insert(String(p)) }
+        }
+        func sigmoidScale() throws -> Double {
+            guard let s = params["sigmoid"] else { return 1 }
+            guard let v = Double(s), v > 0 else { throw ParseError(line: line, detail: "bad sigmoid '\(s)'") }
+            return v
+        }
+        switch name {
+        case "binary":
+            return (.binary, .sigmoid(scale: try sigmoidScale()))
+        case "multiclass", "softmax":
+            let k = Int(params["num_class"] ?? "") ?? numClass
+            return (.multiclass(classes: k), .softmax)
+        case "multiclassova", "multiclass_ova", "ova", "ovr":
+            let k = Int(params["num_class"] ?? "") ?? numClass
+            return (.multiclass(classes: k), .sigmoid(scale: try sigmoidScale()))
+        case "regression", "regression_l2", "l2", "mean_squared_error", "mse", "rmse", "l2_root", "root_mean_squared_error":
+            return (.regression, words.contains("sqrt") ? .signedSquare : .identity)
+        case "regression_l1", "l1", "mean_absolute_error", "mae", "huber", "fair", "quantile", "mape",
+             "mean_absolute_percentage_error", "lambdarank", "rank_xendcg", "xendcg", "custom":
+            return (.regression, words.contains("sqrt") ? .signedSquare : .identity)
+        case "poisson", "gamma", "tweedie":
+            return (.regression, .exp)
+        case "cross_entropy", "xentropy":
+            return (.regression, .sigmoid(scale: 1))
+        default:
+            throw ModelError.unsupported(path: path, format: format, detail: "line \(line): objective '\(text)'")
+        }
+    }
+}

@@ -1,0 +1,25 @@
+/// How an input column becomes a feature value.
+public enum FeatureKind: Sendable, Equatable {
+    /// Parsed as a number; an empty field (or NA/NaN/null) is missing.
+    case numeric
+    /// Recoded from its category name to the code used in training. `categories` holds the names
+    /// in training order (code = index); nil when the model stores none, in which case the column
+    /// must already hold integer codes.
+    case categorical(categories: [String]?)
+
+    public var isCategorical: Bool {
+        if case .categorical = self { return true }
+        return false
+    }
+}
+
+/// One input feature of a model, in the model's feature order.
+public struct ModelFeature: Sendable, Equatable {
+    public var name: String
+    public var kind: FeatureKind
+
+    public init(name: String, kind: FeatureKind) {
+        self.name = name
+        self.kind = kind
+    }
+}

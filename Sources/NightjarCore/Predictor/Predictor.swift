@@ -1,0 +1,144 @@
+import Dispatch
+import Foundation
+
+/// Scores feature matrices with a model: margins from the forest, then the output link,
+/// laid out as the model's output columns. Rows are split over a Dispatch worker pool.
+public struct Predictor: Sendable {
+    public let model: ScoringModel
+    public let columns: [OutputColumn]
+    public let threads: Int
+
+    /// Rows a worker takes at a time; small enough to balance, large enough to amortise.
+    static let rowsPerTask = 1024
+
+    public init(model: ScoringModel, includeMargin: Bool, threads: Int) {
+        self.model = model
+        self.columns = model.outputColumns(includeMargin: includeMargin)
+        self.threads = Swift.max(1, threads)
+    }
+
+    /// Scores `matrix` into `output` (`rows × columns.count`, row-major; labels as whole numbers).
+    public func score(_ matrix: FeatureMatrix, into output: inout [Double]) {
+        let rows = matrix.rows
+        let width = columns.count
+        let groups = model.forest.outputGroups
+        if output.count != rows * width { output = [Double](repeating: 0, count: rows * width) }
+        guard rows > 0 else { return }
+        let tasks = (rows + Predictor.rowsPerTask - 1) / Predictor.rowsPerTask
+        matrix.values.withUnsafeBufferPointer { features in
+            output.withUnsafeMutableBufferPointer { out in
+                let featureBase = features.baseAddress!
+                let outBase = UnsafeSendablePointer(out.baseAddress!)
+                let featBase = UnsafeSendableConstPointer(featureBase)
+                let work: @Sendable (Int) -> Void = { task in
+                    let start = task * Predictor.rowsPerTask
+                    let count = Swift.min(Predictor.rowsPerTask, rows - start)
+                    let margins = UnsafeMutablePointer<Double>.allocate(capacity: count * groups)
+                    defer { margins.deallocate() }
+                    model.forest.computeMargins(
+                        features: featBase.pointer + start * matrix.stride, stride: matrix.stride,
+                        rows: count, margins: margins)
+                    self.applyLink(margins: margins, rows: count, into: outBase.pointer + start * width)
+                }
+                if threads == 1 || tasks == 1 {
+                    for t in 0..<tasks { work(t) }
+                } else {
+                    // concurrentPerform uses all cores; cap at `threads` by striding task indices.
+                    let workers = Swift.min(threads, tasks)
+                    DispatchQueue.concurrentPerform(iterations: workers) { w in
+                        var t = w
+                        while t < tasks { work(t); t += workers }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Turns margins into the output columns for `rows` rows.
+    @usableFromInline
+    func applyLink(margins: UnsafeMutablePointer<Double>, rows: Int, into out: UnsafeMutablePointer<Double>) {
+        let groups = model.forest.outputGroups
+        let width = columns.count
+        let xgb = model.forest.semantics == .xgboost
+        let probs = UnsafeMutablePointer<Double>.allocate(capacity: groups)
+        defer { probs.deallocate() }
+        for r in 0..<rows {
+            let m = margins + r * groups
+            // Transformed values per group.
+            switch model.link {
+            case .identity:
+                for g in 0..<groups { probs[g] = m[g] }
+            case .sigmoid(let scale):
+                for g in 0..<groups {
+                    if xgb {
+                        probs[g] = Double(Float(1) / (Float(1) + Foundation.exp(-Float(m[g]))))
+                    } else {
+                        probs[g] = 1.0 / (1.0 + Foundation.exp(-scale * m[g]))
+                    }
+                }
+            case .softmax, .argmax:
+                if xgb {
+                    var mx = Float(m[0])
+                    for g in 1..<groups { mx = Swift.max(mx, Float(m[g])) }
+                    var sum: Float = 0
+                    for g in 0..<groups {
+                        let v = Foundation.exp(Float(m[g]) - mx)
+                        probs[g] = Double(v)
+                        sum += v
+                    }
+                    for g in 0..<groups { probs[g] = Double(Float(probs[g]) / sum) }
+                } else {
+                    var mx = m[0]
+                    for g in 1..<groups { mx = Swift.max(mx, m[g]) }
+                    var sum = 0.0
+                    for g in 0..<groups {
+                        let v = Foundation.exp(m[g] - mx)
+                        probs[g] = v
+                        sum += v
+                    }
+                    for g in 0..<groups { probs[g] /= sum }
+                }
+            case .exp:
+                for g in 0..<groups { probs[g] = xgb ? Double(Foundation.exp(Float(m[g]))) : Foundation.exp(m[g]) }
+            case .signedSquare:
+                for g in 0..<groups { let v = m[g]; probs[g] = (v < 0 ? -v : v) * v }
+            case .hinge:
+                for g in 0..<groups { probs[g] = m[g] > 0 ? 1 : 0 }
+            }
+            let o = out + r * width
+            for (c, column) in columns.enumerated() {
+                switch column.role {
+                case .probability(let k):
+                    o[c] = probs[k]
+                case .prediction:
+                    o[c] = probs[0]
+                case .margin(let k):
+                    o[c] = m[k]
+                case .label:
+                    switch model.task {
+                    case .binary:
+                        o[c] = probs[0] > 0.5 ? 1 : 0
+                    default:
+                        // Arg-max; the first of equal values wins, as numpy's argmax.
+                        var best = 0
+                        for g in 1..<groups where probs[g] > probs[best] { best = g }
+                        o[c] = Double(best)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A pointer handed to Dispatch workers that write disjoint ranges.
+@usableFromInline
+struct UnsafeSendablePointer<T>: @unchecked Sendable {
+    @usableFromInline let pointer: UnsafeMutablePointer<T>
+    @usableFromInline init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
+}
+
+@usableFromInline
+struct UnsafeSendableConstPointer<T>: @unchecked Sendable {
+    @usableFromInline let pointer: UnsafePointer<T>
+    @usableFromInline init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
+}

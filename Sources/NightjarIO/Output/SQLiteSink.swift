@@ -1,0 +1,150 @@
+import Foundation
+import NightjarCore
+
+/// Writes predictions into a table of a SQLite file, all in one transaction: the table appears
+/// complete or not at all (an existing table of that name is replaced, or appended to).
+public final class SQLiteSink: PredictionSink {
+    public enum Mode: String, Sendable, CaseIterable {
+        /// Drop and recreate the table (in the same transaction as the rows).
+        case replace
+        /// Insert into the table, creating it if missing.
+        case append
+        /// Refuse when the table exists.
+        case fail
+    }
+
+    public let path: String
+    public let table: String
+    private let layout: OutputLayout
+    private let mode: Mode
+    private let database: SQLiteDatabase
+    private var insert: SQLiteStatement?
+    private var keyIsInteger: [Bool] = []
+    private var open = false
+
+    public var destination: String { "\(path) (table \(table))" }
+
+    public init(path: String, table: String, layout: OutputLayout, mode: Mode) throws {
+        self.path = path
+        self.table = table
+        self.layout = layout
+        self.mode = mode
+        guard !table.isEmpty else { throw InputError(path: path, message: "empty table name") }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw InputError(path: path, message: "cannot create directory \(directory.path): \(error.localizedDescription)")
+        }
+        database = try SQLiteDatabase(path: path)
+        try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        try database.execute("BEGIN IMMEDIATE")
+        open = true
+    }
+
+    /// Creates the table at the first chunk, when the key columns' types can be seen.
+    private func prepareTable(_ chunk: ScoredChunk) throws {
+        let batch = chunk.batch
+        keyIsInteger = layout.keyColumns.map { key in
+            guard batch.rowCount > 0 else { return false }
+            for r in 0..<batch.rowCount where !SQLiteSink.isCanonicalInteger(batch.bytes[batch.fieldRange(row: r, column: key.index)]) {
+                return false
+            }
+            return true
+        }
+        let quoted = SQLiteDatabase.quote(table)
+        let exists = try !database.query("SELECT 1 FROM sqlite_master WHERE type='table' AND name=\(SQLiteSink.literal(table))").isEmpty
+        if exists {
+            switch mode {
+            case .fail:
+                throw InputError(path: path, message: "table '\(table)' already exists; pass --if-exists replace or --if-exists append")
+            case .replace:
+                try database.execute("DROP TABLE \(quoted)")
+            case .append:
+                break
+            }
+        }
+        var columns: [String] = []
+        if layout.rowNumberColumn {
+            columns.append("\"row\" INTEGER NOT NULL")
+        } else {
+            for (k, key) in layout.keyColumns.enumerated() {
+                columns.append("\(SQLiteDatabase.quote(key.name)) \(keyIsInteger[k] ? "INTEGER" : "TEXT")")
+            }
+        }
+        for p in layout.predictions {
+            columns.append("\(SQLiteDatabase.quote(p.name)) \(p.isInteger ? "INTEGER" : "REAL")")
+        }
+        try database.execute("CREATE TABLE IF NOT EXISTS \(quoted) (\(columns.joined(separator: ", ")))")
+        let names = layout.columnNames.map(SQLiteDatabase.quote).joined(separator: ", ")
+        let marks = Array(repeating: "?", count: layout.columnNames.count).joined(separator: ", ")
+        insert = try database.prepare("INSERT INTO \(quoted) (\(names)) VALUES (\(marks))")
+    }
+
+    static func literal(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
+
+    /// Digits with an optional minus and no leading zero: stored as INTEGER without changing its text.
+    static func isCanonicalInteger(_ bytes: ArraySlice<UInt8>) -> Bool {
+        var s = bytes[...]
+        if s.first == 0x2D { s = s.dropFirst() }
+        guard !s.isEmpty, s.count <= 18 else { return false }
+        if s.first == 0x30 && s.count > 1 { return false }
+        return s.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
+    public func write(_ chunk: ScoredChunk) throws {
+        if insert == nil { try prepareTable(chunk) }
+        guard let insert else { return }
+        let width = layout.predictions.count
+        let keyCount = layout.rowNumberColumn ? 1 : layout.keyColumns.count
+        let batch = chunk.batch
+        try batch.bytes.withUnsafeBufferPointer { bytes in
+            try chunk.values.withUnsafeBufferPointer { values in
+                for r in 0..<batch.rowCount {
+                    if layout.rowNumberColumn {
+                        insert.bind(1, int: chunk.firstRowNumber + Int64(r))
+                    } else {
+                        for (k, key) in layout.keyColumns.enumerated() {
+                            let range = batch.fieldRange(row: r, column: key.index)
+                            let field = UnsafeBufferPointer(rebasing: bytes[range])
+                            if keyIsInteger[k], SQLiteSink.isCanonicalInteger(batch.bytes[range]),
+                               let v = Int64(String(decoding: field, as: UTF8.self)) {
+                                insert.bind(Int32(k + 1), int: v)
+                            } else {
+                                insert.bind(Int32(k + 1), text: field)
+                            }
+                        }
+                    }
+                    for c in 0..<width {
+                        let v = values[r * width + c]
+                        let index = Int32(keyCount + c + 1)
+                        if layout.predictions[c].isInteger && !v.isNaN {
+                            insert.bind(index, int: Int64(v))
+                        } else {
+                            insert.bind(index, double: v)
+                        }
+                    }
+                    try insert.step()
+                    insert.reset()
+                }
+            }
+        }
+    }
+
+    public func commit() throws {
+        guard open else { return }
+        if insert == nil { try prepareTable(ScoredChunk(batch: TextBatch(columnCount: 0), values: [], firstRowNumber: 1)) }
+        insert = nil
+        try database.execute("COMMIT")
+        open = false
+    }
+
+    public func abort() {
+        guard open else { return }
+        insert = nil
+        try? database.execute("ROLLBACK")
+        open = false
+    }
+
+    deinit { abort() }
+}

@@ -1,0 +1,138 @@
+import CSQLite
+
+/// A SQLite connection (libsqlite3 through the CSQLite system library target).
+public final class SQLiteDatabase {
+    public let path: String
+    let handle: OpaquePointer
+
+    /// Opens (creating if needed) the database file at `path`.
+    public init(path: String, readOnly: Bool = false) throws {
+        self.path = path
+        var db: OpaquePointer?
+        let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        let rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let db { sqlite3_close_v2(db) }
+            throw SQLiteError(path: path, message: "cannot open database: \(message)")
+        }
+        self.handle = db
+        sqlite3_busy_timeout(db, 10_000)
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    var lastError: String { String(cString: sqlite3_errmsg(handle)) }
+
+    /// Runs one or more statements that return no rows.
+    public func execute(_ sql: String) throws {
+        var err: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &err)
+        if rc != SQLITE_OK {
+            let message = err.map { String(cString: $0) } ?? lastError
+            sqlite3_free(err)
+            throw SQLiteError(path: path, message: message, sql: sql)
+        }
+    }
+
+    public func prepare(_ sql: String) throws -> SQLiteStatement {
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v2(handle, sql, -1, &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else { throw SQLiteError(path: path, message: lastError, sql: sql) }
+        return SQLiteStatement(database: self, handle: stmt)
+    }
+
+    /// Rows of a query as strings (NULL as nil); for small result sets (metadata, tests, summaries).
+    public func query(_ sql: String) throws -> [[String?]] {
+        let stmt = try prepare(sql)
+        var rows: [[String?]] = []
+        while try stmt.step() {
+            rows.append((0..<stmt.columnCount).map { stmt.string(at: $0) })
+        }
+        return rows
+    }
+
+    /// Double-quotes an identifier for SQL text.
+    public static func quote(_ identifier: String) -> String {
+        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// A prepared statement.
+public final class SQLiteStatement {
+    let database: SQLiteDatabase
+    let handle: OpaquePointer
+
+    init(database: SQLiteDatabase, handle: OpaquePointer) {
+        self.database = database
+        self.handle = handle
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    public var columnCount: Int { Int(sqlite3_column_count(handle)) }
+
+    public func bind(_ index: Int32, double value: Double) {
+        if value.isNaN { sqlite3_bind_null(handle, index) } else { sqlite3_bind_double(handle, index, value) }
+    }
+
+    public func bind(_ index: Int32, int value: Int64) {
+        sqlite3_bind_int64(handle, index, value)
+    }
+
+    public func bindNull(_ index: Int32) {
+        sqlite3_bind_null(handle, index)
+    }
+
+    /// Binds UTF-8 text copied by SQLite.
+    public func bind(_ index: Int32, text: UnsafeBufferPointer<UInt8>) {
+        guard let base = text.baseAddress, text.count > 0 else {
+            sqlite3_bind_text(handle, index, "", 0, nil)
+            return
+        }
+        base.withMemoryRebound(to: CChar.self, capacity: text.count) { p in
+            _ = sqlite3_bind_text(handle, index, p, Int32(text.count), nightjar_sqlite_transient())
+        }
+    }
+
+    public func bind(_ index: Int32, string: String) {
+        var s = string
+        s.withUTF8 { bind(index, text: $0) }
+    }
+
+    /// Steps once; true when a row is available, false when done.
+    @discardableResult
+    public func step() throws -> Bool {
+        let rc = sqlite3_step(handle)
+        if rc == SQLITE_ROW { return true }
+        if rc == SQLITE_DONE { return false }
+        throw SQLiteError(path: database.path, message: database.lastError)
+    }
+
+    public func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    public func string(at column: Int) -> String? {
+        guard sqlite3_column_type(handle, Int32(column)) != SQLITE_NULL, let p = sqlite3_column_text(handle, Int32(column)) else { return nil }
+        return String(cString: p)
+    }
+
+    public func double(at column: Int) -> Double { sqlite3_column_double(handle, Int32(column)) }
+    public func int(at column: Int) -> Int64 { sqlite3_column_int64(handle, Int32(column)) }
+}
+
+public struct SQLiteError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var message: String
+    public var sql: String?
+
+    public init(path: String, message: String, sql: String? = nil) {
+        self.path = path
+        self.message = message
+        self.sql = sql
+    }
+
+    public var description: String { "\(path): SQLite: \(message)" }
+}

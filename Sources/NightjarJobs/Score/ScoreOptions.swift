@@ -1,0 +1,62 @@
+import NightjarIO
+
+/// What `nightjar score` was asked to do.
+public struct ScoreOptions: Sendable {
+    public var modelPath: String
+    public var inputPath: String
+    public var outputPath: String
+    /// SQLite table name (SQLite outputs only).
+    public var table: String
+    /// Input columns copied to the output to identify rows.
+    public var keys: [String]
+    public var threads: Int
+    public var chunkRows: Int
+    /// Add the margin (score before the link) columns.
+    public var includeMargin: Bool
+    /// What to do when the SQLite table exists.
+    public var ifExists: SQLiteSink.Mode
+
+    public static let defaultChunkRows = 50_000
+    public static let defaultTable = "predictions"
+
+    public init(
+        modelPath: String, inputPath: String, outputPath: String, table: String = ScoreOptions.defaultTable,
+        keys: [String] = [], threads: Int = 0, chunkRows: Int = ScoreOptions.defaultChunkRows,
+        includeMargin: Bool = false, ifExists: SQLiteSink.Mode = .replace
+    ) {
+        self.modelPath = modelPath
+        self.inputPath = inputPath
+        self.outputPath = outputPath
+        self.table = table
+        self.keys = keys
+        self.threads = threads
+        self.chunkRows = chunkRows
+        self.includeMargin = includeMargin
+        self.ifExists = ifExists
+    }
+}
+
+/// The kinds of output `score` writes, chosen by the output path's extension.
+public enum OutputKind: Sendable, Equatable {
+    case sqlite
+    case csv
+
+    public static func of(path: String) -> OutputKind? {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".db") || lower.hasSuffix(".sqlite") || lower.hasSuffix(".sqlite3") { return .sqlite }
+        if lower.hasSuffix(".csv") || lower.hasSuffix(".csv.lz4") { return .csv }
+        return nil
+    }
+}
+
+/// What a finished `score` did.
+public struct ScoreSummary: Sendable {
+    public var rows: Int
+    public var chunks: Int
+    public var seconds: Double
+    public var destination: String
+    public var modelDescription: String
+    public var threads: Int
+
+    public var rowsPerSecond: Double { seconds > 0 ? Double(rows) / seconds : 0 }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+@main
+struct Nightjar: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nightjar",
+        abstract: "Batch scoring of XGBoost and LightGBM models, with the training library's own semantics.",
+        version: NightjarVersion.current,
+        subcommands: [Score.self, Inspect.self]
+    )
+}
+
+enum NightjarVersion {
+    static let current = "0.1.0"
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import NightjarIO
+import NightjarJobs
+
+struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score a CSV file with a model, into SQLite or CSV.",
+        discussion: """
+            The output format follows the output path: .db/.sqlite/.sqlite3 writes a SQLite table \
+            (--table), .csv or .csv.lz4 writes CSV. Input files ending in .lz4 are decompressed on the fly.
+            """
+    )
+
+    @Option(help: "Model file: XGBoost JSON or LightGBM text.")
+    var model: String
+
+    @Option(help: "Input CSV (or .csv.lz4) with a header row; columns are matched to the model's features by name.")
+    var input: String
+
+    @Option(help: "Output: a SQLite file (.db, .sqlite) or a CSV file (.csv, .csv.lz4).")
+    var output: String
+
+    @Option(help: "SQLite table to write.")
+    var table: String = ScoreOptions.defaultTable
+
+    @Option(name: .long, parsing: .singleValue, help: "Input column(s) copied to the output to identify rows (repeat, or separate with commas).")
+    var key: [String] = []
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @Option(name: .customLong("chunk-rows"), help: "Rows read, scored and written at a time.")
+    var chunkRows: Int = ScoreOptions.defaultChunkRows
+
+    @Flag(help: "Also write the margin (the score before the link function).")
+    var raw = false
+
+    @Option(name: .customLong("if-exists"), help: "When the SQLite table exists: replace, append or fail.")
+    var ifExists: String = "replace"
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if chunkRows < 1 { throw ValidationError("--chunk-rows must be at least 1") }
+        if SQLiteSink.Mode(rawValue: ifExists) == nil {
+            throw ValidationError("--if-exists must be one of: replace, append, fail")
+        }
+    }
+
+    func run() throws {
+        let options = ScoreOptions(
+            modelPath: model, inputPath: input, outputPath: output, table: table,
+            keys: key.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } },
+            threads: threads ?? 0, chunkRows: chunkRows, includeMargin: raw,
+            ifExists: SQLiteSink.Mode(rawValue: ifExists) ?? .replace)
+        let summary = try runReportingErrors { try ScoreRunner.run(options, logger: makeLogger(quiet: quiet)) }
+        if !quiet {
+            print(String(format: "scored %d rows in %.2f s (%.0f rows/s, %d threads) with %@",
+                         summary.rows, summary.seconds, summary.rowsPerSecond, summary.threads, summary.modelDescription))
+            print("output: \(summary.destination)")
+        }
+    }
+}

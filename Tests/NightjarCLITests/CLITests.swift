@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+
+/// Runs the real `nightjar` binary: exit status, one-line errors, outputs.
+@Suite struct CLITests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The binary built next to the test bundle (swift build and swift test share .build/<config>/).
+    static let binary: URL = {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("nightjar"),
+            Bundle.main.bundleURL.appendingPathComponent("nightjar"),
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("nightjar"),
+            root.appendingPathComponent(".build/debug/nightjar"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates.last!
+    }()
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = Self.root
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func temporaryDirectory() -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nightjar-cli-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func scoreIntoSQLitePrintsASummary() throws {
+        let db = temporaryDirectory().appendingPathComponent("churn.db").path
+        let r = try run(["score", "--model", "fixtures/churn/churn_xgb.json", "--input", "fixtures/churn/score_input.csv",
+                         "--output", db, "--table", "churn_scores", "--key", "customer_id", "--threads", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("scored 1000 rows"))
+        #expect(r.stdout.contains("rows/s"))
+        #expect(r.stdout.contains("\(db) (table churn_scores)"))
+    }
+
+    @Test func inspectDescribesTheModel() throws {
+        let r = try run(["inspect", "fixtures/extra/lgbm_multi.txt"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("format:      LightGBM text"))
+        #expect(r.stdout.contains("multi-class classification (3 classes)"))
+        #expect(r.stdout.contains("region"))
+        #expect(r.stdout.contains("categorical, 4 categories in training order: north, south, west, east"))
+        let x = try run(["inspect", "fixtures/churn/churn_xgb.json"])
+        #expect(x.stdout.contains("150 trees"))
+        #expect(x.stdout.contains("binary:logistic"))
+    }
+
+    /// Every bad input: non-zero exit and exactly one line on stderr naming the problem.
+    @Test(arguments: [
+        (["score", "--model", "fixtures/churn/nope.json", "--input", "fixtures/churn/score_input.csv", "--output", "OUT/x.csv"], "no such file"),
+        (["score", "--model", "fixtures/churn/score_input.csv", "--input", "fixtures/churn/score_input.csv", "--output", "OUT/x.csv"], "not a model file"),
+        (["score", "--model", "fixtures/churn/churn_xgb.json", "--input", "fixtures/churn/missing.csv", "--output", "OUT/x.csv"], "missing.csv: no such file"),
+        (["score", "--model", "fixtures/churn/churn_xgb.json", "--input", "fixtures/churn/churn_xgb.expected.csv", "--output", "OUT/x.csv"], "missing columns"),
+        (["score", "--model", "fixtures/churn/churn_xgb.json", "--input", "fixtures/churn/score_input.csv", "--output", "OUT/x.csv", "--threads", "0"], "--threads"),
+        (["score", "--model", "fixtures/churn/churn_xgb.json", "--input", "fixtures/churn/score_input.csv", "--output", "OUT/x.csv", "--key", "nope"], "key column 'nope'"),
+        (["inspect", "fixtures/churn/score_input.csv"], "not a model file"),
+    ])
+    func errorsAreOneLine(_ arguments: [String], _ expected: String) throws {
+        let dir = temporaryDirectory().path
+        let r = try run(arguments.map { $0.replacingOccurrences(of: "OUT", with: dir) })
+        #expect(r.status != 0)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count >= 1)
+        #expect(r.stderr.contains(expected), "stderr: \(r.stderr)")
+        if !arguments.contains("--threads") {
+            #expect(lines.count == 1, "stderr: \(r.stderr)")
+            #expect(lines.first?.hasPrefix("error: ") == true)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty, "nothing written on failure")
+    }
+
+    @Test func truncatedModelAndEmptyInput() throws {
+        let dir = temporaryDirectory()
+        let model = dir.appendingPathComponent("cut.txt")
+        let text = try String(contentsOf: Self.root.appendingPathComponent("fixtures/churn/churn_lgbm.txt"), encoding: .utf8)
+        try String(text.prefix(30_000)).write(to: model, atomically: true, encoding: .utf8)
+        let r = try run(["score", "--model", model.path, "--input", "fixtures/churn/score_input.csv", "--output", dir.appendingPathComponent("o.csv").path])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("cut.txt") && r.stderr.contains("truncated"))
+        let empty = dir.appendingPathComponent("empty.csv")
+        try Data().write(to: empty)
+        let e = try run(["score", "--model", "fixtures/churn/churn_xgb.json", "--input", empty.path, "--output", dir.appendingPathComponent("o.csv").path])
+        #expect(e.status == 1)
+        #expect(e.stderr == "error: \(empty.path): the file is empty; expected a header row naming the columns\n")
+    }
+}
