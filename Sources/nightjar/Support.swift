@@ -1,15 +1,17 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NightjarJobs
 
-/// Runs `body`; any error becomes one line on stderr and exit status 1.
-func runReportingErrors<T>(_ body: () throws -> T) throws -> T {
+/// Runs `body`; any error becomes one line on stderr and exit status 1 (128 + signal when interrupted).
+func runReportingErrors<T>(cancellation: Cancellation? = nil, _ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as ExitCode {
         throw error
     } catch {
         FileHandle.standardError.write(Data("error: \(oneLine(error))\n".utf8))
+        if let interrupted = error as? RunInterrupted { throw ExitCode(128 + interrupted.signal) }
         throw ExitCode.failure
     }
 }
@@ -19,12 +21,12 @@ func oneLine(_ error: Error) -> String {
 }
 
 /// Logs go to stderr; info level unless quiet, overridable with NIGHTJAR_LOG_LEVEL.
-func makeLogger(quiet: Bool) -> Logger {
+func makeLogger(quiet: Bool, level: Logger.Level = .warning) -> Logger {
     var logger = Logger(label: "nightjar") { StreamLogHandler.standardError(label: $0) }
     if let level = ProcessInfo.processInfo.environment["NIGHTJAR_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) {
         logger.logLevel = level
     } else {
-        logger.logLevel = quiet ? .error : .warning
+        logger.logLevel = quiet ? .error : level
     }
     return logger
 }

@@ -19,7 +19,7 @@ public final class CSVReader {
     /// Offset in the stream of `buffer[0]`.
     private var bufferOffset: Int64 = 0
     /// Line number of the byte at `start`.
-    private var line = 1
+    public private(set) var line = 1
 
     static let blockSize = 1 << 20
 
@@ -50,6 +50,31 @@ public final class CSVReader {
     }
 
     deinit { input.close() }
+
+    /// Continues reading at byte `offset` (a row start recorded by a checkpoint), which is on `line`.
+    public func resume(at offset: Int64, line: Int) throws {
+        guard offset >= self.offset else {
+            throw InputError(path: path, message: "cannot resume at byte \(offset): before the current position")
+        }
+        if let file = input as? FileInput {
+            try file.seek(to: offset)
+            bufferOffset = offset
+            start = 0
+            end = 0
+            eof = false
+        } else {
+            // Compressed: decompress and drop bytes up to the offset.
+            while self.offset < offset {
+                if start == end {
+                    if eof { throw InputError(path: path, message: "the file ends before the checkpoint at byte \(offset); was it replaced?") }
+                    try fill()
+                    continue
+                }
+                start += Int(min(Int64(end - start), offset - self.offset))
+            }
+        }
+        self.line = line
+    }
 
     /// Byte offset of the next unread row.
     public var offset: Int64 { bufferOffset + Int64(start) }

@@ -25,12 +25,7 @@ public final class CSVSink: PredictionSink {
         }
         temporaryPath = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
         output = try openByteOutput(path: temporaryPath, displayPath: path)
-        var header: [UInt8] = []
-        for (i, name) in layout.columnNames.enumerated() {
-            if i > 0 { header.append(0x2C) }
-            CSVSink.appendField(Array(name.utf8)[...], to: &header)
-        }
-        header.append(0x0A)
+        let header = CSVSink.headerLine(layout.columnNames)
         try header.withUnsafeBytes { (b) throws in try output!.write(b) }
     }
 
@@ -49,8 +44,14 @@ public final class CSVSink: PredictionSink {
     }
 
     public func write(_ chunk: ScoredChunk) throws {
-        let width = layout.predictions.count
         text.removeAll(keepingCapacity: true)
+        CSVSink.format(chunk, layout: layout, metadata: [], into: &text)
+        try text.withUnsafeBytes { (b) throws in try output!.write(b) }
+    }
+
+    /// Appends the chunk's rows as CSV lines; `metadata` values are appended to every row.
+    static func format(_ chunk: ScoredChunk, layout: OutputLayout, metadata: [[UInt8]], into text: inout [UInt8]) {
+        let width = layout.predictions.count
         let batch = chunk.batch
         for r in 0..<batch.rowCount {
             if layout.rowNumberColumn {
@@ -74,9 +75,22 @@ public final class CSVSink: PredictionSink {
                     text.append(contentsOf: v.description.utf8)
                 }
             }
+            for m in metadata {
+                text.append(0x2C)
+                text.append(contentsOf: m)
+            }
             text.append(0x0A)
         }
-        try text.withUnsafeBytes { (b) throws in try output!.write(b) }
+    }
+
+    static func headerLine(_ names: [String]) -> [UInt8] {
+        var header: [UInt8] = []
+        for (i, name) in names.enumerated() {
+            if i > 0 { header.append(0x2C) }
+            appendField(Array(name.utf8)[...], to: &header)
+        }
+        header.append(0x0A)
+        return header
     }
 
     public func commit() throws {

@@ -1,0 +1,160 @@
+import Foundation
+import NightjarCore
+
+/// Writes a run's predictions into a SQLite table, chunk by chunk, each chunk in a transaction the
+/// caller can add its checkpoint to (`inTransaction`). Every row also carries constant metadata
+/// columns (run id, model, logical date).
+///
+/// With a `partition`, rows go to a staging table first and `publishPartition` swaps them in, in one
+/// transaction: readers see the old rows of that date or the new ones, never a mix.
+public final class SQLiteTableWriter {
+    public struct Partition: Sendable {
+        public var column: String
+        public var value: String
+        public var stagingTable: String
+        public init(column: String, value: String, stagingTable: String) {
+            self.column = column
+            self.value = value
+            self.stagingTable = stagingTable
+        }
+    }
+
+    public let path: String
+    public let table: String
+    public let database: SQLiteDatabase
+    private let layout: OutputLayout
+    private let metadata: [(name: String, value: String)]
+    private let partition: Partition?
+    private var insert: SQLiteStatement?
+
+    public init(path: String, table: String, layout: OutputLayout, metadata: [(name: String, value: String)], partition: Partition?) throws {
+        self.path = path
+        self.table = table
+        self.layout = layout
+        self.metadata = metadata
+        self.partition = partition
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        database = try SQLiteDatabase(path: path)
+        try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+    }
+
+    var columnNames: [String] { layout.columnNames + metadata.map(\.name) }
+
+    private func tableExists(_ name: String) throws -> Bool {
+        try !database.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '\(name.replacingOccurrences(of: "'", with: "''"))'").isEmpty
+    }
+
+    /// Creates the output (and staging) table if needed, with key types seen in `chunk`.
+    private func prepare(_ chunk: ScoredChunk, layout: OutputLayout? = nil) throws {
+        let layout = layout ?? self.layout
+        let quoted = SQLiteDatabase.quote(table)
+        if try !tableExists(table) {
+            var columns: [String] = []
+            if layout.rowNumberColumn {
+                columns.append("\"row\" INTEGER NOT NULL")
+            } else {
+                for key in layout.keyColumns {
+                    let integer = chunk.batch.rowCount > 0 && (0..<chunk.batch.rowCount).allSatisfy {
+                        SQLiteSink.isCanonicalInteger(chunk.batch.bytes[chunk.batch.fieldRange(row: $0, column: key.index)])
+                    }
+                    columns.append("\(SQLiteDatabase.quote(key.name)) \(integer ? "INTEGER" : "TEXT")")
+                }
+            }
+            for p in layout.predictions { columns.append("\(SQLiteDatabase.quote(p.name)) \(p.isInteger ? "INTEGER" : "REAL")") }
+            for m in metadata { columns.append("\(SQLiteDatabase.quote(m.name)) TEXT NOT NULL") }
+            try database.execute("CREATE TABLE IF NOT EXISTS \(quoted) (\(columns.joined(separator: ", ")))")
+            if let partition {
+                try database.execute("CREATE INDEX IF NOT EXISTS \(SQLiteDatabase.quote("\(table)_\(partition.column)")) ON \(quoted) (\(SQLiteDatabase.quote(partition.column)))")
+            }
+        } else {
+            // The table must have every column this run writes.
+            let existing = Set(try database.query("SELECT name FROM pragma_table_info('\(table.replacingOccurrences(of: "'", with: "''"))')").compactMap { $0[0] })
+            let missing = columnNames.filter { !existing.contains($0) }
+            guard missing.isEmpty else {
+                throw InputError(path: path, message: "table '\(table)' exists without column(s) \(missing.joined(separator: ", ")); write to a new table or drop it")
+            }
+        }
+        let target = partition?.stagingTable ?? table
+        if let partition, try !tableExists(partition.stagingTable) {
+            try database.execute("CREATE TABLE \(SQLiteDatabase.quote(partition.stagingTable)) AS SELECT \(columnNames.map(SQLiteDatabase.quote).joined(separator: ", ")) FROM \(quoted) WHERE 0")
+        }
+        let names = columnNames.map(SQLiteDatabase.quote).joined(separator: ", ")
+        let marks = Array(repeating: "?", count: columnNames.count).joined(separator: ", ")
+        insert = try database.prepare("INSERT INTO \(SQLiteDatabase.quote(target)) (\(names)) VALUES (\(marks))")
+    }
+
+    /// Runs `body` in an immediate transaction on this connection; rolls back if it throws.
+    public func inTransaction<T>(_ body: () throws -> T) throws -> T {
+        try database.execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try database.execute("COMMIT")
+            return result
+        } catch {
+            try? database.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Inserts a chunk's rows (call inside `inTransaction`). `layout` gives the key positions in this
+    /// chunk's input when they differ from the writer's (files with other column orders).
+    public func write(_ chunk: ScoredChunk, layout chunkLayout: OutputLayout? = nil) throws {
+        let layout = chunkLayout ?? self.layout
+        if insert == nil { try prepare(chunk, layout: layout) }
+        guard let insert else { return }
+        let width = layout.predictions.count
+        let keyCount = layout.rowNumberColumn ? 1 : layout.keyColumns.count
+        let batch = chunk.batch
+        try batch.bytes.withUnsafeBufferPointer { bytes in
+            for r in 0..<batch.rowCount {
+                if layout.rowNumberColumn {
+                    insert.bind(1, int: chunk.firstRowNumber + Int64(r))
+                } else {
+                    for (k, key) in layout.keyColumns.enumerated() {
+                        insert.bind(Int32(k + 1), text: UnsafeBufferPointer(rebasing: bytes[batch.fieldRange(row: r, column: key.index)]))
+                    }
+                }
+                for c in 0..<width {
+                    let v = chunk.values[r * width + c]
+                    let index = Int32(keyCount + c + 1)
+                    if layout.predictions[c].isInteger && !v.isNaN { insert.bind(index, int: Int64(v)) } else { insert.bind(index, double: v) }
+                }
+                for (m, meta) in metadata.enumerated() { insert.bind(Int32(keyCount + width + m + 1), string: meta.value) }
+                try insert.step()
+                insert.reset()
+            }
+        }
+    }
+
+    /// Makes sure the tables exist even when the run had no rows.
+    public func ensureTables() throws {
+        if insert == nil {
+            try inTransaction { try prepare(ScoredChunk(batch: TextBatch(columnCount: 0), values: [], firstRowNumber: 1)) }
+        }
+    }
+
+    /// Replaces the partition's rows in the output table with the staged rows, in one transaction
+    /// (plus whatever `alsoInTransaction` records), and drops the staging table.
+    public func publishPartition(alsoInTransaction: () throws -> Void = {}) throws {
+        guard let partition else { return }
+        try ensureTables()
+        insert = nil
+        let names = columnNames.map(SQLiteDatabase.quote).joined(separator: ", ")
+        try inTransaction {
+            let del = try database.prepare("DELETE FROM \(SQLiteDatabase.quote(table)) WHERE \(SQLiteDatabase.quote(partition.column)) = ?")
+            del.bind(1, string: partition.value)
+            try del.step()
+            try database.execute("INSERT INTO \(SQLiteDatabase.quote(table)) (\(names)) SELECT \(names) FROM \(SQLiteDatabase.quote(partition.stagingTable))")
+            try database.execute("DROP TABLE \(SQLiteDatabase.quote(partition.stagingTable))")
+            try alsoInTransaction()
+        }
+    }
+
+    /// Drops the staging table of an abandoned run.
+    public func dropStaging() throws {
+        guard let partition else { return }
+        insert = nil
+        try database.execute("DROP TABLE IF EXISTS \(SQLiteDatabase.quote(partition.stagingTable))")
+    }
+}

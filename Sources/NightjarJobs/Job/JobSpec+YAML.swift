@@ -1,0 +1,253 @@
+import Foundation
+import Yams
+
+extension JobSpec {
+    /// Reads and validates a job file. Unknown keys and bad values are errors naming the file, line and key.
+    public static func load(path: String) throws(JobFileError) -> JobSpec {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw JobFileError(file: path, line: nil, key: nil, message: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
+        }
+        return try parse(yaml: text, file: path)
+    }
+
+    public static func parse(yaml text: String, file: String) throws(JobFileError) -> JobSpec {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw JobFileError(file: file, line: nil, key: nil, message: "the job file is empty")
+            }
+            root = node
+        } catch let error as JobFileError {
+            throw error
+        } catch let error as YamlError {
+            throw JobFileError(file: file, line: yamlErrorLine(error), key: nil, message: "not valid YAML: \(yamlErrorText(error))")
+        } catch {
+            throw JobFileError(file: file, line: nil, key: nil, message: "not valid YAML: \(error)")
+        }
+        let directory = URL(fileURLWithPath: file, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))
+            .absoluteURL.deletingLastPathComponent()
+        var reader = JobYAMLReader(file: file, directory: directory)
+        return try reader.read(root)
+    }
+
+    private static func yamlErrorLine(_ error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _): return mark.line
+        default: return nil
+        }
+    }
+
+    private static func yamlErrorText(_ error: YamlError) -> String {
+        String(describing: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "\(error)"
+    }
+}
+
+/// Walks the YAML tree of a job file, checking every key and value.
+struct JobYAMLReader {
+    let file: String
+    let directory: URL
+
+    func fail(_ node: Node?, _ key: String?, _ message: String) -> JobFileError {
+        JobFileError(file: file, line: node?.mark?.line, key: key, message: message)
+    }
+
+    /// The mapping's entries, refusing keys outside `allowed` and duplicates.
+    func entries(_ node: Node, path: String, allowed: [String]) throws(JobFileError) -> [String: (key: Node, value: Node)] {
+        guard case .mapping(let mapping) = node else {
+            throw fail(node, path.isEmpty ? nil : path, "expected a mapping of keys to values")
+        }
+        var out: [String: (key: Node, value: Node)] = [:]
+        for (k, v) in mapping {
+            guard case .scalar(let s) = k else { throw fail(k, path.isEmpty ? nil : path, "keys must be plain strings") }
+            let full = path.isEmpty ? s.string : "\(path).\(s.string)"
+            guard allowed.contains(s.string) else {
+                throw fail(k, full, "unknown key (allowed here: \(allowed.joined(separator: ", ")))")
+            }
+            guard out[s.string] == nil else { throw fail(k, full, "appears twice") }
+            out[s.string] = (k, v)
+        }
+        return out
+    }
+
+    func string(_ node: Node, _ key: String) throws(JobFileError) -> String {
+        guard case .scalar(let s) = node, !s.string.isEmpty else { throw fail(node, key, "expected a non-empty string") }
+        return s.string
+    }
+
+    func int(_ node: Node, _ key: String, min: Int) throws(JobFileError) -> Int {
+        guard case .scalar(let s) = node, let v = Int(s.string) else { throw fail(node, key, "expected a whole number") }
+        guard v >= min else { throw fail(node, key, "must be at least \(min), got \(v)") }
+        return v
+    }
+
+    func strings(_ node: Node, _ key: String) throws(JobFileError) -> [String] {
+        switch node {
+        case .scalar: return [try string(node, key)]
+        case .sequence(let seq):
+            var out: [String] = []
+            for item in seq { out.append(try string(item, key)) }
+            guard !out.isEmpty else { throw fail(node, key, "expected at least one name") }
+            return out
+        default: throw fail(node, key, "expected a name or a list of names")
+        }
+    }
+
+    /// Durations: a number of seconds, or a number with s, m, h or d.
+    func duration(_ node: Node, _ key: String) throws(JobFileError) -> Double {
+        let text = try string(node, key).trimmingCharacters(in: .whitespaces)
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        var number = Substring(text)
+        var scale = 1.0
+        if let last = text.last, let u = units[last] { number = number.dropLast(); scale = u }
+        guard let v = Double(number), v >= 0, v.isFinite else {
+            throw fail(node, key, "expected a duration such as 90, 30s, 10m, 2h or 1d; got '\(text)'")
+        }
+        return v * scale
+    }
+
+    func path(_ text: String) -> String {
+        if text.hasPrefix("/") { return text }
+        return directory.appendingPathComponent(text).standardized.path
+    }
+
+    mutating func read(_ root: Node) throws(JobFileError) -> JobSpec {
+        let top = try entries(root, path: "", allowed: [
+            "name", "description", "model", "features", "source", "key", "outputs", "chunk_rows", "threads",
+            "sink", "write_mode", "state", "schedule", "retries", "timeout",
+        ])
+        func required(_ key: String) throws(JobFileError) -> Node {
+            guard let v = top[key]?.value else { throw fail(root, key, "is required") }
+            return v
+        }
+        let name = try string(required("name"), "name")
+        guard name.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", options: .regularExpression) != nil else {
+            throw fail(top["name"]!.value, "name", "use letters, digits, '.', '_' and '-' only; got '\(name)'")
+        }
+        let description = try top["description"].map { (e) throws(JobFileError) in try string(e.value, "description") }
+
+        // model: a path, or {path, name, version}
+        let modelNode = try required("model")
+        var model: JobSpec.Model
+        if case .scalar = modelNode {
+            let p = path(try string(modelNode, "model"))
+            model = .init(path: p, name: JobYAMLReader.stem(p), version: nil)
+        } else {
+            let m = try entries(modelNode, path: "model", allowed: ["path", "name", "version"])
+            guard let pathNode = m["path"]?.value else { throw fail(modelNode, "model.path", "is required") }
+            let p = path(try string(pathNode, "model.path"))
+            model = .init(path: p, name: try m["name"].map { (e) throws(JobFileError) in try string(e.value, "model.name") } ?? JobYAMLReader.stem(p),
+                          version: try m["version"].map { (e) throws(JobFileError) in try string(e.value, "model.version") })
+        }
+        let features = try top["features"].map { (e) throws(JobFileError) in try strings(e.value, "features") }
+
+        // source: {csv: pattern}
+        let sourceNode = try required("source")
+        let s = try entries(sourceNode, path: "source", allowed: ["csv"])
+        guard let csv = s["csv"]?.value else { throw fail(sourceNode, "source", "name a source: csv: PATH (a path or glob; {{ ds }} is the logical date)") }
+        let pattern = try string(csv, "source.csv")
+        try DateTemplate.check(pattern, file: file, line: csv.mark?.line, key: "source.csv")
+        let source = JobSpec.Source.csv(pattern: path(pattern))
+
+        let keys = try top["key"].map { (e) throws(JobFileError) in try strings(e.value, "key") } ?? []
+        let outputs = try top["outputs"].map { (e) throws(JobFileError) in try strings(e.value, "outputs") }
+        let chunkRows = try top["chunk_rows"].map { (e) throws(JobFileError) in try int(e.value, "chunk_rows", min: 1) } ?? 50_000
+        let threads = try top["threads"].map { (e) throws(JobFileError) in try int(e.value, "threads", min: 0) } ?? 0
+
+        // sink: {sqlite: {path, table}} or {csv: {path}}
+        let sinkNode = try required("sink")
+        let sinkEntries = try entries(sinkNode, path: "sink", allowed: ["sqlite", "csv"])
+        guard sinkEntries.count == 1 else { throw fail(sinkNode, "sink", "name exactly one sink: sqlite or csv") }
+        let sink: JobSpec.Sink
+        if let sq = sinkEntries["sqlite"]?.value {
+            let e = try entries(sq, path: "sink.sqlite", allowed: ["path", "table"])
+            guard let p = e["path"]?.value else { throw fail(sq, "sink.sqlite.path", "is required") }
+            let table = try e["table"].map { (x) throws(JobFileError) in try string(x.value, "sink.sqlite.table") } ?? "predictions"
+            guard table.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
+                throw fail(e["table"]?.value ?? sq, "sink.sqlite.table", "use letters, digits and '_' (not starting with a digit); got '\(table)'")
+            }
+            sink = .sqlite(path: path(try string(p, "sink.sqlite.path")), table: table)
+        } else {
+            let c = sinkEntries["csv"]!.value
+            let e = try entries(c, path: "sink.csv", allowed: ["path"])
+            guard let p = e["path"]?.value else { throw fail(c, "sink.csv.path", "is required") }
+            let text = try string(p, "sink.csv.path")
+            guard text.hasSuffix(".csv") || text.hasSuffix(".csv.lz4") else { throw fail(p, "sink.csv.path", "must end in .csv or .csv.lz4") }
+            try DateTemplate.check(text, file: file, line: p.mark?.line, key: "sink.csv.path")
+            sink = .csv(path: path(text))
+        }
+
+        var writeMode = JobSpec.WriteMode.replacePartition
+        if let w = top["write_mode"]?.value {
+            let text = try string(w, "write_mode")
+            guard let mode = JobSpec.WriteMode(rawValue: text) else {
+                throw fail(w, "write_mode", "must be replace_partition or append; got '\(text)'")
+            }
+            writeMode = mode
+        }
+        if case .csv = sink, writeMode == .append {
+            throw fail(top["write_mode"]?.value, "write_mode", "a CSV sink writes one file per logical date; use replace_partition")
+        }
+
+        let state: String
+        if let st = top["state"]?.value {
+            state = path(try string(st, "state"))
+        } else {
+            switch sink {
+            case .sqlite(let p, _): state = p
+            case .csv(let p): state = URL(fileURLWithPath: p).deletingLastPathComponent().appendingPathComponent("nightjar-state.db").path
+            }
+        }
+
+        var schedule: JobSpec.Schedule? = nil
+        if let sn = top["schedule"]?.value {
+            let e = try entries(sn, path: "schedule", allowed: ["cron", "timezone", "catch_up", "catch_up_limit"])
+            guard let cronNode = e["cron"]?.value else { throw fail(sn, "schedule.cron", "is required (5 fields, e.g. \"0 2 * * *\")") }
+            let cronText = try string(cronNode, "schedule.cron")
+            let cron: CronExpression
+            do { cron = try CronExpression(cronText) } catch { throw fail(cronNode, "schedule.cron", error.description) }
+            var tz = TimeZone(identifier: "UTC")!
+            if let t = e["timezone"]?.value {
+                let id = try string(t, "schedule.timezone")
+                guard let zone = TimeZone(identifier: id) else { throw fail(t, "schedule.timezone", "unknown time zone '\(id)' (use an IANA name such as Europe/Berlin)") }
+                tz = zone
+            }
+            var catchUp = JobSpec.CatchUp.none
+            let limit = try e["catch_up_limit"].map { (x) throws(JobFileError) in try int(x.value, "schedule.catch_up_limit", min: 1) }
+            if let c = e["catch_up"]?.value {
+                switch try string(c, "schedule.catch_up") {
+                case "none": catchUp = .none
+                case "latest": catchUp = .latest
+                case "all": catchUp = .all(limit: limit ?? 30)
+                case let other: throw fail(c, "schedule.catch_up", "must be none, latest or all; got '\(other)'")
+                }
+            }
+            if limit != nil, case .all = catchUp {} else if limit != nil {
+                throw fail(e["catch_up_limit"]!.value, "schedule.catch_up_limit", "only applies with catch_up: all")
+            }
+            schedule = .init(cron: cron, timeZone: tz, catchUp: catchUp)
+        }
+
+        var retries = JobSpec.Retries.none
+        if let r = top["retries"]?.value {
+            let e = try entries(r, path: "retries", allowed: ["count", "backoff", "max_backoff"])
+            retries.count = try e["count"].map { (x) throws(JobFileError) in try int(x.value, "retries.count", min: 0) } ?? 0
+            retries.backoff = try e["backoff"].map { (x) throws(JobFileError) in try duration(x.value, "retries.backoff") } ?? 60
+            retries.maxBackoff = try e["max_backoff"].map { (x) throws(JobFileError) in try duration(x.value, "retries.max_backoff") } ?? 3600
+        }
+        let timeout = try top["timeout"].map { (x) throws(JobFileError) in try duration(x.value, "timeout") }
+        if let timeout, timeout <= 0 { throw fail(top["timeout"]!.value, "timeout", "must be positive") }
+
+        return JobSpec(file: file, name: name, description: description, model: model, features: features, source: source,
+                       keys: keys, outputs: outputs, chunkRows: chunkRows, threads: threads, sink: sink, writeMode: writeMode,
+                       state: state, schedule: schedule, retries: retries, timeout: timeout)
+    }
+
+    static func stem(_ path: String) -> String {
+        var name = URL(fileURLWithPath: path).lastPathComponent
+        if let dot = name.firstIndex(of: ".") { name = String(name[..<dot]) }
+        return name
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// A recurring scoring job, as described by a `jobs/*.yaml` file (schema: `schemas/job.schema.json`).
+/// Paths are resolved against the job file's directory.
+public struct JobSpec: Sendable, Equatable {
+    public struct Model: Sendable, Equatable {
+        public var path: String
+        /// Name recorded on every output row; defaults to the file's name without extension.
+        public var name: String
+        /// Version recorded on every output row; defaults to `sha256:<first 12 hex digits>`.
+        public var version: String?
+    }
+
+    public enum Source: Sendable, Equatable {
+        /// A CSV path or glob, possibly templated over the logical date (`{{ ds }}`).
+        case csv(pattern: String)
+    }
+
+    public enum Sink: Sendable, Equatable {
+        case sqlite(path: String, table: String)
+        /// A CSV file (templated over the logical date; `.csv` or `.csv.lz4`).
+        case csv(path: String)
+    }
+
+    public enum WriteMode: String, Sendable, Equatable, CaseIterable {
+        /// Re-running a logical date replaces exactly that date's rows, atomically.
+        case replacePartition = "replace_partition"
+        /// Rows are added; re-running a date adds them again.
+        case append
+    }
+
+    public enum CatchUp: Sendable, Equatable {
+        case none
+        case latest
+        case all(limit: Int)
+    }
+
+    public struct Schedule: Sendable, Equatable {
+        public var cron: CronExpression
+        public var timeZone: TimeZone
+        public var catchUp: CatchUp
+    }
+
+    public struct Retries: Sendable, Equatable {
+        public var count: Int
+        /// Wait before the first retry, in seconds; doubles with each retry up to `maxBackoff`.
+        public var backoff: Double
+        public var maxBackoff: Double
+
+        public static let none = Retries(count: 0, backoff: 60, maxBackoff: 3600)
+
+        public func delay(beforeRetry n: Int) -> Double {
+            min(maxBackoff, backoff * pow(2, Double(max(0, n - 1))))
+        }
+    }
+
+    /// The file it was read from.
+    public var file: String
+    public var name: String
+    public var description: String?
+    public var model: Model
+    /// Input columns fed to a model whose graph takes one tensor (ONNX); nil for named features.
+    public var features: [String]?
+    public var source: Source
+    public var keys: [String]
+    /// Prediction columns to keep (nil: all of the model's).
+    public var outputs: [String]?
+    public var chunkRows: Int
+    public var threads: Int
+    public var sink: Sink
+    public var writeMode: WriteMode
+    /// Run store file.
+    public var state: String
+    public var schedule: Schedule?
+    public var retries: Retries
+    /// Seconds; nil for no limit.
+    public var timeout: Double?
+
+    /// The time zone for logical dates: the schedule's, else UTC.
+    public var timeZone: TimeZone { schedule?.timeZone ?? TimeZone(identifier: "UTC")! }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import NightjarCore
+import NightjarIO
+
+/// `nightjar validate`: checks the job file, its model and its source for a date, without scoring.
+public enum JobValidator {
+    public struct Report: Sendable {
+        public var lines: [String]
+    }
+
+    public static func validate(path: String, date: LogicalDate?) throws -> Report {
+        let job = try JobSpec.load(path: path)
+        var lines = ["job \(job.name): \(path) is valid"]
+        let model = try ModelLoader.load(path: job.model.path)
+        lines.append("model: \(job.model.path) (\(model.format.displayName) \(model.objective), \(model.forest.treeCount) trees, \(model.features.count) features)")
+        let executor = RunExecutor(job: job)
+        let day = date ?? LogicalDate(Date(), in: job.timeZone)
+        let plan = try executor.plan(date: day)
+        for file in plan.files {
+            let reader = try CSVReader(path: file)
+            do {
+                _ = try FeatureEncoder(features: model.features, header: reader.header)
+            } catch {
+                throw InputError(path: file, line: 1, message: error.description)
+            }
+            for k in job.keys where !reader.header.contains(k) {
+                throw InputError(path: file, line: 1, message: "key column '\(k)' is not in the header")
+            }
+        }
+        lines.append("source for \(day): \(plan.files.count) file(s): \(plan.files.joined(separator: ", "))")
+        lines.append("output columns: \((job.keys + plan.layoutColumns.map(\.name) + RunExecutor.metadataColumns).joined(separator: ", "))")
+        lines.append("sink: \(executor.sinkDescription(date: day)) (\(job.writeMode.rawValue)); run store: \(job.state)")
+        if let s = job.schedule {
+            let next = s.cron.next(after: Date(), in: s.timeZone)
+            lines.append("schedule: \(s.cron) in \(s.timeZone.identifier); next run \(next.map(Timestamp.format) ?? "never")")
+        }
+        return Report(lines: lines)
+    }
+}

@@ -1,0 +1,213 @@
+import Crypto
+import Foundation
+import Logging
+import NightjarCore
+import NightjarIO
+
+/// How one run is started.
+public struct RunOptions: Sendable {
+    public var date: LogicalDate
+    public var trigger: RunRecord.Trigger
+    /// Start over instead of resuming an unfinished run for the date.
+    public var restart: Bool
+    /// Wait for another process running the same job and date instead of failing.
+    public var wait: Bool
+    /// The cron fire time, for scheduled runs.
+    public var scheduledFor: Date?
+    public var statePath: String?
+
+    public init(date: LogicalDate, trigger: RunRecord.Trigger = .manual, restart: Bool = false, wait: Bool = false,
+                scheduledFor: Date? = nil, statePath: String? = nil) {
+        self.date = date
+        self.trigger = trigger
+        self.restart = restart
+        self.wait = wait
+        self.scheduledFor = scheduledFor
+        self.statePath = statePath
+    }
+}
+
+/// Runs a job for one logical date: every chunk's rows and its checkpoint commit together, so a
+/// run killed at any point resumes from its last committed chunk and the result is the same as
+/// an uninterrupted run — no row lost, none written twice.
+public final class RunExecutor {
+    public static let version = "0.2.0"
+    static let metadataColumns = ["logical_date", "run_id", "model_name", "model_version", "model_sha256"]
+
+    let job: JobSpec
+    let logger: Logger
+    let progress: RunProgress?
+    let cancellation: Cancellation
+
+    public init(job: JobSpec, logger: Logger = Logger(label: "nightjar.run", factory: { _ in SwiftLogNoOpLogHandler() }),
+                progress: RunProgress? = nil, cancellation: Cancellation = Cancellation()) {
+        self.job = job
+        self.logger = logger
+        self.progress = progress
+        self.cancellation = cancellation
+    }
+
+    public static func sha256(ofFile path: String) throws -> String {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func newRunID(date: LogicalDate) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd'T'HHmmss"
+        let random = (0..<6).map { _ in String("0123456789abcdef".randomElement()!) }.joined()
+        return "\(f.string(from: Date()))-\(random)"
+    }
+
+    static func stagingTable(runID: String) -> String {
+        "nightjar_staging_" + String(runID.map { $0.isLetter || $0.isNumber ? $0 : "_" })
+    }
+
+    /// Everything a run needs that is decided before the first row: model, columns, files.
+    struct Plan {
+        var model: ScoringModel
+        var sha256: String
+        var version: String
+        var predictor: Predictor
+        var layoutColumns: [OutputColumn]
+        var files: [String]
+    }
+
+    func plan(date: LogicalDate) throws -> Plan {
+        let model = try ModelLoader.load(path: job.model.path)
+        let sha = try RunExecutor.sha256(ofFile: job.model.path)
+        let all = model.outputColumns(includeMargin: true)
+        var includeMargin = false
+        var selected = model.outputColumns(includeMargin: false)
+        if let outputs = job.outputs {
+            for name in outputs where !all.contains(where: { $0.name == name }) {
+                throw JobFileError(file: job.file, line: nil, key: "outputs",
+                                   message: "'\(name)' is not an output of this model (it has: \(all.map(\.name).joined(separator: ", ")))")
+            }
+            includeMargin = outputs.contains { $0.hasPrefix("margin") }
+            selected = all.filter { outputs.contains($0.name) }
+        }
+        let threads = job.threads > 0 ? job.threads : ProcessInfo.processInfo.activeProcessorCount
+        let predictor = Predictor(model: model, includeMargin: includeMargin, threads: threads)
+        guard case .csv(let pattern) = job.source else { throw ScoreError("unsupported source") }
+        let files = try SourceFiles.resolve(pattern: pattern, date: date, job: job.name)
+        return Plan(model: model, sha256: sha, version: job.model.version ?? "sha256:\(sha.prefix(12))",
+                    predictor: predictor, layoutColumns: selected, files: files)
+    }
+
+    /// Runs the job for `options.date`. Returns the finished run record.
+    @discardableResult
+    public func run(_ options: RunOptions) throws -> RunRecord {
+        let date = options.date
+        let ds = date.description
+        let plan = try plan(date: date)
+        let store = try RunStore(path: options.statePath ?? job.state)
+
+        // One process per (job, date).
+        let candidateID = RunExecutor.newRunID(date: date)
+        var waited = false
+        while let holder = try store.tryLock(job: job.name, date: ds, runID: candidateID) {
+            guard options.wait else {
+                throw ScoreError("job \(job.name) for \(ds) is already running (run \(holder.runID), pid \(holder.pid) on \(holder.host), since \(holder.acquiredAt)); pass --wait to wait for it")
+            }
+            if !waited {
+                logger.info("waiting for the running run to finish", metadata: ["run_id": "\(holder.runID)", "pid": "\(holder.pid)"])
+                waited = true
+            }
+            if let signal = cancellation.requested { throw RunInterrupted(signal: signal, runID: holder.runID) }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        defer { try? store.unlock(job: job.name, date: ds) }
+        try store.markDeadRunsInterrupted(job: job.name, date: ds)
+
+        // Resume the unfinished run of this date, or start a new one.
+        let previous = try store.latestRun(job: job.name, date: ds)
+        var record: RunRecord
+        var resuming = false
+        if let p = previous, p.status != .succeeded, !options.restart, p.modelSHA256 == plan.sha256 {
+            record = p
+            record.attempt += 1
+            record.trigger = options.trigger == .manual ? p.trigger : options.trigger
+            resuming = true
+        } else {
+            if let p = previous, p.status != .succeeded {
+                try abandon(p, store: store)
+                if !options.restart {
+                    logger.warning("the model changed since the unfinished run; starting over", metadata: ["run_id": "\(p.runID)"])
+                }
+            }
+            record = RunRecord(runID: candidateID, job: job.name, logicalDate: ds, trigger: options.trigger, status: .running,
+                               attempt: 1, scheduledFor: options.scheduledFor.map(Timestamp.format), startedAt: Timestamp.now(),
+                               endedAt: nil, rowsRead: 0, rowsScored: 0, rowsWritten: 0, chunks: 0)
+        }
+        record.status = .running
+        record.error = nil
+        record.endedAt = nil
+        record.modelName = job.model.name
+        record.modelVersion = plan.version
+        record.modelSHA256 = plan.sha256
+        record.modelPath = job.model.path
+        record.source = plan.files.joined(separator: ", ")
+        record.sink = sinkDescription(date: date)
+        record.nightjarVersion = RunExecutor.version
+        record.host = Host.name
+        record.pid = Int(getpid())
+        try store.update(record)
+        logger.info(resuming ? "resuming run" : "starting run", metadata: [
+            "job": "\(job.name)", "run_id": "\(record.runID)", "logical_date": "\(ds)", "files": "\(plan.files.count)",
+        ])
+
+        do {
+            try execute(&record, plan: plan, store: store, resuming: resuming)
+            record.status = .succeeded
+            record.endedAt = Timestamp.now()
+            try store.update(record)
+            progress?.finish()
+            logger.info("run succeeded", metadata: ["run_id": "\(record.runID)", "rows": "\(record.rowsWritten)"])
+            return record
+        } catch {
+            progress?.finish()
+            if let interrupted = error as? RunInterrupted {
+                record.status = .interrupted
+                record.error = interrupted.description
+            } else {
+                record.status = .failed
+                record.error = "\(error)"
+            }
+            record.endedAt = Timestamp.now()
+            try? store.update(record)
+            throw error
+        }
+    }
+
+    func sinkDescription(date: LogicalDate) -> String {
+        switch job.sink {
+        case let .sqlite(path, table): return "sqlite:\(path)#\(table)"
+        case let .csv(path): return "csv:\(DateTemplate.render(path, date: date))"
+        }
+    }
+
+    /// Drops what an unfinished run left behind (its staging table or partial file) before starting over.
+    func abandon(_ run: RunRecord, store: RunStore) throws {
+        switch job.sink {
+        case let .sqlite(path, _):
+            let db = try SQLiteDatabase(path: path)
+            try db.execute("DROP TABLE IF EXISTS \(SQLiteDatabase.quote(RunExecutor.stagingTable(runID: run.runID)))")
+            if (try? db.query("SELECT 1 FROM sqlite_master WHERE name = 'nightjar_chunks'"))?.isEmpty == false {
+                try db.execute("DELETE FROM nightjar_chunks WHERE run_id = \(SQLiteString.literal(run.runID))")
+            }
+        case let .csv(pattern):
+            let path = DateTemplate.render(pattern, date: LogicalDate(run.logicalDate) ?? LogicalDate(year: 1970, month: 1, day: 1))
+            let url = URL(fileURLWithPath: path)
+            let safe = String(run.runID.map { $0.isLetter || $0.isNumber ? $0 : "_" })
+            unlink(url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(safe)").path)
+        }
+        try store.deleteChunks(runID: run.runID)
+        var old = run
+        if old.status == .running { old.status = .interrupted }
+        old.error = (old.error.map { $0 + "; " } ?? "") + "abandoned: a new run was started for this date"
+        try store.update(old)
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import Logging
+
+/// Progress of a run: a live line on a terminal, periodic log lines otherwise (cron, CI).
+public final class RunProgress: @unchecked Sendable {
+    let logger: Logger
+    let terminal: Bool
+    let started = Date()
+    var lastLog = Date.distantPast
+    var rowsAtStart = 0
+
+    public init(logger: Logger, terminal: Bool = isatty(2) == 1) {
+        self.logger = logger
+        self.terminal = terminal
+    }
+
+    /// `fraction`: share of the input read so far (by bytes), when known.
+    func update(runID: String, chunk: Int, rows: Int, fraction: Double?) {
+        let elapsed = Date().timeIntervalSince(started)
+        let rate = elapsed > 0 ? Double(rows - rowsAtStart) / elapsed : 0
+        var eta = ""
+        if let fraction, fraction > 0.001, fraction < 1 {
+            eta = String(format: ", ETA %.0f s", elapsed / fraction * (1 - fraction))
+        }
+        if terminal {
+            let line = String(format: "\r\u{1B}[Kchunk %d · %@ rows · %@ rows/s%@", chunk, rows.formatted(), Int(rate).formatted(), eta)
+            FileHandle.standardError.write(Data(line.utf8))
+        } else if Date().timeIntervalSince(lastLog) >= 10 {
+            lastLog = Date()
+            logger.info("progress", metadata: ["run_id": "\(runID)", "chunk": "\(chunk)", "rows": "\(rows)",
+                                               "rows_per_second": "\(Int(rate))"])
+        }
+    }
+
+    func finish() {
+        if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}

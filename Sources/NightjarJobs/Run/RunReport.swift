@@ -1,0 +1,67 @@
+import Foundation
+
+/// Text and JSON views of the run store for `nightjar runs`.
+public enum RunReport {
+    public static func table(_ runs: [RunRecord]) -> String {
+        let header = ["RUN", "JOB", "DATE", "TRIGGER", "STATUS", "ROWS", "STARTED", "SECONDS"]
+        var rows = [header]
+        for r in runs {
+            rows.append([r.runID, r.job, r.logicalDate, r.trigger.rawValue, r.status.rawValue, String(r.rowsWritten),
+                         String(r.startedAt.prefix(19)), duration(r).map { String(format: "%.1f", $0) } ?? "-"])
+        }
+        return align(rows)
+    }
+
+    static func duration(_ r: RunRecord) -> Double? {
+        guard let s = Timestamp.parse(r.startedAt), let e = r.endedAt.flatMap(Timestamp.parse) else { return nil }
+        return e.timeIntervalSince(s)
+    }
+
+    static func align(_ rows: [[String]]) -> String {
+        guard let first = rows.first else { return "" }
+        var widths = first.map(\.count)
+        for row in rows { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
+        return rows.map { row in
+            row.enumerated().map { i, c in i == row.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    public static func detail(_ r: RunRecord, chunks: [ChunkRecord]) -> String {
+        var lines: [String] = []
+        func add(_ k: String, _ v: String?) { lines.append(k.padding(toLength: 16, withPad: " ", startingAt: 0) + (v ?? "-")) }
+        add("run", r.runID); add("job", r.job); add("logical date", r.logicalDate); add("trigger", r.trigger.rawValue)
+        add("status", r.status.rawValue); add("attempt", String(r.attempt)); add("scheduled for", r.scheduledFor)
+        add("started", r.startedAt); add("ended", r.endedAt)
+        if let d = duration(r) {
+            add("duration", String(format: "%.2f s (%.0f rows/s)", d, d > 0 ? Double(r.rowsWritten) / d : 0))
+        }
+        add("rows", "read \(r.rowsRead), scored \(r.rowsScored), written \(r.rowsWritten)")
+        add("model", "\(r.modelName ?? "-") \(r.modelVersion ?? "") (\(r.modelPath ?? "-"))")
+        add("model sha256", r.modelSHA256)
+        add("source", r.source); add("sink", r.sink)
+        add("nightjar", r.nightjarVersion); add("host", "\(r.host ?? "-") (pid \(r.pid.map(String.init) ?? "-"))")
+        if let e = r.error { add("error", e) }
+        lines.append("")
+        lines.append("chunks: \(chunks.count)")
+        var rows = [["CHUNK", "FILE", "BYTES", "ROWS", "SECONDS", "COMMITTED"]]
+        for c in chunks {
+            rows.append([String(c.chunk), URL(fileURLWithPath: c.sourceFile).lastPathComponent, "\(c.startOffset)-\(c.endOffset)",
+                         String(c.rows), String(format: "%.3f", c.seconds), String(c.committedAt.prefix(23))])
+        }
+        lines.append(align(rows))
+        return lines.joined(separator: "\n")
+    }
+
+    public static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
+    }
+
+    public struct Detail: Encodable {
+        public var run: RunRecord
+        public var chunks: [ChunkRecord]
+        public init(run: RunRecord, chunks: [ChunkRecord]) { self.run = run; self.chunks = chunks }
+    }
+}

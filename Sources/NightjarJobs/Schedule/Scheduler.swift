@@ -1,0 +1,187 @@
+import Dispatch
+import Foundation
+import Logging
+
+/// `nightjar schedule DIR`: reads every job file in a directory, starts runs when their cron time
+/// arrives (in each job's time zone), catches up after downtime per the job's policy, never lets a
+/// job overlap itself, retries failed runs with exponential back-off, and picks up job files that
+/// change on disk.
+public final class Scheduler: @unchecked Sendable {
+    /// Runs one job for one date; the default runs `RunExecutor`.
+    public typealias Runner = @Sendable (JobSpec, RunOptions) throws -> RunRecord
+
+    struct Pending {
+        var date: LogicalDate
+        var scheduledFor: Date?
+        var trigger: RunRecord.Trigger
+        var notBefore: Date
+        var retry: Int
+    }
+
+    struct Entry {
+        var job: JobSpec
+        var modified: Date
+        /// Fires up to here have been considered.
+        var cursor: Date
+        var pending: [Pending] = []
+        var running = false
+    }
+
+    public let directory: String
+    let clock: SchedulerClock
+    let logger: Logger
+    let runner: Runner
+    let cancellation: Cancellation
+    let lock = NSLock()
+    var entries: [String: Entry] = [:]
+    var started: Date
+    let queue = DispatchQueue(label: "nightjar.scheduler.runs", attributes: .concurrent)
+    let group = DispatchGroup()
+
+    public init(directory: String, clock: SchedulerClock = SystemClock(), logger: Logger,
+                cancellation: Cancellation = Cancellation(), runner: Runner? = nil) {
+        self.directory = directory
+        self.clock = clock
+        self.logger = logger
+        self.cancellation = cancellation
+        self.started = clock.now()
+        let log = logger
+        self.runner = runner ?? { job, options in
+            try RunExecutor(job: job, logger: log, cancellation: cancellation).run(options)
+        }
+    }
+
+    /// Job files in the directory (`*.yaml`, `*.yml`).
+    func jobFiles() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+            .map { URL(fileURLWithPath: directory).appendingPathComponent($0).path }
+    }
+
+    /// Loads new and changed job files; forgets removed ones.
+    func reload(now: Date) {
+        let files = jobFiles()
+        lock.lock(); defer { lock.unlock() }
+        for gone in Set(entries.keys).subtracting(files) {
+            logger.info("job file removed; job unscheduled", metadata: ["file": "\(gone)"])
+            entries[gone] = nil
+        }
+        for file in files {
+            let modified = (try? FileManager.default.attributesOfItem(atPath: file)[.modificationDate] as? Date) ?? .distantPast
+            if let e = entries[file], e.modified == modified { continue }
+            do {
+                let job = try JobSpec.load(path: file)
+                guard job.schedule != nil else {
+                    if entries[file] == nil { logger.info("job has no schedule; not scheduled", metadata: ["job": "\(job.name)"]) }
+                    entries[file] = nil
+                    continue
+                }
+                var cursor = now
+                if let old = entries[file] {
+                    cursor = old.cursor
+                    entries[file]!.job = job
+                    entries[file]!.modified = modified
+                    logger.info("job file changed; reloaded", metadata: ["job": "\(job.name)"])
+                } else {
+                    // Where this job's schedule left off: its newest scheduled run.
+                    if let last = try? RunStore(path: job.state).lastScheduled(job: job.name) { cursor = last }
+                    entries[file] = Entry(job: job, modified: modified, cursor: cursor)
+                    let next = job.schedule!.cron.next(after: now, in: job.schedule!.timeZone)
+                    logger.info("job scheduled", metadata: ["job": "\(job.name)", "cron": "\(job.schedule!.cron)",
+                                                           "timezone": "\(job.schedule!.timeZone.identifier)",
+                                                           "next": "\(next.map(Timestamp.format) ?? "never")"])
+                }
+            } catch {
+                logger.error("job file not loaded", metadata: ["file": "\(file)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// One pass: reload files, queue the fires that are due, start what can start.
+    public func tick() {
+        let now = clock.now()
+        reload(now: now)
+        lock.lock()
+        for (file, var e) in entries {
+            guard let schedule = e.job.schedule else { continue }
+            let due = schedule.catchUp.dueFires(cron: schedule.cron, timeZone: schedule.timeZone, since: e.cursor, now: now)
+            let all = schedule.cron.fires(after: e.cursor, through: now, in: schedule.timeZone)
+            for skipped in all where !due.contains(skipped) {
+                logger.warning("missed fire not run (catch-up policy)", metadata: ["job": "\(e.job.name)", "fire": "\(Timestamp.format(skipped))"])
+            }
+            for fire in due {
+                e.pending.append(Pending(date: LogicalDate(fire, in: schedule.timeZone), scheduledFor: fire, trigger: .schedule,
+                                         notBefore: fire, retry: 0))
+            }
+            if let last = all.last { e.cursor = last }
+            entries[file] = e
+        }
+        var toStart: [(String, Entry, Pending)] = []
+        for (file, var e) in entries where !e.running {
+            guard let i = e.pending.firstIndex(where: { $0.notBefore <= now }) else {
+                if !e.pending.isEmpty { entries[file] = e }
+                continue
+            }
+            let p = e.pending.remove(at: i)
+            e.running = true
+            entries[file] = e
+            toStart.append((file, e, p))
+        }
+        lock.unlock()
+        for (file, e, p) in toStart { start(file: file, job: e.job, pending: p) }
+    }
+
+    func start(file: String, job: JobSpec, pending p: Pending) {
+        logger.info("starting run", metadata: ["job": "\(job.name)", "logical_date": "\(p.date)", "trigger": "\(p.trigger.rawValue)"])
+        group.enter()
+        queue.async { [self] in
+            defer { group.leave() }
+            let result = Result { try runner(job, RunOptions(date: p.date, trigger: p.trigger, wait: false, scheduledFor: p.scheduledFor)) }
+            lock.lock()
+            defer { lock.unlock() }
+            entries[file]?.running = false
+            switch result {
+            case .success(let r):
+                logger.info("run succeeded", metadata: ["job": "\(job.name)", "run_id": "\(r.runID)", "rows": "\(r.rowsWritten)"])
+            case .failure(let error):
+                if error is RunInterrupted { return }
+                if p.retry < job.retries.count {
+                    let delay = job.retries.delay(beforeRetry: p.retry + 1)
+                    let at = clock.now().addingTimeInterval(delay)
+                    logger.warning("run failed; will retry", metadata: ["job": "\(job.name)", "logical_date": "\(p.date)",
+                                                                        "retry": "\(p.retry + 1)/\(job.retries.count)",
+                                                                        "at": "\(Timestamp.format(at))", "error": "\(error)"])
+                    entries[file]?.pending.append(Pending(date: p.date, scheduledFor: p.scheduledFor, trigger: .retry, notBefore: at, retry: p.retry + 1))
+                } else {
+                    logger.error("run failed", metadata: ["job": "\(job.name)", "logical_date": "\(p.date)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// Waits for runs in flight.
+    public func drain() { group.wait() }
+
+    /// When the next thing is due (fire or retry), at most 30 s ahead.
+    func nextWake(now: Date) -> Date {
+        lock.lock(); defer { lock.unlock() }
+        var wake = now.addingTimeInterval(30)
+        for e in entries.values {
+            if let s = e.job.schedule, let n = s.cron.next(after: max(e.cursor, now), in: s.timeZone) { wake = min(wake, n) }
+            for p in e.pending { wake = min(wake, max(p.notBefore, now.addingTimeInterval(0.2))) }
+        }
+        return wake
+    }
+
+    /// Runs until cancelled; then lets the runs in flight stop at their next chunk.
+    public func runForever() {
+        logger.info("scheduler started", metadata: ["directory": "\(directory)"])
+        while cancellation.requested == nil {
+            tick()
+            let wake = nextWake(now: clock.now())
+            while cancellation.requested == nil && clock.now() < wake { clock.sleep(until: wake) }
+        }
+        logger.info("scheduler stopping; waiting for runs in flight")
+        drain()
+    }
+}

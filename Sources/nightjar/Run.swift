@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import NightjarJobs
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a job once for one logical date (resuming an unfinished run of that date).")
+
+    @Argument(help: "Job file (YAML).")
+    var job: String
+
+    @Option(help: "Logical date, YYYY-MM-DD (default: today in the job's time zone).")
+    var date: String?
+
+    @Flag(help: "Start over instead of resuming an unfinished run; the date's rows are replaced.")
+    var restart = false
+
+    @Flag(help: "Wait for another process running the same job and date instead of failing.")
+    var wait = false
+
+    @Option(help: "Run store file (default: the job's `state`).")
+    var state: String?
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    func run() throws {
+        let spec = try runReportingErrors { try JobSpec.load(path: job) }
+        let day: LogicalDate
+        if let date {
+            guard let d = LogicalDate(date) else { throw ValidationError("--date must be YYYY-MM-DD, got '\(date)'") }
+            day = d
+        } else {
+            day = LogicalDate(Date(), in: spec.timeZone)
+        }
+        let cancellation = Cancellation()
+        SignalTrap.install(cancellation)
+        let logger = makeLogger(quiet: quiet, level: .info)
+        let executor = RunExecutor(job: spec, logger: logger, progress: quiet ? nil : RunProgress(logger: logger), cancellation: cancellation)
+        let record = try runReportingErrors(cancellation: cancellation) {
+            try executor.run(RunOptions(date: day, trigger: .manual, restart: restart, wait: wait, statePath: state))
+        }
+        if !quiet { print(RunSummary.line(record)) }
+    }
+}
+
+enum RunSummary {
+    static func line(_ r: RunRecord) -> String {
+        var seconds = 0.0
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let s = f.date(from: r.startedAt), let e = r.endedAt.flatMap({ f.date(from: $0) }) { seconds = e.timeIntervalSince(s) }
+        let rate = seconds > 0 ? Double(r.rowsWritten) / seconds : 0
+        return String(format: "run %@ (%@, %@): %@, %d rows in %d chunks, %.2f s (%.0f rows/s) → %@",
+                      r.runID, r.job, r.logicalDate, r.status.rawValue, r.rowsWritten, r.chunks, seconds, rate, r.sink ?? "-")
+    }
+}
