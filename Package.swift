@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "NightjarCoreTests", dependencies: ["NightjarCore"]),
         .testTarget(name: "NightjarIOTests", dependencies: ["NightjarIO", "NightjarCore", "CSQLite"]),
         .testTarget(name: "NightjarJobsTests", dependencies: ["NightjarJobs", "NightjarIO", "NightjarCore", "CSQLite"]),
-        .testTarget(name: "NightjarCLITests", dependencies: ["nightjar", "CSQLite"]),
+        .testTarget(name: "NightjarCLITests", dependencies: ["nightjar", "NightjarIO"]),
     ],
     swiftLanguageModes: [.v6]
 )

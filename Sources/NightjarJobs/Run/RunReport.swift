@@ -7,7 +7,7 @@ public enum RunReport {
         var rows = [header]
         for r in runs {
             rows.append([r.runID, r.job, r.logicalDate, r.trigger.rawValue, r.status.rawValue, String(r.rowsWritten),
-                         String(r.startedAt.prefix(19)), duration(r).map { String(format: "%.1f", $0) } ?? "-"])
+                         String(r.startedAt.prefix(19)), duration(r).map { String(format: "%.2f", $0) } ?? "-"])
         }
         return align(rows)
     }

@@ -159,6 +159,12 @@ public final class Scheduler: @unchecked Sendable {
         }
     }
 
+    /// True when no run is in flight.
+    public var isIdle: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return entries.values.allSatisfy { !$0.running }
+    }
+
     /// Waits for runs in flight.
     public func drain() { group.wait() }
 

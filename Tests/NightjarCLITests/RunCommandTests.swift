@@ -1,0 +1,194 @@
+import Foundation
+import Testing
+import NightjarIO
+
+/// `nightjar run` as a real process: killed with SIGKILL at several points and resumed, stopped with
+/// SIGTERM, and locked against a second process. The result is compared row by row with a clean run.
+@Suite(.serialized) struct RunCommandTests {
+    static let root = CLITests.root
+
+    /// A job over a 20,000-row input (chunks of 500) in a fresh directory.
+    func makeJob(_ name: String = "job") throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nightjar-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let source = try String(contentsOf: Self.root.appendingPathComponent("fixtures/churn/score_input.csv"), encoding: .utf8)
+        var lines = source.split(separator: "\n").map(String.init)
+        let header = lines.removeFirst()
+        var out = [header]
+        for copy in 0..<20 {
+            for line in lines {
+                let comma = line.firstIndex(of: ",")!
+                out.append("K\(copy)-\(line[..<comma])\(line[comma...])")
+            }
+        }
+        try (out.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("in.csv"), atomically: true, encoding: .utf8)
+        let yaml = """
+            name: crash-test
+            model: \(Self.root.appendingPathComponent("fixtures/churn/churn_xgb.json").path)
+            source: { csv: in.csv }
+            key: customer_id
+            chunk_rows: 500
+            sink: { sqlite: { path: out.db, table: scores } }
+            """
+        let job = dir.appendingPathComponent("\(name).yaml")
+        try yaml.write(to: job, atomically: true, encoding: .utf8)
+        return job
+    }
+
+    func start(_ arguments: [String], delayMs: Int = 0) throws -> (Process, Pipe) {
+        let p = Process()
+        p.executableURL = CLITests.binary
+        p.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        if delayMs > 0 { env["NIGHTJAR_TEST_CHUNK_DELAY_MS"] = String(delayMs) } else { env["NIGHTJAR_TEST_CHUNK_DELAY_MS"] = nil }
+        p.environment = env
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = Pipe()
+        try p.run()
+        return (p, err)
+    }
+
+    func finish(_ arguments: [String]) throws -> (Int32, String) {
+        let (p, err) = try start(arguments)
+        let data = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func committedChunks(_ db: String) -> Int {
+        guard FileManager.default.fileExists(atPath: db),
+              let rows = try? SQLiteDatabase(path: db, readOnly: true).query("SELECT count(*) FROM nightjar_chunks") else { return 0 }
+        return Int(rows.first?[0] ?? "0") ?? 0
+    }
+
+    func waitFor(chunks: Int, in db: String, process: Process) {
+        let deadline = Date().addingTimeInterval(60)
+        while committedChunks(db) < chunks && process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+    }
+
+    func outputRows(_ db: String) throws -> [String] {
+        try SQLiteDatabase(path: db, readOnly: true)
+            .query("SELECT customer_id, probability, label, logical_date FROM scores ORDER BY customer_id")
+            .map { $0.map { $0 ?? "NULL" }.joined(separator: ",") }
+    }
+
+    @Test func killedAtSeveralPointsAndResumedGivesTheRowsOfACleanRun() throws {
+        let cleanJob = try makeJob()
+        let (cleanStatus, cleanErr) = try finish(["run", cleanJob.path, "--date", "2026-11-28", "--quiet"])
+        #expect(cleanStatus == 0, "\(cleanErr)")
+        let clean = try outputRows(cleanJob.deletingLastPathComponent().appendingPathComponent("out.db").path)
+        #expect(clean.count == 20_000)
+
+        let job = try makeJob()
+        let db = job.deletingLastPathComponent().appendingPathComponent("out.db").path
+        var killedAfter: [Int] = []
+        // Kill points: before any chunk, then after 3, 17 and 33 committed chunks (of 40).
+        for target in [0, 3, 17, 33] {
+            let (p, _) = try start(["run", job.path, "--date", "2026-11-28", "--quiet"], delayMs: 40)
+            if target == 0 { Thread.sleep(forTimeInterval: 0.05) } else { waitFor(chunks: target, in: db, process: p) }
+            #expect(p.isRunning, "the run finished before the kill point \(target)")
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            #expect(p.terminationReason == .uncaughtSignal)
+            killedAfter.append(committedChunks(db))
+            // Whole chunks only: the staged rows are exactly the committed chunks' rows.
+            if FileManager.default.fileExists(atPath: db) {
+            let database = try SQLiteDatabase(path: db, readOnly: true)
+            if let staging = try database.query("SELECT name FROM sqlite_master WHERE name LIKE 'nightjar_staging_%'").first?[0] {
+                let staged = try database.query("SELECT count(*) FROM \(staging)")[0][0]
+                let committed = try database.query("SELECT coalesce(sum(rows), 0) FROM nightjar_chunks")[0][0]
+                #expect(staged == committed)
+            }
+            }
+        }
+        #expect(killedAfter == killedAfter.sorted(), "chunks never go backwards: \(killedAfter)")
+        #expect(killedAfter.last! >= 33 && killedAfter.last! < 40)
+        let (status, err) = try finish(["run", job.path, "--date", "2026-11-28", "--quiet"])
+        #expect(status == 0, "\(err)")
+        let resumed = try outputRows(db)
+        #expect(resumed.count == 20_000)
+        #expect(Set(resumed).count == 20_000, "no row twice")
+        #expect(resumed == clean, "identical to an uninterrupted run, row by row")
+        // One run, resumed after each kill (the kill during start-up may come before the run is recorded).
+        let runs = try SQLiteDatabase(path: db, readOnly: true).query("SELECT status, attempt, rows_written FROM nightjar_runs")
+        #expect(runs.count == 1)
+        #expect(runs.first?[0] == "succeeded" && runs.first?[2] == "20000")
+        #expect(["4", "5"].contains(runs.first?[1] ?? ""))
+        #expect(try SQLiteDatabase(path: db, readOnly: true).query("SELECT count(DISTINCT run_id) FROM scores") == [["1"]])
+        print("crash-resume: killed with SIGKILL after \(killedAfter) committed chunks of 40; resumed output identical to a clean run (20,000 rows)")
+    }
+
+    @Test func sigtermMarksTheRunInterruptedAndItResumes() throws {
+        let job = try makeJob()
+        let db = job.deletingLastPathComponent().appendingPathComponent("out.db").path
+        let (p, err) = try start(["run", job.path, "--date", "2026-11-28"], delayMs: 40)
+        waitFor(chunks: 4, in: db, process: p)
+        kill(p.processIdentifier, SIGTERM)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 143)
+        #expect(stderr.contains("error: run ") && stderr.contains("interrupted by SIGTERM"))
+        let status = try SQLiteDatabase(path: db, readOnly: true).query("SELECT status FROM nightjar_runs")
+        #expect(status == [["interrupted"]])
+        #expect(try SQLiteDatabase(path: db, readOnly: true).query("SELECT count(*) FROM nightjar_locks") == [["0"]])
+        let (code, e) = try finish(["run", job.path, "--date", "2026-11-28", "--quiet"])
+        #expect(code == 0, "\(e)")
+        #expect(try outputRows(db).count == 20_000)
+    }
+
+    @Test func aSecondProcessForTheSameDateIsRefusedOrWaits() throws {
+        let job = try makeJob()
+        let db = job.deletingLastPathComponent().appendingPathComponent("out.db").path
+        let (first, _) = try start(["run", job.path, "--date", "2026-11-28", "--quiet"], delayMs: 20)
+        waitFor(chunks: 1, in: db, process: first)
+        let (status, stderr) = try finish(["run", job.path, "--date", "2026-11-28"])
+        #expect(status == 1)
+        #expect(stderr.contains("is already running") && stderr.contains("--wait"))
+        #expect(stderr.split(separator: "\n").count == 1)
+        let (waitStatus, waitErr) = try finish(["run", job.path, "--date", "2026-11-28", "--wait", "--quiet"])
+        #expect(waitStatus == 0, "\(waitErr)")
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 0)
+        let rows = try outputRows(db)
+        #expect(rows.count == 20_000 && Set(rows).count == 20_000)
+        let runs = try SQLiteDatabase(path: db, readOnly: true).query("SELECT status FROM nightjar_runs ORDER BY started_at")
+        #expect(runs == [["succeeded"], ["succeeded"]])
+    }
+
+    @Test func runsListsAndShowsRunsAsTextAndJSON() throws {
+        let job = try makeJob()
+        let (s, e) = try finish(["run", job.path, "--date", "2026-11-27", "--quiet"])
+        #expect(s == 0, "\(e)")
+        let list = try CLITests().run(["runs", "--job", job.path])
+        #expect(list.status == 0)
+        #expect(list.stdout.contains("crash-test") && list.stdout.contains("2026-11-27") && list.stdout.contains("succeeded"))
+        let json = try CLITests().run(["runs", "--job", job.path, "--json"])
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [[String: Any]]
+        #expect(parsed.count == 1)
+        let runID = parsed[0]["run_id"] as! String
+        #expect(parsed[0]["rows_written"] as? Int == 20_000)
+        let show = try CLITests().run(["runs", "show", runID, "--job", job.path])
+        #expect(show.stdout.contains("chunks: 40"))
+        #expect(show.stdout.contains("model sha256"))
+        let showJSON = try CLITests().run(["runs", "show", runID, "--job", job.path, "--json"])
+        let detail = try JSONSerialization.jsonObject(with: Data(showJSON.stdout.utf8)) as! [String: Any]
+        #expect((detail["chunks"] as! [Any]).count == 40)
+        let missing = try CLITests().run(["runs", "show", "nope", "--job", job.path])
+        #expect(missing.status == 1 && missing.stderr.contains("no run nope"))
+    }
+
+    @Test func validateChecksWithoutScoring() throws {
+        let r = try CLITests().run(["validate", "jobs/churn-nightly.yaml"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("is valid") && r.stdout.contains("next run"))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nightjar-val-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let bad = dir.appendingPathComponent("bad.yaml")
+        try "name: x\nmodel: m.json\nsource: { csv: in.csv }\nsink: { sqlite: { path: o.db } }\nextra: 1\n".write(to: bad, atomically: true, encoding: .utf8)
+        let b = try CLITests().run(["validate", bad.path])
+        #expect(b.status == 1)
+        #expect(b.stderr == "error: \(bad.path):5: 'extra': unknown key (allowed here: name, description, model, features, source, key, outputs, chunk_rows, threads, sink, write_mode, state, schedule, retries, timeout)\n")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("o.db").path))
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+import NightjarIO
+import Logging
+@testable import NightjarJobs
+
+@Suite struct RunExecutorTests {
+    /// A job in a fresh directory over a copy of the churn input.
+    func makeJob(sink: String = "sqlite: { path: out.db, table: scores }", mode: String = "replace_partition",
+                 input: String? = nil, extra: String = "") throws -> (JobSpec, URL) {
+        let dir = temporaryDirectory()
+        let text = try input ?? String(contentsOfFile: fixture("churn/score_input.csv"), encoding: .utf8)
+        try text.write(to: dir.appendingPathComponent("in.csv"), atomically: true, encoding: .utf8)
+        let yaml = """
+            name: churn-test
+            model: \(fixture("churn/churn_lgbm.txt"))
+            source: { csv: in.csv }
+            key: customer_id
+            chunk_rows: 128
+            sink: { \(sink) }
+            write_mode: \(mode)
+            \(extra)
+            """
+        let path = dir.appendingPathComponent("job.yaml")
+        try yaml.write(to: path, atomically: true, encoding: .utf8)
+        return (try JobSpec.load(path: path.path), dir)
+    }
+
+    func rows(_ db: String, _ sql: String) throws -> [[String?]] {
+        try SQLiteDatabase(path: db, readOnly: true).query(sql)
+    }
+
+    @Test func replacePartitionIsIdempotent() throws {
+        let (job, dir) = try makeJob()
+        let db = dir.appendingPathComponent("out.db").path
+        let date = LogicalDate("2026-11-28")!
+        let first = try RunExecutor(job: job).run(RunOptions(date: date))
+        let second = try RunExecutor(job: job).run(RunOptions(date: date))
+        #expect(first.runID != second.runID)
+        #expect(second.rowsWritten == 1000 && second.chunks == 8 && second.status == .succeeded)
+        #expect(try rows(db, "SELECT count(*), count(DISTINCT customer_id), min(run_id), max(run_id) FROM scores")
+                == [["1000", "1000", second.runID, second.runID]])
+        // Another date is its own partition.
+        _ = try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-29")!))
+        #expect(try rows(db, "SELECT logical_date, count(*) FROM scores GROUP BY 1") == [["2026-11-28", "1000"], ["2026-11-29", "1000"]])
+        // Every row carries the model's identity.
+        let sha = try RunExecutor.sha256(ofFile: fixture("churn/churn_lgbm.txt"))
+        #expect(try rows(db, "SELECT DISTINCT model_name, model_version, model_sha256 FROM scores")
+                == [["churn_lgbm", "sha256:\(sha.prefix(12))", sha]])
+        // No staging tables left behind.
+        #expect(try rows(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'nightjar_staging_%'") == [["0"]])
+        let store = try RunStore(path: db)
+        #expect(try store.recentRuns(limit: 10).count == 3)
+        #expect(try store.chunks(runID: second.runID).map(\.rows).reduce(0, +) == 1000)
+    }
+
+    @Test func appendModeAddsRows() throws {
+        let (job, dir) = try makeJob(mode: "append")
+        let date = LogicalDate("2026-11-28")!
+        try RunExecutor(job: job).run(RunOptions(date: date))
+        try RunExecutor(job: job).run(RunOptions(date: date))
+        #expect(try rows(dir.appendingPathComponent("out.db").path, "SELECT count(*), count(DISTINCT run_id) FROM scores") == [["2000", "2"]])
+    }
+
+    /// A run that fails mid-way keeps its committed chunks; the next run resumes from them and the
+    /// result equals an uninterrupted run, row for row.
+    @Test(arguments: ["sqlite: { path: out.db, table: scores }", "csv: { path: \"out/{{ ds }}.csv\" }", "csv: { path: \"out/{{ ds }}.csv.lz4\" }"])
+    func resumesAfterAFailureWithIdenticalRows(_ sink: String) throws {
+        let clean = try String(contentsOfFile: fixture("churn/score_input.csv"), encoding: .utf8)
+        var lines = clean.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var fields = lines[700].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let original = fields[1]
+        fields[1] = String(repeating: "x", count: original.count)  // same length: byte offsets stay valid
+        lines[700] = fields.joined(separator: ",")
+        let (job, dir) = try makeJob(sink: sink, input: lines.joined(separator: "\n"))
+        let date = LogicalDate("2026-11-28")!
+        #expect { try RunExecutor(job: job).run(RunOptions(date: date)) } throws: { "\($0)".contains("line 701") }
+        let store = try RunStore(path: job.state)
+        let failed = try #require(try store.latestRun(job: job.name, date: "2026-11-28"))
+        #expect(failed.status == .failed)
+        #expect(failed.chunks == 5)  // rows 1–640 committed, the chunk holding line 701 rolled back
+        // The data is fixed upstream; the same run resumes.
+        try clean.write(to: dir.appendingPathComponent("in.csv"), atomically: true, encoding: .utf8)
+        let resumed = try RunExecutor(job: job).run(RunOptions(date: date))
+        #expect(resumed.runID == failed.runID)
+        #expect(resumed.attempt == 2)
+        #expect(resumed.rowsWritten == 1000)
+        let chunks = try store.chunks(runID: resumed.runID)
+        #expect(chunks.map(\.chunk) == Array(0..<8))
+        // Compare with a clean run of another job writing elsewhere.
+        let (cleanJob, _) = try makeJob(sink: sink)
+        try RunExecutor(job: cleanJob).run(RunOptions(date: date))
+        #expect(try outputRows(job, date: date) == outputRows(cleanJob, date: date))
+    }
+
+    /// Key, predictions and date of every output row, in order (run ids differ between runs).
+    func outputRows(_ job: JobSpec, date: LogicalDate) throws -> [String] {
+        switch job.sink {
+        case .sqlite(let path, let table):
+            return try rows(path, "SELECT customer_id, probability, label, logical_date FROM \(table) ORDER BY rowid").map {
+                $0.map { $0 ?? "NULL" }.joined(separator: ",")
+            }
+        case .csv(let pattern):
+            let path = DateTemplate.render(pattern, date: date)
+            let columns = try readColumns(path)
+            return (0..<columns["customer_id"]!.count).map { i in
+                ["customer_id", "probability", "label", "logical_date"].map { columns[$0]![i] }.joined(separator: ",")
+            }
+        }
+    }
+
+    @Test func aSecondProcessIsRefusedWhileTheLockIsHeld() throws {
+        let (job, _) = try makeJob()
+        // Another live process holds the lock: a child that sleeps.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        holder.arguments = ["30"]
+        try holder.run()
+        defer { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() }
+        let store = try RunStore(path: job.state)
+        let db = try SQLiteDatabase(path: job.state)
+        try db.execute("INSERT INTO nightjar_locks VALUES ('churn-test', '2026-11-28', 'other-run', '\(ProcessInfo.processInfo.hostName)', \(holder.processIdentifier), '2026-11-28T00:00:00Z')")
+        #expect { try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-28")!)) } throws: { error in
+            let s = "\(error)"
+            return s.contains("already running") && s.contains("other-run") && s.contains("--wait")
+        }
+        // Another date is not blocked.
+        #expect(try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-29")!)).status == .succeeded)
+        // A lock left by a dead process is taken over.
+        kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit()
+        #expect(try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-28")!)).status == .succeeded)
+        #expect(try store.tryLock(job: "churn-test", date: "2026-11-28", runID: "x") == nil)
+    }
+
+    @Test func backfillSkipsDatesThatSucceeded() throws {
+        let (job, _) = try makeJob()
+        try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-02")!))
+        let backfill = Backfill(job: job, from: LogicalDate("2026-11-01")!, to: LogicalDate("2026-11-04")!, parallel: 2)
+        let plan = try backfill.plan()
+        #expect(plan.toRun.map(\.description) == ["2026-11-01", "2026-11-03", "2026-11-04"])
+        #expect(plan.skipped.map(\.description) == ["2026-11-02"])
+        let results = Calls()
+        try backfill.run(logger: .init(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }), cancellation: Cancellation()) { date, result in
+            if case .success(let r) = result, r.trigger == .backfill { _ = results.add(r.job, date.description, r.trigger) }
+        }
+        #expect(Set(results.all.map(\.1)) == ["2026-11-01", "2026-11-03", "2026-11-04"])
+        #expect(try backfill.plan().toRun.isEmpty)
+        var rerun = backfill
+        rerun.rerun = true
+        #expect(try rerun.plan().toRun.count == 4)
+    }
+
+    @Test func outputsAndErrorsNameTheJob() throws {
+        let (job, _) = try makeJob(extra: "outputs: [probability, margin]")
+        try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-28")!))
+        let names = try rows(job.state, "SELECT name FROM pragma_table_info('scores')").compactMap { $0[0] }
+        #expect(names == ["customer_id", "probability", "margin", "logical_date", "run_id", "model_name", "model_version", "model_sha256"])
+        let (bad, _) = try makeJob(extra: "outputs: [score]")
+        #expect { try RunExecutor(job: bad).run(RunOptions(date: LogicalDate("2026-11-28")!)) } throws: {
+            "\($0)".contains("'outputs': 'score' is not an output of this model")
+        }
+        let (missing, _) = try makeJob(input: "customer_id,age\nC1,3\n")
+        #expect { try RunExecutor(job: missing).run(RunOptions(date: LogicalDate("2026-11-28")!)) } throws: {
+            "\($0)".contains("in.csv: line 1") && "\($0)".contains("'income'")
+        }
+    }
+}
