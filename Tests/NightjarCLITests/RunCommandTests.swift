@@ -191,4 +191,45 @@ import NightjarIO
         #expect(b.stderr == "error: \(bad.path):5: 'extra': unknown key (allowed here: name, description, model, features, source, key, outputs, chunk_rows, threads, sink, write_mode, state, schedule, retries, timeout)\n")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("o.db").path))
     }
+
+    @Test func timeoutFailsTheRunAndKeepsItsChunks() throws {
+        let job = try makeJob()
+        try (try String(contentsOf: job, encoding: .utf8) + "\ntimeout: 1s\n").write(to: job, atomically: true, encoding: .utf8)
+        let (p, err) = try start(["run", job.path, "--date", "2026-11-28"], delayMs: 100)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 1)
+        #expect(stderr.contains("timed out after 1 s"))
+        let db = job.deletingLastPathComponent().appendingPathComponent("out.db").path
+        let run = try SQLiteDatabase(path: db, readOnly: true).query("SELECT status, chunks > 0 FROM nightjar_runs")
+        #expect(run == [["failed", "1"]])
+    }
+
+    @Test func backfillDryRunAndSkips() throws {
+        let root = Self.root.path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nightjar-bf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let yaml = """
+            name: bf
+            model: \(root)/fixtures/churn/churn_lgbm.txt
+            source: { csv: "\(root)/fixtures/churn/daily/{{ ds }}/customers.csv" }
+            key: customer_id
+            sink: { sqlite: { path: out.db, table: daily } }
+            """
+        let job = dir.appendingPathComponent("bf.yaml")
+        try yaml.write(to: job, atomically: true, encoding: .utf8)
+        let first = try CLITests().run(["backfill", job.path, "--from", "2026-11-01", "--to", "2026-11-03", "--parallel", "2"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("3 succeeded, 0 failed, 0 skipped"))
+        let dry = try CLITests().run(["backfill", job.path, "--from", "2026-11-02", "--to", "2026-11-05", "--dry-run"])
+        #expect(dry.stdout.contains("would run bf for 2026-11-04") && dry.stdout.contains("skip bf for 2026-11-02"))
+        #expect(dry.stdout.contains("2 to run, 2 skipped"))
+        let partial = try CLITests().run(["backfill", job.path, "--from", "2026-11-02", "--to", "2026-11-09"])
+        #expect(partial.status == 1, "2026-11-08 and -09 have no input")
+        #expect(partial.stdout.contains("4 succeeded, 2 failed, 2 skipped"))
+        #expect(partial.stderr.contains("2026-11-08") && partial.stderr.contains("does not exist"))
+        let counts = try SQLiteDatabase(path: dir.appendingPathComponent("out.db").path, readOnly: true)
+            .query("SELECT count(DISTINCT logical_date), count(*) FROM daily")
+        #expect(counts == [["7", "1540"]])
+    }
 }

@@ -164,4 +164,67 @@ import Logging
             "\($0)".contains("in.csv: line 1") && "\($0)".contains("'income'")
         }
     }
+
+    /// Several input files through a glob, in name order; a failure in the second file resumes there.
+    @Test func globOfFilesResumesInTheRightFile() throws {
+        let dir = temporaryDirectory()
+        let text = try String(contentsOfFile: fixture("churn/score_input.csv"), encoding: .utf8)
+        var lines = text.split(separator: "\n").map(String.init)
+        let header = lines.removeFirst()
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("2026-11-28"), withIntermediateDirectories: true)
+        // Part b has its columns in another order.
+        let a = ([header] + lines[0..<600]).joined(separator: "\n") + "\n"
+        let names = header.split(separator: ",").map(String.init)
+        let reordered = names.reversed().joined(separator: ",")
+        var bLines = [reordered]
+        for line in lines[600...] { bLines.append(line.split(separator: ",", omittingEmptySubsequences: false).reversed().joined(separator: ",")) }
+        var broken = bLines
+        broken[250] = broken[250].replacingOccurrences(of: ",C", with: ",C", options: [], range: nil)
+        var fields = broken[250].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let age = names.count - 1 - names.firstIndex(of: "age")!
+        fields[age] = String(repeating: "?", count: fields[age].count)
+        broken[250] = fields.joined(separator: ",")
+        try a.write(to: dir.appendingPathComponent("2026-11-28/part-a.csv"), atomically: true, encoding: .utf8)
+        try (broken.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("2026-11-28/part-b.csv"), atomically: true, encoding: .utf8)
+        let yaml = """
+            name: glob-test
+            model: \(fixture("churn/churn_xgb.json"))
+            source: { csv: "{{ ds }}/part-*.csv" }
+            key: customer_id
+            chunk_rows: 100
+            sink: { sqlite: { path: out.db, table: scores } }
+            """
+        try yaml.write(to: dir.appendingPathComponent("job.yaml"), atomically: true, encoding: .utf8)
+        let job = try JobSpec.load(path: dir.appendingPathComponent("job.yaml").path)
+        let date = LogicalDate("2026-11-28")!
+        #expect { try RunExecutor(job: job).run(RunOptions(date: date)) } throws: { error in
+            "\(error)".contains("part-b.csv: line 251") && "\(error)".contains("('age')")
+        }
+        let store = try RunStore(path: job.state)
+        let failed = try #require(try store.latestRun(job: "glob-test", date: "2026-11-28"))
+        let chunks = try store.chunks(runID: failed.runID)
+        #expect(chunks.map(\.fileIndex) == [0, 0, 0, 0, 0, 0, 1, 1])
+        try (bLines.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("2026-11-28/part-b.csv"), atomically: true, encoding: .utf8)
+        let done = try RunExecutor(job: job).run(RunOptions(date: date))
+        #expect(done.runID == failed.runID && done.rowsWritten == 1000)
+        let out = try rows(job.state, "SELECT customer_id, probability FROM scores ORDER BY customer_id")
+        #expect(out.count == 1000 && Set(out.map { $0[0]! }).count == 1000)
+        // Same predictions as scoring the original file in one piece.
+        let single = dir.appendingPathComponent("single.csv").path
+        _ = try ScoreRunner.run(ScoreOptions(modelPath: fixture("churn/churn_xgb.json"), inputPath: fixture("churn/score_input.csv"),
+                                             outputPath: single, keys: ["customer_id"]))
+        let expected = try readColumns(single)
+        var byKey: [String: Double] = [:]
+        for (k, p) in zip(expected["customer_id"]!, expected["probability"]!) { byKey[k] = Double(p)! }
+        for row in out { #expect(Float(Double(row[1]!)!) == Float(byKey[row[0]!]!)) }
+    }
+
+    @Test func missingInputForTheDateIsAClearError() throws {
+        let (job, _) = try makeJob()
+        var templated = job
+        templated.source = .csv(pattern: job.file.replacingOccurrences(of: "job.yaml", with: "{{ ds }}/in.csv"))
+        #expect { try RunExecutor(job: templated).run(RunOptions(date: LogicalDate("2026-11-28")!)) } throws: {
+            "\($0)".contains("2026-11-28/in.csv for 2026-11-28 does not exist")
+        }
+    }
 }
