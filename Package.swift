@@ -24,6 +24,11 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
         ),
         .systemLibrary(
+            name: "CLibpq",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
+        .systemLibrary(
             name: "CLZ4",
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]
@@ -37,7 +42,7 @@ let package = Package(
         // I/O: CSV (plain and LZ4), SQLite.
         .target(
             name: "NightjarIO",
-            dependencies: ["NightjarCore", "CSQLite", "CLZ4"]
+            dependencies: ["NightjarCore", "CSQLite", "CLZ4", "CLibpq"]
         ),
         // Orchestration: scoring runs, summaries.
         .target(

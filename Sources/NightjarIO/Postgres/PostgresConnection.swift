@@ -1,0 +1,137 @@
+import CLibpq
+import Foundation
+import NightjarCore
+
+/// A PostgreSQL connection through libpq (the CLibpq system library target).
+/// Settings come from a libpq connection string (taken from the environment) and the usual
+/// `PG*` variables, service and password files — never from a job file.
+public final class PostgresConnection {
+    let handle: OpaquePointer
+    /// What error messages call this connection (no secrets).
+    public let name: String
+
+    public init(conninfo: String, name: String) throws {
+        self.name = name
+        guard let conn = PQconnectdb(conninfo) else { throw PostgresError(name: name, message: "out of memory") }
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(conn)).trimmingCharacters(in: .whitespacesAndNewlines)
+            PQfinish(conn)
+            throw PostgresError(name: name, message: "cannot connect: \(message.split(separator: "\n").joined(separator: " "))")
+        }
+        handle = conn
+        _ = try execute("SET client_encoding = 'UTF8'")
+    }
+
+    deinit { PQfinish(handle) }
+
+    var lastError: String {
+        String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").joined(separator: " ")
+    }
+
+    /// The server process serving this connection.
+    public var backendPID: Int32 { PQbackendPID(handle) }
+
+    /// Runs a statement with text parameters (`$1`, `$2`, …; nil is NULL).
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [String?] = []) throws -> PostgresResult {
+        let result: OpaquePointer?
+        if parameters.isEmpty {
+            result = PQexec(handle, sql)
+        } else {
+            var cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.map { strdup($0) } ?? nil }
+            defer { for p in cStrings { free(p) } }
+            result = cStrings.withUnsafeMutableBufferPointer { buffer in
+                buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buffer.count) { values in
+                    PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+                }
+            }
+        }
+        guard let result else { throw PostgresError(name: name, message: lastError) }
+        let status = PQresultStatus(result)
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_COPY_IN || status == PGRES_COPY_OUT else {
+            let message = String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)
+            let sqlstate = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            PQclear(result)
+            throw PostgresError(name: name, message: message.split(separator: "\n").joined(separator: " "), sqlState: sqlstate)
+        }
+        return PostgresResult(handle: result)
+    }
+
+    /// Sends rows with `COPY … FROM STDIN`; `produce` is called with a function that sends bytes.
+    public func copyIn(_ sql: String, _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        _ = try execute(sql)
+        var failure: Error? = nil
+        do {
+            try produce { bytes in
+                guard bytes.count > 0 else { return }
+                let rc = PQputCopyData(handle, bytes.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(bytes.count))
+                if rc != 1 { throw PostgresError(name: name, message: "COPY failed: \(lastError)") }
+            }
+        } catch {
+            failure = error
+        }
+        let rc = failure == nil ? PQputCopyEnd(handle, nil) : PQputCopyEnd(handle, "aborted by nightjar")
+        if rc != 1 && failure == nil { failure = PostgresError(name: name, message: "COPY failed: \(lastError)") }
+        while let r = PQgetResult(handle) {
+            let status = PQresultStatus(r)
+            if status != PGRES_COMMAND_OK && failure == nil {
+                failure = PostgresError(name: name, message: String(cString: PQresultErrorMessage(r)).trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            PQclear(r)
+        }
+        if let failure { throw failure }
+    }
+
+    /// Quotes an identifier, or a schema-qualified `schema.table`.
+    public static func quoteQualified(_ name: String) -> String {
+        name.split(separator: ".", maxSplits: 1).map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ".")
+    }
+}
+
+/// A query result (text format).
+public final class PostgresResult {
+    let handle: OpaquePointer
+
+    init(handle: OpaquePointer) { self.handle = handle }
+    deinit { PQclear(handle) }
+
+    public var rowCount: Int { Int(PQntuples(handle)) }
+    public var columnCount: Int { Int(PQnfields(handle)) }
+    public func columnName(_ c: Int) -> String { String(cString: PQfname(handle, Int32(c))) }
+    public func columnType(_ c: Int) -> UInt32 { PQftype(handle, Int32(c)) }
+    public func isNull(_ r: Int, _ c: Int) -> Bool { PQgetisnull(handle, Int32(r), Int32(c)) == 1 }
+
+    public func bytes(_ r: Int, _ c: Int) -> UnsafeRawBufferPointer {
+        let p = PQgetvalue(handle, Int32(r), Int32(c))!
+        return UnsafeRawBufferPointer(start: p, count: Int(PQgetlength(handle, Int32(r), Int32(c))))
+    }
+
+    public func string(_ r: Int, _ c: Int) -> String? {
+        isNull(r, c) ? nil : String(cString: PQgetvalue(handle, Int32(r), Int32(c)))
+    }
+
+    public var rows: [[String?]] {
+        (0..<rowCount).map { r in (0..<columnCount).map { string(r, $0) } }
+    }
+}
+
+public struct PostgresError: Error, CustomStringConvertible, Sendable {
+    public var name: String
+    public var message: String
+    public var sqlState: String?
+
+    public init(name: String, message: String, sqlState: String? = nil) {
+        self.name = name
+        self.message = message
+        self.sqlState = sqlState
+    }
+
+    public var description: String { "PostgreSQL (\(name)): \(message)" }
+
+    /// The connection was lost (server gone, backend terminated).
+    public var isConnectionLoss: Bool {
+        if let s = sqlState, s.hasPrefix("08") || s == "57P01" || s == "57P02" || s == "57P03" { return true }
+        return message.contains("server closed the connection") || message.contains("no connection to the server")
+            || message.contains("terminating connection")
+    }
+}
