@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
     ],
     targets: [
         // C libraries, wrapped as system library targets with a shim header.
@@ -28,9 +29,10 @@ let package = Package(
         ),
 
         // Pure compute: batches, feature plans, forests, predictor kernels, model loaders.
+        // SwiftProtobuf decodes ONNX files (the generated code is committed, see scripts/regenerate-onnx.sh).
         .target(
             name: "NightjarCore",
-            dependencies: []
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         // I/O: CSV (plain and LZ4), SQLite.
         .target(

@@ -4,7 +4,7 @@ import ArgumentParser
 struct Nightjar: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nightjar",
-        abstract: "Batch scoring of XGBoost and LightGBM models, with the training library's own semantics.",
+        abstract: "Batch scoring of XGBoost, LightGBM and ONNX (scikit-learn) models, with the training library's own semantics.",
         version: NightjarVersion.current,
         subcommands: [Score.self, Inspect.self]
     )
