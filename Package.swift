@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
     ],
     targets: [
         // C libraries, wrapped as system library targets with a shim header.
@@ -35,9 +36,10 @@ let package = Package(
         ),
 
         // Pure compute: batches, feature plans, forests, predictor kernels, model loaders.
+        // SwiftProtobuf decodes ONNX files (the generated code is committed, see scripts/regenerate-onnx.sh).
         .target(
             name: "NightjarCore",
-            dependencies: []
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         // I/O: CSV (plain and LZ4), SQLite.
         .target(

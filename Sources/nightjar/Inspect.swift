@@ -3,10 +3,10 @@ import NightjarCore
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Describe a model: format, objective, trees, classes, features and their categories."
+        abstract: "Describe a model: format, objective, trees, classes, features and their categories; for ONNX, the inputs, steps and outputs."
     )
 
-    @Argument(help: "Model file: XGBoost JSON or LightGBM text.")
+    @Argument(help: "Model file: XGBoost JSON, LightGBM text or ONNX.")
     var model: String
 
     func run() throws {

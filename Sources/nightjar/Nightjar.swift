@@ -4,7 +4,7 @@ import ArgumentParser
 struct Nightjar: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nightjar",
-        abstract: "Batch scoring of XGBoost and LightGBM models with the training library's own semantics: one-off, as jobs, on schedules.",
+        abstract: "Batch scoring of XGBoost, LightGBM and ONNX (scikit-learn) models with the training library's own semantics: one-off, as jobs, on schedules.",
         version: NightjarVersion.current,
         subcommands: [Score.self, Inspect.self, Run.self, BackfillCommand.self, Validate.self, Runs.self, Schedule.self]
     )

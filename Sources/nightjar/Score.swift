@@ -12,7 +12,7 @@ struct Score: ParsableCommand {
             """
     )
 
-    @Option(help: "Model file: XGBoost JSON or LightGBM text.")
+    @Option(help: "Model file: XGBoost JSON, LightGBM text or ONNX (scikit-learn via skl2onnx, XGBoost/LightGBM via onnxmltools).")
     var model: String
 
     @Option(help: "Input CSV (or .csv.lz4) with a header row; columns are matched to the model's features by name.")
@@ -33,6 +33,12 @@ struct Score: ParsableCommand {
     @Option(name: .customLong("chunk-rows"), help: "Rows read, scored and written at a time.")
     var chunkRows: Int = ScoreOptions.defaultChunkRows
 
+    @Option(name: .long, parsing: .singleValue, help: "ONNX models whose input is one tensor of several columns: the CSV columns that fill it, in order (repeat, or separate with commas).")
+    var features: [String] = []
+
+    @Option(name: .customLong("ort-threads"), help: "ONNX tree models: reproduce ONNX Runtime's float32 sums as it computes them with this many intra-op threads (default: its default here, the physical core count).")
+    var ortThreads: Int?
+
     @Flag(help: "Also write the margin (the score before the link function).")
     var raw = false
 
@@ -45,6 +51,7 @@ struct Score: ParsableCommand {
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if chunkRows < 1 { throw ValidationError("--chunk-rows must be at least 1") }
+        if let ortThreads, ortThreads < 1 { throw ValidationError("--ort-threads must be at least 1") }
         if SQLiteSink.Mode(rawValue: ifExists) == nil {
             throw ValidationError("--if-exists must be one of: replace, append, fail")
         }
@@ -55,7 +62,9 @@ struct Score: ParsableCommand {
             modelPath: model, inputPath: input, outputPath: output, table: table,
             keys: key.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } },
             threads: threads ?? 0, chunkRows: chunkRows, includeMargin: raw,
-            ifExists: SQLiteSink.Mode(rawValue: ifExists) ?? .replace)
+            ifExists: SQLiteSink.Mode(rawValue: ifExists) ?? .replace,
+            features: features.isEmpty ? nil : features.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } },
+            onnxRuntimeThreads: ortThreads)
         let summary = try runReportingErrors { try ScoreRunner.run(options, logger: makeLogger(quiet: quiet)) }
         if !quiet {
             print(String(format: "scored %d rows in %.2f s (%.0f rows/s, %d threads) with %@",

@@ -11,6 +11,7 @@ public struct FeatureEncoder: Sendable {
         case numeric(column: Int)
         case categorical(column: Int, codes: [String: Int], numericCodes: [Double: Int])
         case categoricalCodes(column: Int)  // model stores no names: the column holds integer codes
+        case text(column: Int, codes: [String: Int], other: Int)
     }
 
     public let features: [ModelFeature]
@@ -45,6 +46,10 @@ public struct FeatureEncoder: Sendable {
                 plans.append(.categorical(column: c, codes: codes, numericCodes: numeric))
             case .categorical(nil):
                 plans.append(.categoricalCodes(column: c))
+            case .text(let vocabulary):
+                var codes: [String: Int] = [:]
+                for (code, name) in vocabulary.enumerated() where codes[name] == nil { codes[name] = code }
+                plans.append(.text(column: c, codes: codes, other: vocabulary.count))
             }
         }
         guard missing.isEmpty else {
@@ -97,6 +102,13 @@ public struct FeatureEncoder: Sendable {
                                 } else {
                                     out[r * stride + f] = .nan  // unseen in training: missing
                                 }
+                            }
+                        case let .text(column, codes, other):
+                            for r in 0..<rows {
+                                let i = r * width + column
+                                let start = i == 0 ? 0 : Int(ends[i - 1])
+                                let field = UnsafeBufferPointer(rebasing: bytes[start..<Int(ends[i])])
+                                out[r * stride + f] = Double(codes[String(decoding: field, as: UTF8.self)] ?? other)
                             }
                         case .categoricalCodes(let column):
                             for r in 0..<rows {

@@ -21,6 +21,9 @@ public enum ModelLoader {
     }
 
     public static func load(data: Data, path: String) throws(ModelError) -> ScoringModel {
+        if ONNXLoader.looksLikeONNX(data) || path.lowercased().hasSuffix(".onnx") && data.first.map({ $0 < 0x20 }) == true {
+            return try ONNXLoader.load(data: data, path: path)
+        }
         guard let first = data.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0a && $0 != 0x0d && $0 != 0xef && $0 != 0xbb && $0 != 0xbf }) else {
             throw .unrecognizedFormat(path: path, detail: "the file is empty")
         }
@@ -36,6 +39,6 @@ public enum ModelLoader {
         if data.starts(with: Array("binf".utf8)) || data.starts(with: [0x00, 0x00, 0x00, 0x3f]) {
             throw .unsupported(path: path, format: "XGBoost", detail: "the legacy binary format; save the model as JSON with save_model(\"model.json\")")
         }
-        throw .unrecognizedFormat(path: path, detail: "the content is neither JSON nor a LightGBM text model")
+        throw .unrecognizedFormat(path: path, detail: "the content is neither JSON, a LightGBM text model nor an ONNX protobuf")
     }
 }

@@ -6,6 +6,10 @@ public enum FeatureKind: Sendable, Equatable {
     /// in training order (code = index); nil when the model stores none, in which case the column
     /// must already hold integer codes.
     case categorical(categories: [String]?)
+    /// A string read as its index in `vocabulary` (which may hold the empty string, for an empty field);
+    /// any other value is `vocabulary.count`. ONNX string inputs: the vocabulary is every string the
+    /// graph compares with, so the codes keep all the distinctions the graph makes.
+    case text(vocabulary: [String])
 
     public var isCategorical: Bool {
         if case .categorical = self { return true }

@@ -10,6 +10,10 @@ public struct Forest: Sendable {
         case xgboost
         /// LightGBM: features and thresholds in double, `x <= t` goes left, sums in double.
         case lightgbm
+        /// ONNX Runtime's tree ensembles: per-node comparisons (`compare` splits), NaN follows
+        /// `missing_value_tracks_true`, leaves vote for several outputs, sums in float32 or double
+        /// in ONNX Runtime's order (see `ONNXTreeAggregation`).
+        case onnx(ONNXTreeAggregation)
     }
 
     /// Node flags.
@@ -19,8 +23,10 @@ public struct Forest: Sendable {
     @usableFromInline static let flagMissingZero: UInt8 = 8   // LightGBM missing type Zero
     @usableFromInline static let flagMissingNaN: UInt8 = 16   // NaN takes the default direction
     @usableFromInline static let flagMissingNone: UInt8 = 32  // LightGBM missing type None: NaN read as 0
+    @usableFromInline static let flagLess: UInt8 = 64         // ONNX: `x < t` instead of `x <= t`
+    @usableFromInline static let flagEqual: UInt8 = 128       // ONNX: `x == t`
 
-    public let semantics: Semantics
+    public internal(set) var semantics: Semantics
     /// Number of margins per row (1 for binary and regression, K for K-class models).
     public let outputGroups: Int
     /// Margin each group starts from before any tree is added.
@@ -43,6 +49,12 @@ public struct Forest: Sendable {
     @usableFromInline let catBits: [UInt32]
     @usableFromInline let treeRoot: [Int32]
     @usableFromInline let treeGroup: [Int32]
+    /// Multi-output leaves (ONNX): node n's votes are `leafOutput/leafWeight[leafStart[n] ..< leafStart[n] + leafCount[n]]`.
+    /// Empty when no leaf votes for more than its tree's group.
+    @usableFromInline let leafStart: [Int32]
+    @usableFromInline let leafCount: [Int32]
+    @usableFromInline let leafOutput: [Int32]
+    @usableFromInline let leafWeight: [Double]
 
     public var treeCount: Int { treeRoot.count }
     public var nodeCount: Int { feature.count }
@@ -90,6 +102,8 @@ public struct Forest: Sendable {
         var feature: [Int32] = [], threshold: [Double] = [], left: [Int32] = [], right: [Int32] = []
         var flags: [UInt8] = [], catStart: [Int32] = [], catWords: [Int32] = [], value: [Double] = []
         var catBits: [UInt32] = [], treeRoot: [Int32] = [], treeGroup: [Int32] = []
+        var leafStart: [Int32] = [], leafCount: [Int32] = [], leafOutput: [Int32] = [], leafWeight: [Double] = []
+        let multiLeaves = trees.contains { $0.contains { if case .leafWeights = $0.split { return true }; return false } }
         let total = trees.reduce(0) { $0 + $1.count }
         feature.reserveCapacity(total); threshold.reserveCapacity(total); left.reserveCapacity(total)
         right.reserveCapacity(total); flags.reserveCapacity(total); value.reserveCapacity(total)
@@ -106,10 +120,37 @@ public struct Forest: Sendable {
             treeRoot.append(base)
             treeGroup.append(Int32(g))
             for node in nodes {
+                if multiLeaves {
+                    if case let .leafWeights(outputs, weights) = node.split {
+                        for o in outputs where o < 0 || o >= outputGroups {
+                            throw ForestError(tree: t, detail: "a leaf votes for output \(o), but the model has \(outputGroups)")
+                        }
+                        leafStart.append(Int32(leafOutput.count)); leafCount.append(Int32(outputs.count))
+                        leafOutput.append(contentsOf: outputs.map { Int32($0) }); leafWeight.append(contentsOf: weights)
+                    } else if case .leaf(let v) = node.split {
+                        leafStart.append(Int32(leafOutput.count)); leafCount.append(1)
+                        leafOutput.append(Int32(g)); leafWeight.append(v)
+                    } else {
+                        leafStart.append(0); leafCount.append(0)
+                    }
+                }
                 switch node.split {
                 case .leaf(let v):
                     feature.append(-1); threshold.append(0); left.append(-1); right.append(-1)
                     flags.append(0); catStart.append(0); catWords.append(0); value.append(v)
+                case .leafWeights(_, let weights):
+                    feature.append(-1); threshold.append(0); left.append(-1); right.append(-1)
+                    flags.append(0); catStart.append(0); catWords.append(0); value.append(weights.first ?? 0)
+                case let .compare(f, t, op, nanGoesLeft):
+                    feature.append(Int32(f)); threshold.append(t)
+                    left.append(base + Int32(node.left)); right.append(base + Int32(node.right))
+                    var fl: UInt8 = nanGoesLeft ? Forest.flagDefaultLeft : 0
+                    switch op {
+                    case .lessOrEqual: break
+                    case .less: fl |= Forest.flagLess
+                    case .equal: fl |= Forest.flagEqual
+                    }
+                    flags.append(fl); catStart.append(0); catWords.append(0); value.append(0)
                 case let .numeric(f, t, defaultLeft, missing):
                     feature.append(Int32(f)); threshold.append(t)
                     left.append(base + Int32(node.left)); right.append(base + Int32(node.right))
@@ -146,6 +187,10 @@ public struct Forest: Sendable {
         self.catBits = catBits
         self.treeRoot = treeRoot
         self.treeGroup = treeGroup
+        self.leafStart = leafStart
+        self.leafCount = leafCount
+        self.leafOutput = leafOutput
+        self.leafWeight = leafWeight
     }
 
     /// Every node reachable once from the root, children in range, leaves without children.
@@ -160,8 +205,8 @@ public struct Forest: Sendable {
             seen[n] = true
             let node = nodes[n]
             switch node.split {
-            case .leaf: continue
-            case let .numeric(f, _, _, _), let .categorical(f, _, _, _):
+            case .leaf, .leafWeights: continue
+            case let .numeric(f, _, _, _), let .categorical(f, _, _, _), let .compare(f, _, _, _):
                 guard f >= 0 && f < featureCount else {
                     throw ForestError(tree: tree, detail: "node \(n) splits on feature \(f), but the model has \(featureCount) features")
                 }

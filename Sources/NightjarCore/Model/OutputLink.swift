@@ -15,6 +15,8 @@ public enum OutputLink: Sendable, Equatable {
     case argmax
     /// 1 when the margin is positive, else 0 (XGBoost `binary:hinge`).
     case hinge
+    /// ONNX Runtime's post transform and binary conventions (see `ONNXOutputTransform`).
+    case onnx(ONNXOutputTransform)
 
     public var name: String {
         switch self {
@@ -25,6 +27,7 @@ public enum OutputLink: Sendable, Equatable {
         case .signedSquare: return "signed square"
         case .argmax: return "argmax"
         case .hinge: return "hinge"
+        case .onnx(let t): return t.postTransform == .none ? "identity" : t.postTransform.rawValue.lowercased()
         }
     }
 }

@@ -7,6 +7,11 @@ extension ScoringModel {
         lines.append("objective:   \(objective)")
         lines.append("task:        \(task.name)")
         lines.append("output:      \(outputColumns(includeMargin: false).map(\.name).joined(separator: ", ")) (link: \(link.name))")
+        if let graph {
+            lines.append(contentsOf: graph.describe(estimator: estimator))
+            return lines.joined(separator: "\n")
+        }
+        guard let forest else { return lines.joined(separator: "\n") }
         var trees = "\(forest.treeCount) trees"
         if forest.outputGroups > 1 { trees += " (\(forest.iterations) iterations × \(forest.outputGroups) classes)" }
         trees += ", \(forest.nodeCount) nodes, max depth \(forest.maxDepth)"
@@ -26,6 +31,8 @@ extension ScoringModel {
                 lines.append("  \(String(i).leftPad(3))  \(name)  categorical, \(categories.count) categories in training order: \(categories.joined(separator: ", "))")
             case .categorical(nil):
                 lines.append("  \(String(i).leftPad(3))  \(name)  categorical, no category names stored (the input must hold integer codes)")
+            case .text:
+                lines.append("  \(String(i).leftPad(3))  \(name)  string")
             }
         }
         return lines.joined(separator: "\n")

@@ -1,27 +1,66 @@
 /// A loaded model in Nightjar's intermediate form: the input features (with the category lists
-/// used to recode string columns), the forest, and the link from margins to outputs.
+/// used to recode string columns), an optional preprocessing plan, the estimator (forest or linear
+/// model), and the link from margins to outputs.
 public struct ScoringModel: Sendable {
     public var format: ModelFormat
     /// The objective as the training library names it (`binary:logistic`, `multiclass`, …).
     public var objective: String
     public var task: ModelTask
+    /// The input columns, in the order the encoder writes them.
     public var features: [ModelFeature]
-    public var forest: Forest
+    /// Preprocessing from the encoded inputs to the estimator's features; nil when the estimator reads
+    /// the encoded inputs directly (XGBoost, LightGBM).
+    public var plan: FeaturePlan?
+    public var estimator: Estimator
     public var link: OutputLink
     /// Version of the library that wrote the file, when the file says.
     public var libraryVersion: String?
+    /// What an ONNX graph holds (inputs, steps, outputs), for binding and `inspect`.
+    public var graph: ONNXGraphSummary?
 
     public init(
         format: ModelFormat, objective: String, task: ModelTask, features: [ModelFeature],
         forest: Forest, link: OutputLink, libraryVersion: String? = nil
     ) {
+        self.init(format: format, objective: objective, task: task, features: features, plan: nil,
+                  estimator: .forest(forest), link: link, libraryVersion: libraryVersion)
+    }
+
+    public init(
+        format: ModelFormat, objective: String, task: ModelTask, features: [ModelFeature], plan: FeaturePlan?,
+        estimator: Estimator, link: OutputLink, libraryVersion: String? = nil, graph: ONNXGraphSummary? = nil
+    ) {
         self.format = format
         self.objective = objective
         self.task = task
         self.features = features
-        self.forest = forest
+        self.plan = plan
+        self.estimator = estimator
         self.link = link
         self.libraryVersion = libraryVersion
+        self.graph = graph
+    }
+
+    /// The tree ensemble, when the estimator is one.
+    public var forest: Forest? {
+        if case .forest(let f) = estimator { return f }
+        return nil
+    }
+
+    /// Scores per row before the link.
+    public var scoreCount: Int { estimator.outputCount }
+
+    /// Outputs are float32 values (XGBoost and ONNX Runtime compute in float32).
+    public var float32Outputs: Bool {
+        format == .onnx || forest?.semantics == .xgboost
+    }
+
+    /// A short description: "ONNX TreeEnsembleClassifier, 60 trees".
+    public var summary: String {
+        switch estimator {
+        case .forest(let f): return "\(format.displayName) \(objective), \(f.treeCount) trees"
+        case .linear(let l): return "\(format.displayName) \(objective), \(l.targets) target\(l.targets == 1 ? "" : "s") × \(l.featureCount) features"
+        }
     }
 
     /// The prediction columns this model writes, in order (DESIGN.md contract).
@@ -39,7 +78,7 @@ public struct ScoringModel: Sendable {
             columns = [OutputColumn(name: "prediction", role: .prediction)]
         }
         if includeMargin {
-            let groups = forest.outputGroups
+            let groups = scoreCount
             if groups == 1 {
                 columns.append(OutputColumn(name: "margin", role: .margin(0)))
             } else {

@@ -19,6 +19,18 @@ public struct TreeNode: Sendable, Equatable {
         /// `inSetGoesLeft`: LightGBM true, XGBoost false. `missingGoesLeft`: where NaN goes.
         /// Negative codes and codes past the bitset count as not in the set.
         case categorical(feature: Int, bitset: [UInt32], inSetGoesLeft: Bool, missingGoesLeft: Bool)
+        /// ONNX: goes left when `x <op> threshold` holds, NaN goes left when `nanGoesLeft`
+        /// (the ONNX modes GT, GTE and NEQ are lowered to LEQ, LT and EQ with the children swapped).
+        case compare(feature: Int, threshold: Double, op: Comparison, nanGoesLeft: Bool)
+        /// ONNX leaf voting for several outputs (classes or targets): `weights[i]` adds to output `outputs[i]`.
+        case leafWeights(outputs: [Int], weights: [Double])
+    }
+
+    /// The comparison of an ONNX split.
+    public enum Comparison: Sendable, Equatable {
+        case lessOrEqual
+        case less
+        case equal
     }
 
     public var split: Split

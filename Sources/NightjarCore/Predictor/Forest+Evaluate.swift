@@ -17,6 +17,12 @@ extension Forest {
         switch semantics {
         case .xgboost: marginsXGBoost(features: features, stride: stride, rows: rows, margins: margins)
         case .lightgbm: marginsLightGBM(features: features, stride: stride, rows: rows, margins: margins)
+        case .onnx(let aggregation):
+            if aggregation.doubleSums {
+                marginsONNX(Double.self, aggregation, features: features, stride: stride, rows: rows, margins: margins)
+            } else {
+                marginsONNX(Float.self, aggregation, features: features, stride: stride, rows: rows, margins: margins)
+            }
         }
     }
 

@@ -1,8 +1,9 @@
 import Dispatch
 import Foundation
 
-/// Scores feature matrices with a model: margins from the forest, then the output link,
-/// laid out as the model's output columns. Rows are split over a Dispatch worker pool.
+/// Scores feature matrices with a model: the preprocessing plan (if any), margins from the
+/// estimator, then the output link, laid out as the model's output columns. Rows are split over a
+/// Dispatch worker pool; each task runs the whole pipeline on its rows.
 public struct Predictor: Sendable {
     public let model: ScoringModel
     public let columns: [OutputColumn]
@@ -21,7 +22,7 @@ public struct Predictor: Sendable {
     public func score(_ matrix: FeatureMatrix, into output: inout [Double]) {
         let rows = matrix.rows
         let width = columns.count
-        let groups = model.forest.outputGroups
+        let groups = model.scoreCount
         if output.count != rows * width { output = [Double](repeating: 0, count: rows * width) }
         guard rows > 0 else { return }
         let tasks = (rows + Predictor.rowsPerTask - 1) / Predictor.rowsPerTask
@@ -35,9 +36,18 @@ public struct Predictor: Sendable {
                     let count = Swift.min(Predictor.rowsPerTask, rows - start)
                     let margins = UnsafeMutablePointer<Double>.allocate(capacity: count * groups)
                     defer { margins.deallocate() }
-                    model.forest.computeMargins(
-                        features: featBase.pointer + start * matrix.stride, stride: matrix.stride,
-                        rows: count, margins: margins)
+                    if let plan = model.plan {
+                        let features = UnsafeMutablePointer<Double>.allocate(capacity: count * plan.featureCount)
+                        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: count * Swift.max(plan.scratchColumns, 1))
+                        defer { features.deallocate(); scratch.deallocate() }
+                        plan.apply(inputs: featBase.pointer + start * matrix.stride, inputStride: matrix.stride, rows: count,
+                                   features: features, scratch: scratch)
+                        model.estimator.computeScores(features: features, stride: plan.featureCount, rows: count, scores: margins)
+                    } else {
+                        model.estimator.computeScores(
+                            features: featBase.pointer + start * matrix.stride, stride: matrix.stride,
+                            rows: count, scores: margins)
+                    }
                     self.applyLink(margins: margins, rows: count, into: outBase.pointer + start * width)
                 }
                 if threads == 1 || tasks == 1 {
@@ -57,10 +67,12 @@ public struct Predictor: Sendable {
     /// Turns margins into the output columns for `rows` rows.
     @usableFromInline
     func applyLink(margins: UnsafeMutablePointer<Double>, rows: Int, into out: UnsafeMutablePointer<Double>) {
-        let groups = model.forest.outputGroups
+        let groups = model.scoreCount
         let width = columns.count
-        let xgb = model.forest.semantics == .xgboost
-        let probs = UnsafeMutablePointer<Double>.allocate(capacity: groups)
+        let xgb = model.forest?.semantics == .xgboost
+        var classes = groups
+        if case .onnx(let t) = model.link { classes = t.outputCount }
+        let probs = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(groups, classes, 2))
         defer { probs.deallocate() }
         for r in 0..<rows {
             let m = margins + r * groups
@@ -104,6 +116,10 @@ public struct Predictor: Sendable {
                 for g in 0..<groups { let v = m[g]; probs[g] = (v < 0 ? -v : v) * v }
             case .hinge:
                 for g in 0..<groups { probs[g] = m[g] > 0 ? 1 : 0 }
+            case .onnx(let transform):
+                transform.apply(scores: m, into: probs)
+                // Nightjar's binary `probability` is the positive class: ONNX's class 1.
+                if model.task == .binary { probs[0] = probs[1] }
             }
             let o = out + r * width
             for (c, column) in columns.enumerated() {
@@ -121,7 +137,7 @@ public struct Predictor: Sendable {
                     default:
                         // Arg-max; the first of equal values wins, as numpy's argmax.
                         var best = 0
-                        for g in 1..<groups where probs[g] > probs[best] { best = g }
+                        for g in 1..<classes where probs[g] > probs[best] { best = g }
                         o[c] = Double(best)
                     }
                 }

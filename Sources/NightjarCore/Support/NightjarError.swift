@@ -11,7 +11,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         switch self {
         case let .unrecognizedFormat(path, detail):
-            return "\(path): not a model file Nightjar can read (\(detail)); expected XGBoost JSON (save_model(\"model.json\")) or a LightGBM text model (save_model(\"model.txt\"))"
+            return "\(path): not a model file Nightjar can read (\(detail)); expected XGBoost JSON (save_model(\"model.json\")), a LightGBM text model (save_model(\"model.txt\")) or an ONNX model (skl2onnx, onnxmltools)"
         case let .malformed(path, format, detail):
             return "\(path): malformed \(format) model: \(detail)"
         case let .unsupported(path, format, detail):

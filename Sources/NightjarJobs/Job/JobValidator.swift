@@ -11,9 +11,9 @@ public enum JobValidator {
     public static func validate(path: String, date: LogicalDate?) throws -> Report {
         let job = try JobSpec.load(path: path)
         var lines = ["job \(job.name): \(path) is valid"]
-        let model = try ModelLoader.load(path: job.model.path)
-        lines.append("model: \(job.model.path) (\(model.format.displayName) \(model.objective), \(model.forest.treeCount) trees, \(model.features.count) features)")
         let executor = RunExecutor(job: job)
+        let model = try executor.loadModel()
+        lines.append("model: \(job.model.path) (\(model.format.displayName) \(model.objective), \(model.summary), \(model.features.count) input columns)")
         let day = date ?? LogicalDate(Date(), in: job.timeZone)
         let plan = try executor.plan(date: day)
         for file in plan.files {

@@ -17,7 +17,7 @@ extension RunExecutor {
             ("logical_date", ds), ("run_id", record.runID), ("model_name", job.model.name),
             ("model_version", plan.version), ("model_sha256", plan.sha256),
         ]
-        let float32 = plan.model.forest.semantics == .xgboost
+        let float32 = plan.model.float32Outputs
         let delay = ProcessInfo.processInfo.environment["NIGHTJAR_TEST_CHUNK_DELAY_MS"].flatMap(Double.init) ?? 0
 
         // Committed chunks so far: the checkpoint to continue from.

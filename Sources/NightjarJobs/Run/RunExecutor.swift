@@ -75,8 +75,15 @@ public final class RunExecutor {
         var files: [String]
     }
 
+    /// The job's model, bound to its `features` list when the graph takes one tensor (ONNX).
+    func loadModel() throws -> ScoringModel {
+        var options = ScoreOptions(modelPath: job.model.path, inputPath: "", outputPath: "")
+        options.features = job.features
+        return try ScoreRunner.loadModel(options)
+    }
+
     func plan(date: LogicalDate) throws -> Plan {
-        let model = try ModelLoader.load(path: job.model.path)
+        let model = try loadModel()
         let sha = try RunExecutor.sha256(ofFile: job.model.path)
         let all = model.outputColumns(includeMargin: true)
         var includeMargin = false

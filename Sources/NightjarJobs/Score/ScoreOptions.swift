@@ -15,6 +15,11 @@ public struct ScoreOptions: Sendable {
     public var includeMargin: Bool
     /// What to do when the SQLite table exists.
     public var ifExists: SQLiteSink.Mode
+    /// Ordered CSV columns filling an ONNX input that is one tensor of several columns.
+    public var features: [String]?
+    /// ONNX tree models: reproduce ONNX Runtime's float32 summation order for this many intra-op
+    /// threads; nil = ONNX Runtime's default on this machine (its physical core count).
+    public var onnxRuntimeThreads: Int?
 
     public static let defaultChunkRows = 50_000
     public static let defaultTable = "predictions"
@@ -22,7 +27,8 @@ public struct ScoreOptions: Sendable {
     public init(
         modelPath: String, inputPath: String, outputPath: String, table: String = ScoreOptions.defaultTable,
         keys: [String] = [], threads: Int = 0, chunkRows: Int = ScoreOptions.defaultChunkRows,
-        includeMargin: Bool = false, ifExists: SQLiteSink.Mode = .replace
+        includeMargin: Bool = false, ifExists: SQLiteSink.Mode = .replace,
+        features: [String]? = nil, onnxRuntimeThreads: Int? = nil
     ) {
         self.modelPath = modelPath
         self.inputPath = inputPath
@@ -33,6 +39,8 @@ public struct ScoreOptions: Sendable {
         self.chunkRows = chunkRows
         self.includeMargin = includeMargin
         self.ifExists = ifExists
+        self.features = features
+        self.onnxRuntimeThreads = onnxRuntimeThreads
     }
 }
 

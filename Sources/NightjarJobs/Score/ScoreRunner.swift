@@ -13,11 +13,11 @@ public enum ScoreRunner {
         guard let kind = OutputKind.of(path: options.outputPath) else {
             throw ScoreError("\(options.outputPath): cannot tell the output format from the name; use .db/.sqlite for SQLite, .csv or .csv.lz4 for CSV")
         }
-        let model = try ModelLoader.load(path: options.modelPath)
+        let model = try loadModel(options)
         let threads = options.threads > 0 ? options.threads : ProcessInfo.processInfo.activeProcessorCount
         logger.info("model loaded", metadata: [
             "model": "\(options.modelPath)", "format": "\(model.format.rawValue)",
-            "trees": "\(model.forest.treeCount)", "objective": "\(model.objective)",
+            "estimator": "\(model.summary)", "objective": "\(model.objective)",
         ])
 
         let reader = try CSVReader(path: options.inputPath)
@@ -37,7 +37,7 @@ public enum ScoreRunner {
         }
         let predictor = Predictor(model: model, includeMargin: options.includeMargin, threads: threads)
         let layout = OutputLayout(keyColumns: keyColumns, predictions: predictor.columns,
-                                  float32Values: model.forest.semantics == .xgboost)
+                                  float32Values: model.float32Outputs)
         let sink: any PredictionSink
         switch kind {
         case .sqlite: sink = try SQLiteSink(path: options.outputPath, table: options.table, layout: layout, mode: options.ifExists)
@@ -72,7 +72,19 @@ public enum ScoreRunner {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return ScoreSummary(rows: rows, chunks: chunks, seconds: seconds, destination: sink.destination,
-                            modelDescription: "\(model.format.displayName) \(model.objective), \(model.forest.treeCount) trees",
+                            modelDescription: model.summary,
                             threads: threads)
+    }
+
+    /// Loads the model, binds a multi-column ONNX input to `--features`, and picks ONNX Runtime's
+    /// summation order.
+    static func loadModel(_ options: ScoreOptions) throws -> ScoringModel {
+        var model = try ModelLoader.load(path: options.modelPath)
+        do {
+            model = try model.bindingFeatures(options.features)
+        } catch {
+            throw ScoreError("\(options.modelPath): \(error.description)")
+        }
+        return model.reproducingONNXRuntime(threads: options.onnxRuntimeThreads ?? ONNXRuntimeDefaults.intraOpThreads)
     }
 }

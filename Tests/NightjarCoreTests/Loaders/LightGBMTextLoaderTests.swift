@@ -8,7 +8,7 @@ import Testing
         #expect(model.format == .lightgbmText)
         #expect(model.task == .binary)
         #expect(model.link == .sigmoid(scale: 1))
-        #expect(model.forest.treeCount == 150)
+        #expect(model.forest!.treeCount == 150)
         #expect(model.features[7].kind == .categorical(categories: ["east", "north", "south", "west"]))
         #expect(model.features[0].kind == .numeric)
     }
@@ -19,7 +19,7 @@ import Testing
         #expect(multi.link == .softmax)
         #expect(multi.features.first { $0.name == "region" }?.kind == .categorical(categories: ["north", "south", "west", "east"]))
         let rf = try ModelLoader.load(path: fixture("extra/lgbm_rf.txt"))
-        #expect(rf.forest.averageOutput)
+        #expect(rf.forest!.averageOutput)
         let huber = try ModelLoader.load(path: fixture("extra/lgbm_huber.txt"))
         #expect(huber.task == .regression && huber.link == .identity)
         #expect(try LightGBMTextLoader.objectiveSemantics("poisson", numClass: 1, line: 1, path: "m").1 == .exp)

@@ -8,29 +8,29 @@ import Testing
         #expect(model.format == .xgboostJSON)
         #expect(model.objective == "binary:logistic")
         #expect(model.task == .binary)
-        #expect(model.forest.treeCount == 150)
+        #expect(model.forest!.treeCount == 150)
         #expect(model.features.map(\.name) == ["age", "income", "tenure_months", "balance", "num_products",
                                                "last_login_days", "has_card", "region", "plan"])
         #expect(model.features[7].kind == .categorical(categories: ["east", "north", "south", "west"]))
         #expect(model.features[8].kind == .categorical(categories: ["basic", "plus", "premium"]))
         // base_score "[1.8116666E-1]" is a probability: the margin is its logit.
         let p = Float(0.18116666)
-        #expect(model.forest.baseMargins == [Double(-Foundation.log(Float(1) / p - 1))])
+        #expect(model.forest!.baseMargins == [Double(-Foundation.log(Float(1) / p - 1))])
     }
 
     @Test func keepsTrainingCategoryOrderNotSortedOrder() throws {
         let model = try ModelLoader.load(path: fixture("extra/xgb_multi.json"))
         #expect(model.features.first { $0.name == "region" }?.kind == .categorical(categories: ["west", "east", "south", "north"]))
         #expect(model.task == .multiclass(classes: 3))
-        #expect(model.forest.outputGroups == 3)
-        #expect(model.forest.baseMargins.count == 3)
+        #expect(model.forest!.outputGroups == 3)
+        #expect(model.forest!.baseMargins.count == 3)
     }
 
     @Test func bareAndBracketedBaseScoreAgree() throws {
         let bracketed = try ModelLoader.load(path: fixture("extra/xgb_reg_logistic.json"))
         let bare = try ModelLoader.load(path: fixture("extra/xgb_bare_base_score.json"))
-        #expect(bracketed.forest.baseMargins == bare.forest.baseMargins)
-        #expect(bracketed.forest.baseMargins[0] != 0)
+        #expect(bracketed.forest!.baseMargins == bare.forest!.baseMargins)
+        #expect(bracketed.forest!.baseMargins[0] != 0)
         #expect(try XGBoostJSONLoader.parseBaseScore(JSONNode(value: "5E-1", path: "$")) == [0.5])
         #expect(try XGBoostJSONLoader.parseBaseScore(JSONNode(value: "[1E0,2E0]", path: "$")) == [1, 2])
     }

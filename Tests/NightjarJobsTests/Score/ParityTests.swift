@@ -88,7 +88,7 @@ import NightjarIO
         let model = try ModelLoader.load(path: fixture("extra/lgbm_rf.txt"))
         let ours = try readColumns(out)["margin"]!.map { Double($0)! }
         let raw = try readColumns(fixture("extra/lgbm_rf.expected.csv"))["raw"]!.map { Double($0)! }
-        let iterations = Double(model.forest.iterations)
+        let iterations = Double(model.forest!.iterations)
         let worst = zip(ours, raw).map { abs($0 * iterations - $1) }.max()!
         #expect(worst <= 1e-9)
     }
