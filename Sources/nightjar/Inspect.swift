@@ -1,5 +1,6 @@
 import ArgumentParser
 import NightjarCore
+import NightjarJobs
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +11,9 @@ struct Inspect: ParsableCommand {
     var model: String
 
     func run() throws {
-        let loaded = try runReportingErrors { try ModelLoader.load(path: model) }
+        let loaded = try runReportingErrors {
+            try ModelLoader.load(path: model).reproducingONNXRuntime(threads: ONNXRuntimeDefaults.intraOpThreads)
+        }
         print(loaded.describe(path: model))
     }
 }

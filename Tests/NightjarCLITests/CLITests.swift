@@ -104,3 +104,30 @@ import Testing
         #expect(e.stderr == "error: \(empty.path): the file is empty; expected a header row naming the columns\n")
     }
 }
+
+/// ONNX through the CLI: inspect, and the `--features` binding of a one-tensor graph.
+@Suite struct ONNXCLITests {
+    @Test func inspectListsInputsStepsAndOutputs() throws {
+        let r = try CLITests().run(["inspect", "fixtures/churn/churn_logreg.onnx"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("format:      ONNX"))
+        #expect(r.stdout.contains("region") && r.stdout.contains("tensor(string)"))
+        #expect(r.stdout.contains("Imputer") && r.stdout.contains("OneHotEncoder") && r.stdout.contains("LinearClassifier"))
+        #expect(r.stdout.contains("outputs:"))
+    }
+
+    @Test func oneTensorGraphNeedsFeatures() throws {
+        let dir = CLITests().temporaryDirectory()
+        let out = dir.appendingPathComponent("x.csv").path
+        let without = try CLITests().run(["score", "--model", "fixtures/onnx/onnx_xgb.onnx", "--input", "fixtures/churn/score_input.csv", "--output", out])
+        #expect(without.status == 1)
+        #expect(without.stderr.contains("--features"))
+        #expect(without.stderr.split(separator: "\n").count == 1)
+        let features = "age,income,tenure_months,balance,num_products,last_login_days,has_card"
+        let with = try CLITests().run(["score", "--model", "fixtures/onnx/onnx_xgb.onnx", "--input", "fixtures/churn/score_input.csv",
+                                       "--output", out, "--features", features, "--key", "customer_id"])
+        #expect(with.status == 0, "\(with.stderr)")
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(text.hasPrefix("customer_id,probability,label\nC100000,0.16876626,"))
+    }
+}

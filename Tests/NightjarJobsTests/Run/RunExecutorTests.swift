@@ -227,4 +227,27 @@ import Logging
             "\($0)".contains("2026-11-28/in.csv for 2026-11-28 does not exist")
         }
     }
+
+    /// A job names the ordered columns of a one-tensor ONNX graph with `features:`.
+    @Test func jobFeaturesBindAnONNXTensorInput() throws {
+        let dir = temporaryDirectory()
+        let yaml = """
+            name: onnx-job
+            model: \(fixture("onnx/onnx_xgb.onnx"))
+            features: [age, income, tenure_months, balance, num_products, last_login_days, has_card]
+            source: { csv: \(fixture("churn/score_input.csv")) }
+            key: customer_id
+            sink: { sqlite: { path: out.db, table: scores } }
+            """
+        try yaml.write(to: dir.appendingPathComponent("job.yaml"), atomically: true, encoding: .utf8)
+        let job = try JobSpec.load(path: dir.appendingPathComponent("job.yaml").path)
+        let record = try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-28")!))
+        #expect(record.rowsWritten == 1000)
+        let expected = try readColumns(fixture("onnx/onnx_xgb.expected.csv"))
+        let got = try rows(job.state, "SELECT probability FROM scores ORDER BY rowid").map { Float(Double($0[0]!)!) }
+        #expect(got == expected["onnxruntime_probability"]!.map { Float($0)! })
+        var unbound = job
+        unbound.features = nil
+        #expect { try RunExecutor(job: unbound).run(RunOptions(date: LogicalDate("2026-11-29")!)) } throws: { "\($0)".contains("features") }
+    }
 }
