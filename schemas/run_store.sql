@@ -33,6 +33,7 @@ CREATE TABLE nightjar_chunks (
     end_line INTEGER NOT NULL,        -- line of the next row
     rows INTEGER NOT NULL,
     output_offset INTEGER,            -- CSV sinks: bytes of the output file after this chunk
+    last_key TEXT,                    -- PostgreSQL sources: key of the last row (resume after it)
     committed_at TEXT NOT NULL,
     seconds REAL NOT NULL,
     PRIMARY KEY (run_id, chunk)

@@ -145,11 +145,26 @@ struct JobYAMLReader {
 
         // source: {csv: pattern}
         let sourceNode = try required("source")
-        let s = try entries(sourceNode, path: "source", allowed: ["csv"])
-        guard let csv = s["csv"]?.value else { throw fail(sourceNode, "source", "name a source: csv: PATH (a path or glob; {{ ds }} is the logical date)") }
-        let pattern = try string(csv, "source.csv")
-        try DateTemplate.check(pattern, file: file, line: csv.mark?.line, key: "source.csv")
-        let source = JobSpec.Source.csv(pattern: path(pattern))
+        let s = try entries(sourceNode, path: "source", allowed: ["csv", "postgres"])
+        guard s.count == 1 else {
+            throw fail(sourceNode, "source", "name one source: csv: PATH (a path or glob; {{ ds }} is the logical date) or postgres: {dsn_env, query, key}")
+        }
+        let source: JobSpec.Source
+        if let csv = s["csv"]?.value {
+            let pattern = try string(csv, "source.csv")
+            try DateTemplate.check(pattern, file: file, line: csv.mark?.line, key: "source.csv")
+            source = .csv(pattern: path(pattern))
+        } else {
+            let pg = s["postgres"]!.value
+            let e = try postgresEntries(pg, path: "source.postgres", extra: ["query", "key"])
+            guard let q = e["query"]?.value else { throw fail(pg, "source.postgres.query", "is required") }
+            guard let k = e["key"]?.value else {
+                throw fail(pg, "source.postgres.key", "is required: a column the query returns, unique and ordered, used to cut chunks and resume")
+            }
+            let query = try string(q, "source.postgres.query")
+            try DateTemplate.check(query, file: file, line: q.mark?.line, key: "source.postgres.query")
+            source = .postgres(try postgresSettings(e, pg, path: "source.postgres"), query: query, key: try string(k, "source.postgres.key"))
+        }
 
         let keys = try top["key"].map { (e) throws(JobFileError) in try strings(e.value, "key") } ?? []
         let outputs = try top["outputs"].map { (e) throws(JobFileError) in try strings(e.value, "outputs") }
@@ -158,8 +173,8 @@ struct JobYAMLReader {
 
         // sink: {sqlite: {path, table}} or {csv: {path}}
         let sinkNode = try required("sink")
-        let sinkEntries = try entries(sinkNode, path: "sink", allowed: ["sqlite", "csv"])
-        guard sinkEntries.count == 1 else { throw fail(sinkNode, "sink", "name exactly one sink: sqlite or csv") }
+        let sinkEntries = try entries(sinkNode, path: "sink", allowed: ["sqlite", "csv", "postgres"])
+        guard sinkEntries.count == 1 else { throw fail(sinkNode, "sink", "name exactly one sink: sqlite, csv or postgres") }
         let sink: JobSpec.Sink
         if let sq = sinkEntries["sqlite"]?.value {
             let e = try entries(sq, path: "sink.sqlite", allowed: ["path", "table"])
@@ -169,6 +184,14 @@ struct JobYAMLReader {
                 throw fail(e["table"]?.value ?? sq, "sink.sqlite.table", "use letters, digits and '_' (not starting with a digit); got '\(table)'")
             }
             sink = .sqlite(path: path(try string(p, "sink.sqlite.path")), table: table)
+        } else if let pg = sinkEntries["postgres"]?.value {
+            let e = try postgresEntries(pg, path: "sink.postgres", extra: ["table"])
+            guard let t = e["table"]?.value else { throw fail(pg, "sink.postgres.table", "is required (table or schema.table)") }
+            let table = try string(t, "sink.postgres.table")
+            guard table.range(of: "^([A-Za-z_][A-Za-z0-9_]*\\.)?[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
+                throw fail(t, "sink.postgres.table", "use table or schema.table with letters, digits and '_'; got '\(table)'")
+            }
+            sink = .postgres(try postgresSettings(e, pg, path: "sink.postgres"), table: table)
         } else {
             let c = sinkEntries["csv"]!.value
             let e = try entries(c, path: "sink.csv", allowed: ["path"])
@@ -198,6 +221,7 @@ struct JobYAMLReader {
             switch sink {
             case .sqlite(let p, _): state = p
             case .csv(let p): state = URL(fileURLWithPath: p).deletingLastPathComponent().appendingPathComponent("nightjar-state.db").path
+            case .postgres: state = directory.appendingPathComponent("nightjar-state.db").path
             }
         }
 
@@ -243,6 +267,36 @@ struct JobYAMLReader {
         return JobSpec(file: file, name: name, description: description, model: model, features: features, source: source,
                        keys: keys, outputs: outputs, chunkRows: chunkRows, threads: threads, sink: sink, writeMode: writeMode,
                        state: state, schedule: schedule, retries: retries, timeout: timeout)
+    }
+
+    /// The keys of a postgres mapping; a literal password (a `password` key, or one inside a
+    /// connection string) is refused.
+    func postgresEntries(_ node: Node, path: String, extra: [String]) throws(JobFileError) -> [String: (key: Node, value: Node)] {
+        if case .mapping(let m) = node {
+            for (k, v) in m {
+                guard case .scalar(let key) = k else { continue }
+                let lowered = key.string.lowercased()
+                if lowered.contains("password") || lowered == "dsn" || lowered == "url" || lowered == "conninfo" {
+                    throw fail(k, "\(path).\(key.string)", "connection settings and passwords never go in a job file; put the connection string in an environment variable named by dsn_env (libpq also reads PGPASSWORD, ~/.pgpass and service files)")
+                }
+                if case .scalar(let value) = v, value.string.range(of: "password\\s*=|://[^/@\\s]+:[^/@\\s]+@", options: .regularExpression) != nil {
+                    throw fail(v, "\(path).\(key.string)", "holds a literal password; a job file holding a password is refused — use dsn_env (an environment variable) or a libpq service/password file")
+                }
+            }
+        }
+        return try entries(node, path: path, allowed: ["dsn_env", "service"] + extra)
+    }
+
+    func postgresSettings(_ e: [String: (key: Node, value: Node)], _ node: Node, path: String) throws(JobFileError) -> JobSpec.PostgresSettings {
+        let dsnEnv = try e["dsn_env"].map { (x) throws(JobFileError) in try string(x.value, "\(path).dsn_env") }
+        let service = try e["service"].map { (x) throws(JobFileError) in try string(x.value, "\(path).service") }
+        guard (dsnEnv == nil) != (service == nil) else {
+            throw fail(node, path, "name the connection with exactly one of dsn_env (an environment variable holding a libpq connection string) or service (a libpq service name)")
+        }
+        if let dsnEnv, dsnEnv.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) == nil {
+            throw fail(e["dsn_env"]!.value, "\(path).dsn_env", "is the NAME of an environment variable (such as NIGHTJAR_PG_DSN), not a connection string")
+        }
+        return JobSpec.PostgresSettings(dsnEnv: dsnEnv, service: service)
     }
 
     static func stem(_ path: String) -> String {

@@ -14,12 +14,36 @@ public struct JobSpec: Sendable, Equatable {
     public enum Source: Sendable, Equatable {
         /// A CSV path or glob, possibly templated over the logical date (`{{ ds }}`).
         case csv(pattern: String)
+        /// Rows of a query, streamed in key order; `{{ ds }}` in the query is bound as parameter $1.
+        case postgres(PostgresSettings, query: String, key: String)
+    }
+
+    /// Where PostgreSQL connection settings come from: an environment variable holding a libpq
+    /// connection string, or a libpq service name — never a password in the job file.
+    public struct PostgresSettings: Sendable, Equatable {
+        public var dsnEnv: String?
+        public var service: String?
+
+        /// The libpq connection string, from the environment.
+        public func conninfo(job: String) throws -> String {
+            if let dsnEnv {
+                guard let value = ProcessInfo.processInfo.environment[dsnEnv], !value.isEmpty else {
+                    throw ScoreError("job \(job): the environment variable \(dsnEnv) (dsn_env) is not set; set it to a libpq connection string such as 'host=db dbname=analytics user=nightjar'")
+                }
+                return value
+            }
+            return "service=\(service ?? "")"
+        }
+
+        public var description: String { dsnEnv.map { "$\($0)" } ?? "service \(service ?? "")" }
     }
 
     public enum Sink: Sendable, Equatable {
         case sqlite(path: String, table: String)
         /// A CSV file (templated over the logical date; `.csv` or `.csv.lz4`).
         case csv(path: String)
+        /// A PostgreSQL table (`schema.table` or `table`), written with COPY.
+        case postgres(PostgresSettings, table: String)
     }
 
     public enum WriteMode: String, Sendable, Equatable, CaseIterable {

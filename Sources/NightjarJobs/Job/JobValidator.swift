@@ -16,6 +16,17 @@ public enum JobValidator {
         lines.append("model: \(job.model.path) (\(model.format.displayName) \(model.objective), \(model.summary), \(model.features.count) input columns)")
         let day = date ?? LogicalDate(Date(), in: job.timeZone)
         let plan = try executor.plan(date: day)
+        if case let .postgres(settings, query, key) = job.source {
+            let source = try PostgresSource(settings: settings, query: query, key: key, date: day, job: job,
+                                            features: model.features.map(\.name), resumeAfter: nil)
+            defer { source.close() }
+            do {
+                _ = try FeatureEncoder(features: model.features, header: source.header)
+            } catch {
+                throw ScoreError("source query: \(error.description)")
+            }
+            lines.append("source for \(day): \(source.description) returns \(source.header.joined(separator: ", "))")
+        }
         for file in plan.files {
             let reader = try CSVReader(path: file)
             do {
@@ -27,7 +38,7 @@ public enum JobValidator {
                 throw InputError(path: file, line: 1, message: "key column '\(k)' is not in the header")
             }
         }
-        lines.append("source for \(day): \(plan.files.count) file(s): \(plan.files.joined(separator: ", "))")
+        if !plan.files.isEmpty { lines.append("source for \(day): \(plan.files.count) file(s): \(plan.files.joined(separator: ", "))") }
         lines.append("output columns: \((job.keys + plan.layoutColumns.map(\.name) + RunExecutor.metadataColumns).joined(separator: ", "))")
         lines.append("sink: \(executor.sinkDescription(date: day)) (\(job.writeMode.rawValue)); run store: \(job.state)")
         if let s = job.schedule {

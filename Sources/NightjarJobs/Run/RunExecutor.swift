@@ -98,8 +98,8 @@ public final class RunExecutor {
         }
         let threads = job.threads > 0 ? job.threads : ProcessInfo.processInfo.activeProcessorCount
         let predictor = Predictor(model: model, includeMargin: includeMargin, threads: threads)
-        guard case .csv(let pattern) = job.source else { throw ScoreError("unsupported source") }
-        let files = try SourceFiles.resolve(pattern: pattern, date: date, job: job.name)
+        var files: [String] = []
+        if case .csv(let pattern) = job.source { files = try SourceFiles.resolve(pattern: pattern, date: date, job: job.name) }
         return Plan(model: model, sha256: sha, version: job.model.version ?? "sha256:\(sha.prefix(12))",
                     predictor: predictor, layoutColumns: selected, files: files)
     }
@@ -156,7 +156,10 @@ public final class RunExecutor {
         record.modelVersion = plan.version
         record.modelSHA256 = plan.sha256
         record.modelPath = job.model.path
-        record.source = plan.files.joined(separator: ", ")
+        switch job.source {
+        case .csv: record.source = plan.files.joined(separator: ", ")
+        case let .postgres(settings, _, key): record.source = "postgres:\(settings.description) ordered by \(key)"
+        }
         record.sink = sinkDescription(date: date)
         record.nightjarVersion = RunExecutor.version
         record.host = Host.name
@@ -193,6 +196,7 @@ public final class RunExecutor {
         switch job.sink {
         case let .sqlite(path, table): return "sqlite:\(path)#\(table)"
         case let .csv(path): return "csv:\(DateTemplate.render(path, date: date))"
+        case let .postgres(settings, table): return "postgres:\(settings.description)#\(table)"
         }
     }
 
@@ -210,6 +214,12 @@ public final class RunExecutor {
             let url = URL(fileURLWithPath: path)
             let safe = String(run.runID.map { $0.isLetter || $0.isNumber ? $0 : "_" })
             unlink(url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(safe)").path)
+        case let .postgres(settings, _):
+            let connection = try PostgresConnection(conninfo: try settings.conninfo(job: job.name), name: "sink \(settings.description)")
+            if try connection.execute("SELECT to_regclass('nightjar.chunks')").string(0, 0) != nil {
+                try connection.execute("DROP TABLE IF EXISTS \(PostgresConnection.quoteQualified("nightjar." + RunExecutor.stagingTable(runID: run.runID)))")
+                try connection.execute("DELETE FROM nightjar.chunks WHERE run_id = $1", [run.runID])
+            }
         }
         try store.deleteChunks(runID: run.runID)
         var old = run

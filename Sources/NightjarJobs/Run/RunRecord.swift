@@ -58,11 +58,13 @@ public struct ChunkRecord: Sendable, Equatable, Codable {
     public var outputOffset: Int64?
     public var committedAt: String
     public var seconds: Double
+    /// Key of the chunk's last row (PostgreSQL sources): a resumed run continues after it.
+    public var lastKey: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case runID = "run_id", chunk, fileIndex = "file_index", sourceFile = "source_file"
         case startOffset = "start_offset", endOffset = "end_offset", endLine = "end_line", rows
-        case outputOffset = "output_offset", committedAt = "committed_at", seconds
+        case outputOffset = "output_offset", committedAt = "committed_at", seconds, lastKey = "last_key"
     }
 }
 

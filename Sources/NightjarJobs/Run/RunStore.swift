@@ -54,6 +54,7 @@ public final class RunStore {
             PRIMARY KEY (job, logical_date)
         );
         """,
+        "ALTER TABLE nightjar_chunks ADD COLUMN last_key TEXT;",
     ]
 
     public init(path: String) throws {
@@ -169,22 +170,24 @@ public final class RunStore {
     }
 
     static func insertChunk(_ c: ChunkRecord, into db: SQLiteDatabase) throws {
-        let s = try db.prepare("INSERT OR REPLACE INTO nightjar_chunks (run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+        let s = try db.prepare("INSERT OR REPLACE INTO nightjar_chunks (run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
         s.bind(1, string: c.runID); s.bind(2, int: Int64(c.chunk)); s.bind(3, int: Int64(c.fileIndex)); s.bind(4, string: c.sourceFile)
         s.bind(5, int: c.startOffset); s.bind(6, int: c.endOffset); s.bind(7, int: Int64(c.endLine)); s.bind(8, int: Int64(c.rows))
         if let o = c.outputOffset { s.bind(9, int: o) } else { s.bindNull(9) }
         s.bind(10, string: c.committedAt); s.bind(11, double: c.seconds)
+        if let k = c.lastKey { s.bind(12, string: k) } else { s.bindNull(12) }
         try s.step()
     }
 
     static func chunks(runID: String, in db: SQLiteDatabase) throws -> [ChunkRecord] {
-        let s = try db.prepare("SELECT run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds FROM nightjar_chunks WHERE run_id = ? ORDER BY chunk")
+        let s = try db.prepare("SELECT run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key FROM nightjar_chunks WHERE run_id = ? ORDER BY chunk")
         s.bind(1, string: runID)
         var out: [ChunkRecord] = []
         while try s.step() {
             out.append(ChunkRecord(runID: s.string(at: 0)!, chunk: Int(s.int(at: 1)), fileIndex: Int(s.int(at: 2)), sourceFile: s.string(at: 3)!,
                                    startOffset: s.int(at: 4), endOffset: s.int(at: 5), endLine: Int(s.int(at: 6)), rows: Int(s.int(at: 7)),
-                                   outputOffset: s.string(at: 8).flatMap { Int64($0) }, committedAt: s.string(at: 9)!, seconds: s.double(at: 10)))
+                                   outputOffset: s.string(at: 8).flatMap { Int64($0) }, committedAt: s.string(at: 9)!, seconds: s.double(at: 10),
+                                   lastKey: s.string(at: 11)))
         }
         return out
     }

@@ -106,6 +106,8 @@ import Logging
             return (0..<columns["customer_id"]!.count).map { i in
                 ["customer_id", "probability", "label", "logical_date"].map { columns[$0]![i] }.joined(separator: ",")
             }
+        case .postgres:
+            return []
         }
     }
 

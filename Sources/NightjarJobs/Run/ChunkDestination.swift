@@ -1,0 +1,167 @@
+import Foundation
+import NightjarCore
+import NightjarIO
+
+/// Where a run's rows go. Every destination commits a chunk's rows together with its checkpoint
+/// (or flushes the rows before the checkpoint is recorded), so a resumed run neither loses nor
+/// repeats rows.
+protocol ChunkDestination: AnyObject {
+    /// The run's committed checkpoints, as the destination knows them (authoritative).
+    func committed(runID: String) throws -> [ChunkRecord]
+    /// True when the run's rows were already published (a crash came after the last step).
+    func isPublished(runID: String) throws -> Bool
+    /// Writes a chunk and its checkpoint.
+    func commit(_ chunk: ScoredChunk, layout: OutputLayout, keyTypes: [String]?, checkpoint: inout ChunkRecord) throws
+    /// Makes the run's rows visible (replace_partition) and closes.
+    func finish(runID: String, date: String) throws
+}
+
+final class SQLiteDestination: ChunkDestination {
+    let writer: SQLiteTableWriter
+    let store: RunStore
+    let replace: Bool
+
+    init(path: String, table: String, layout: OutputLayout, metadata: [(name: String, value: String)], replace: Bool,
+         runID: String, date: String, store: RunStore) throws {
+        let partition = replace ? SQLiteTableWriter.Partition(column: "logical_date", value: date, stagingTable: RunExecutor.stagingTable(runID: runID)) : nil
+        writer = try SQLiteTableWriter(path: path, table: table, layout: layout, metadata: metadata, partition: partition)
+        self.store = store
+        self.replace = replace
+        _ = path == store.path ? store : try RunStore(path: path)  // checkpoint tables in the sink file
+        try writer.database.execute("CREATE TABLE IF NOT EXISTS nightjar_publications (run_id TEXT PRIMARY KEY, logical_date TEXT NOT NULL, table_name TEXT NOT NULL, published_at TEXT NOT NULL)")
+    }
+
+    func committed(runID: String) throws -> [ChunkRecord] { try RunStore.chunks(runID: runID, in: writer.database) }
+
+    func isPublished(runID: String) throws -> Bool {
+        try !writer.database.query("SELECT 1 FROM nightjar_publications WHERE run_id = \(SQLiteString.literal(runID))").isEmpty
+    }
+
+    func commit(_ chunk: ScoredChunk, layout: OutputLayout, keyTypes: [String]?, checkpoint: inout ChunkRecord) throws {
+        let c = checkpoint
+        try writer.inTransaction {
+            try writer.write(chunk, layout: layout)
+            try RunStore.insertChunk(c, into: writer.database)
+        }
+        if writer.path != store.path { try store.record(c) }
+    }
+
+    func finish(runID: String, date: String) throws {
+        if replace {
+            let table = writer.table
+            try writer.publishPartition {
+                try writer.database.execute("INSERT OR REPLACE INTO nightjar_publications (run_id, logical_date, table_name, published_at) VALUES (\(SQLiteString.literal(runID)), \(SQLiteString.literal(date)), \(SQLiteString.literal(table)), \(SQLiteString.literal(Timestamp.now())))")
+            }
+        } else {
+            try writer.ensureTables()
+        }
+    }
+}
+
+final class CSVDestination: ChunkDestination {
+    let path: String
+    let store: RunStore
+    let layout: OutputLayout
+    let metadata: [(name: String, value: String)]
+    var writer: CSVPartitionWriter?
+
+    init(path: String, layout: OutputLayout, metadata: [(name: String, value: String)], store: RunStore) {
+        self.path = path
+        self.layout = layout
+        self.metadata = metadata
+        self.store = store
+    }
+
+    func committed(runID: String) throws -> [ChunkRecord] { try store.chunks(runID: runID) }
+
+    func isPublished(runID: String) throws -> Bool {
+        guard let last = try store.chunks(runID: runID).last, let offset = last.outputOffset else { return false }
+        let partial = try CSVPartitionWriter.partialPath(path: path, runID: runID)
+        guard !FileManager.default.fileExists(atPath: partial),
+              let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int else { return false }
+        return Int64(size) == offset  // renamed into place before the process died
+    }
+
+    func open(runID: String, resumeAt: Int64?) throws {
+        writer = try CSVPartitionWriter(path: path, runID: runID, layout: layout, metadata: metadata, resumeAt: resumeAt)
+    }
+
+    func commit(_ chunk: ScoredChunk, layout: OutputLayout, keyTypes: [String]?, checkpoint: inout ChunkRecord) throws {
+        checkpoint.outputOffset = try writer!.write(chunk, layout: layout)
+        try store.record(checkpoint)
+    }
+
+    func finish(runID: String, date: String) throws {
+        try writer!.finish()
+    }
+}
+
+final class PostgresDestination: ChunkDestination {
+    let connection: PostgresConnection
+    let writer: PostgresTableWriter
+    let store: RunStore
+    let replace: Bool
+
+    static let setup = """
+        CREATE SCHEMA IF NOT EXISTS nightjar;
+        CREATE TABLE IF NOT EXISTS nightjar.chunks (
+            run_id text NOT NULL, chunk integer NOT NULL, file_index integer NOT NULL, source_file text NOT NULL,
+            start_offset bigint NOT NULL, end_offset bigint NOT NULL, end_line bigint NOT NULL, rows bigint NOT NULL,
+            output_offset bigint, committed_at timestamptz NOT NULL, seconds double precision NOT NULL, last_key text,
+            PRIMARY KEY (run_id, chunk));
+        CREATE TABLE IF NOT EXISTS nightjar.publications (
+            run_id text PRIMARY KEY, logical_date date NOT NULL, table_name text NOT NULL, published_at timestamptz NOT NULL);
+        """
+
+    init(settings: JobSpec.PostgresSettings, table: String, layout: OutputLayout, metadata: [(name: String, value: String)],
+         replace: Bool, runID: String, date: String, job: JobSpec, store: RunStore) throws {
+        connection = try PostgresConnection(conninfo: try settings.conninfo(job: job.name), name: "sink \(settings.description)")
+        try connection.execute("BEGIN")
+        try connection.execute("SELECT pg_advisory_xact_lock(hashtext('nightjar schema'))")
+        try connection.execute(PostgresDestination.setup)
+        try connection.execute("COMMIT")
+        let typed = metadata.map { (name: $0.name, value: $0.value, type: $0.name == "logical_date" ? "date" : "text") }
+        let staging = "nightjar." + RunExecutor.stagingTable(runID: runID)
+        writer = PostgresTableWriter(connection: connection, table: table, layout: layout, metadata: typed,
+                                     partition: replace ? .init(column: "logical_date", value: date, stagingTable: staging) : nil)
+        self.store = store
+        self.replace = replace
+    }
+
+    func committed(runID: String) throws -> [ChunkRecord] {
+        try connection.execute("SELECT run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key FROM nightjar.chunks WHERE run_id = $1 ORDER BY chunk", [runID])
+            .rows.map { r in
+                ChunkRecord(runID: r[0]!, chunk: Int(r[1]!)!, fileIndex: Int(r[2]!)!, sourceFile: r[3]!, startOffset: Int64(r[4]!)!,
+                            endOffset: Int64(r[5]!)!, endLine: Int(r[6]!)!, rows: Int(r[7]!)!, outputOffset: r[8].flatMap { Int64($0) },
+                            committedAt: r[9]!, seconds: Double(r[10]!)!, lastKey: r[11])
+            }
+    }
+
+    func isPublished(runID: String) throws -> Bool {
+        try connection.execute("SELECT 1 FROM nightjar.publications WHERE run_id = $1", [runID]).rowCount > 0
+    }
+
+    func commit(_ chunk: ScoredChunk, layout: OutputLayout, keyTypes: [String]?, checkpoint: inout ChunkRecord) throws {
+        let c = checkpoint
+        try writer.inTransaction {
+            try writer.write(chunk, layout: layout, keyTypes: keyTypes)
+            try connection.execute("""
+                INSERT INTO nightjar.chunks (run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11)
+                """, [c.runID, String(c.chunk), String(c.fileIndex), c.sourceFile, String(c.startOffset), String(c.endOffset),
+                      String(c.endLine), String(c.rows), c.committedAt, String(c.seconds), c.lastKey])
+        }
+        try store.record(c)
+    }
+
+    func finish(runID: String, date: String) throws {
+        if replace {
+            try writer.publishPartition {
+                try connection.execute("INSERT INTO nightjar.publications (run_id, logical_date, table_name, published_at) VALUES ($1, $2, $3, now())",
+                                       [runID, date, writer.table])
+            }
+        } else {
+            try writer.ensureTables()
+        }
+    }
+}
