@@ -3,8 +3,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/system-deps.sh
+source scripts/pg-test-cluster.sh
 nightjar_check_swift
 nightjar_install_system_deps
+
+# A throwaway PostgreSQL cluster for the integration tests, removed on exit.
+nightjar_pg_start
+trap nightjar_pg_stop EXIT
+export NIGHTJAR_REQUIRE_PG=1
 
 # The CLI tests run the real binary: build it first.
 swift build 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true

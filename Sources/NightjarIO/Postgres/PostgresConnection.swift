@@ -20,6 +20,8 @@ public final class PostgresConnection {
         }
         handle = conn
         _ = try execute("SET client_encoding = 'UTF8'")
+        // Visible in pg_stat_activity: which Nightjar process and which side of the run.
+        _ = try execute("SELECT set_config('application_name', $1, false)", ["nightjar[\(getpid())] \(name)".prefix(63).description])
     }
 
     deinit { PQfinish(handle) }

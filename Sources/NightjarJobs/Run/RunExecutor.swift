@@ -62,7 +62,7 @@ public final class RunExecutor {
     }
 
     static func stagingTable(runID: String) -> String {
-        "nightjar_staging_" + String(runID.map { $0.isLetter || $0.isNumber ? $0 : "_" })
+        "nightjar_staging_" + String(runID.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
     }
 
     /// Everything a run needs that is decided before the first row: model, columns, files.

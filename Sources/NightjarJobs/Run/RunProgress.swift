@@ -9,13 +9,18 @@ public final class RunProgress: @unchecked Sendable {
     var lastLog = Date.distantPast
     var rowsAtStart = 0
 
-    public init(logger: Logger, terminal: Bool = isatty(2) == 1) {
+    let onChunk: ((Int) -> Void)?
+
+    /// `onChunk` is called after every committed chunk (tests, embedding applications).
+    public init(logger: Logger, terminal: Bool = isatty(2) == 1, onChunk: ((Int) -> Void)? = nil) {
         self.logger = logger
         self.terminal = terminal
+        self.onChunk = onChunk
     }
 
     /// `fraction`: share of the input read so far (by bytes), when known.
     func update(runID: String, chunk: Int, rows: Int, fraction: Double?) {
+        onChunk?(chunk)
         let elapsed = Date().timeIntervalSince(started)
         let rate = elapsed > 0 ? Double(rows - rowsAtStart) / elapsed : 0
         var eta = ""

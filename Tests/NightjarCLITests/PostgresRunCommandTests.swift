@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+import NightjarIO
+
+/// PostgreSQL → PostgreSQL runs as real processes: killed with SIGKILL and resumed, and a
+/// connection terminated by the server mid-run; compared row by row with a clean run.
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["NIGHTJAR_TEST_PG_DSN"] != nil, "needs NIGHTJAR_TEST_PG_DSN"))
+struct PostgresRunCommandTests {
+    let dsn = ProcessInfo.processInfo.environment["NIGHTJAR_TEST_PG_DSN"] ?? ""
+    let runner = RunCommandTests()
+
+    func connect() throws -> PostgresConnection { try PostgresConnection(conninfo: dsn, name: "test") }
+
+    /// A 20,000-row source table and a job over it (chunks of 500) writing to `out`.
+    func setUp(_ c: PostgresConnection) throws -> (job: URL, src: String, out: String) {
+        let id = UUID().uuidString.prefix(8).lowercased()
+        let src = "src_\(id)", out = "out_\(id)"
+        try c.execute("""
+            CREATE TABLE \(src) AS SELECT 'K' || lpad(g::text, 6, '0') AS customer_id, 18 + g % 70 AS age,
+                (20000 + (g * 7919) % 90000)::numeric AS income, g % 120 AS tenure_months, ((g * 31) % 9000 - 1000)::float8 AS balance,
+                1 + g % 4 AS num_products, CASE WHEN g % 17 = 0 THEN NULL ELSE ((g * 13) % 1700) / 10.0 END AS last_login_days,
+                (g % 2 = 0) AS has_card, (ARRAY['east','north','south','west','central'])[1 + g % 5] AS region,
+                (ARRAY['basic','plus','premium'])[1 + g % 3] AS plan
+            FROM generate_series(1::bigint, 20000::bigint) AS g
+            """)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nightjar-pgrun-\(id)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let yaml = """
+            name: pg-crash-\(id)
+            model: \(CLITests.root.appendingPathComponent("fixtures/churn/churn_xgb.json").path)
+            source: { postgres: { dsn_env: NIGHTJAR_TEST_PG_DSN, query: "SELECT * FROM \(src)", key: customer_id } }
+            key: customer_id
+            chunk_rows: 500
+            sink: { postgres: { dsn_env: NIGHTJAR_TEST_PG_DSN, table: \(out) } }
+            """
+        let job = dir.appendingPathComponent("job.yaml")
+        try yaml.write(to: job, atomically: true, encoding: .utf8)
+        return (job, src, out)
+    }
+
+    /// Chunks committed so far by the job's newest run (its id is in the job's SQLite run store).
+    func chunks(_ c: PostgresConnection, job: String) -> Int {
+        let state = URL(fileURLWithPath: job).deletingLastPathComponent().appendingPathComponent("nightjar-state.db").path
+        guard FileManager.default.fileExists(atPath: state),
+              let runID = try? SQLiteDatabase(path: state, readOnly: true)
+                .query("SELECT run_id FROM nightjar_runs WHERE job LIKE 'pg-crash-%' ORDER BY started_at DESC LIMIT 1").first?[0] ?? nil
+        else { return 0 }
+        let n = try? c.execute("SELECT count(*) FROM nightjar.chunks WHERE run_id = $1", [runID]).string(0, 0)
+        return Int(n ?? "0") ?? 0
+    }
+
+    func rows(_ c: PostgresConnection, _ table: String) throws -> [String] {
+        try c.execute("SELECT customer_id, probability::text, label, logical_date::text FROM \(table) ORDER BY customer_id").rows
+            .map { $0.map { $0 ?? "NULL" }.joined(separator: ",") }
+    }
+
+    @Test func killedAndResumedGivesTheRowsOfACleanRun() throws {
+        let c = try connect()
+        let (job, src, out) = try setUp(c)
+        // Clean reference run into another table.
+        let cleanJob = job.deletingLastPathComponent().appendingPathComponent("clean.yaml")
+        try (try String(contentsOf: job, encoding: .utf8)).replacingOccurrences(of: "table: \(out)", with: "table: \(out)_clean")
+            .replacingOccurrences(of: "name: pg-crash", with: "name: pg-clean").write(to: cleanJob, atomically: true, encoding: .utf8)
+        let (cleanStatus, cleanErr) = try runner.finish(["run", cleanJob.path, "--date", "2026-11-28", "--quiet"])
+        #expect(cleanStatus == 0, "\(cleanErr)")
+        var killedAfter: [Int] = []
+        for target in [2, 11, 29] {
+            let (p, _) = try runner.start(["run", job.path, "--date", "2026-11-28", "--quiet"], delayMs: 40)
+            let deadline = Date().addingTimeInterval(60)
+            while chunks(c, job: job.path) < target && p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            #expect(p.isRunning)
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            killedAfter.append(chunks(c, job: job.path))
+        }
+        let (status, err) = try runner.finish(["run", job.path, "--date", "2026-11-28", "--quiet"])
+        #expect(status == 0, "\(err)")
+        let resumed = try rows(c, out)
+        #expect(resumed.count == 20_000 && Set(resumed).count == 20_000)
+        #expect(resumed == (try rows(c, "\(out)_clean")))
+        print("postgres crash-resume: killed with SIGKILL after \(killedAfter) committed chunks of 40; output identical to a clean run")
+        try c.execute("DROP TABLE \(src); DROP TABLE \(out); DROP TABLE \(out)_clean")
+    }
+
+    @Test func aConnectionTerminatedMidRunFailsCleanlyAndResumes() throws {
+        let c = try connect()
+        let (job, src, out) = try setUp(c)
+        let (p, err) = try runner.start(["run", job.path, "--date", "2026-11-28"], delayMs: 40)
+        let deadline = Date().addingTimeInterval(60)
+        while chunks(c, job: job.path) < 5 && p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        // The server drops every other session (the run's source and sink connections).
+        let terminated = try c.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name LIKE $1",
+                                       ["nightjar[\(p.processIdentifier)]%"]).string(0, 0)
+        #expect(terminated == "2", "the run's source and sink connections")
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 1)
+        #expect(stderr.contains("PostgreSQL") && stderr.contains("terminat"), "\(stderr)")
+        // Nothing half-written: the staged rows are exactly the committed chunks' rows, and the output table has none yet.
+        let state = job.deletingLastPathComponent().appendingPathComponent("nightjar-state.db").path
+        let runID = try SQLiteDatabase(path: state, readOnly: true).query("SELECT run_id FROM nightjar_runs").first?[0] ?? ""
+        let committed = try c.execute("SELECT coalesce(sum(rows), 0) FROM nightjar.chunks WHERE run_id = $1", [runID]).string(0, 0)
+        let staging = try c.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'nightjar' AND tablename = $1",
+                                    ["nightjar_staging_" + String(runID.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })]).rows.compactMap { $0[0] }
+        #expect(staging.count == 1)
+        if let s = staging.first {
+            #expect(try c.execute("SELECT count(*) FROM nightjar.\(s)").string(0, 0) == committed)
+        }
+        let visible = try c.execute("SELECT to_regclass($1) IS NULL OR (SELECT count(*) FROM \(out)) = 0", [out]).string(0, 0)
+        #expect(visible == "t")
+        let (status, e) = try runner.finish(["run", job.path, "--date", "2026-11-28", "--quiet"])
+        #expect(status == 0, "\(e)")
+        let final = try rows(c, out)
+        #expect(final.count == 20_000 && Set(final).count == 20_000)
+        try c.execute("DROP TABLE \(src); DROP TABLE \(out)")
+    }
+}
