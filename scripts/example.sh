@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main example: builds Nightjar (release) and runs the nightly churn job (jobs/churn-nightly.yaml)
-# for one logical date (default: yesterday; pass YYYY-MM-DD to choose) into out/jobs.db.
+# for one logical date (default: yesterday; pass YYYY-MM-DD to choose) into out/churn.db.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/system-deps.sh
@@ -13,7 +13,7 @@ BIN="$(swift build -c release --show-bin-path)/nightjar"
 
 mkdir -p out
 # The example nightly job, on the embedded SQLite default: scores the churn customers for
-# yesterday's logical date into out/jobs.db (table churn_scores), recording the run.
+# yesterday's logical date into out/churn.db (table churn_nightly), recording the run.
 DATE="${1:-$(date -u -d yesterday +%F 2>/dev/null || date -u +%F)}"
 "$BIN" run jobs/churn-nightly.yaml --date "$DATE"
 
@@ -22,14 +22,14 @@ echo "runs so far (nightjar runs --job jobs/churn-nightly.yaml):"
 "$BIN" runs --job jobs/churn-nightly.yaml --limit 5
 
 echo
-echo "first rows (SELECT * FROM churn_scores LIMIT 3):"
+echo "first rows (SELECT * FROM churn_nightly LIMIT 3):"
 if command -v sqlite3 >/dev/null 2>&1; then
-    sqlite3 -header -column out/jobs.db "SELECT customer_id, probability, label, logical_date, run_id, model_name, model_version FROM churn_scores WHERE logical_date = '$DATE' LIMIT 3"
+    sqlite3 -header -column out/churn.db "SELECT customer_id, probability, label, logical_date, run_id, model_name, model_version FROM churn_nightly WHERE logical_date = '$DATE' LIMIT 3"
 else
     python3 - "$DATE" <<'PY'
 import sqlite3, sys
-con = sqlite3.connect("out/jobs.db")
-cur = con.execute("SELECT customer_id, probability, label, logical_date, run_id, model_name, model_version FROM churn_scores WHERE logical_date = ? LIMIT 3", (sys.argv[1],))
+con = sqlite3.connect("out/churn.db")
+cur = con.execute("SELECT customer_id, probability, label, logical_date, run_id, model_name, model_version FROM churn_nightly WHERE logical_date = ? LIMIT 3", (sys.argv[1],))
 print("  ".join(d[0] for d in cur.description))
 for row in cur:
     print("  ".join(str(v) for v in row))
