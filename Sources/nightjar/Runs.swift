@@ -16,13 +16,14 @@ struct Runs: ParsableCommand {
         var job: String?
 
         func open() throws -> (RunStore, String?) {
-            if let state { return (try RunStore(existing: state), nil) }
+            if let state { return (try SQLiteRunStore(existing: state), nil) }
             if let job {
                 let spec = try JobSpec.load(path: job)
-                return (try RunStore(existing: spec.state), spec.name)
+                if spec.statePostgres != nil { return (try RunStores.open(for: spec), spec.name) }
+                return (try SQLiteRunStore(existing: spec.state), spec.name)
             }
             let fallback = ProcessInfo.processInfo.environment["NIGHTJAR_STATE"] ?? "nightjar-state.db"
-            return (try RunStore(existing: fallback), nil)
+            return (try SQLiteRunStore(existing: fallback), nil)
         }
     }
 
@@ -50,7 +51,7 @@ struct Runs: ParsableCommand {
         func run() throws {
             let (record, chunks) = try runReportingErrors { () -> (RunRecord, [ChunkRecord]) in
                 let (s, _) = try store.open()
-                guard let r = try s.run(id: runID) else { throw ScoreError("no run \(runID) in \(s.path)") }
+                guard let r = try s.run(id: runID) else { throw ScoreError("no run \(runID) in \(s.location)") }
                 return (r, try s.chunks(runID: runID))
             }
             print(json ? RunReport.json(RunReport.Detail(run: record, chunks: chunks)) : RunReport.detail(record, chunks: chunks))

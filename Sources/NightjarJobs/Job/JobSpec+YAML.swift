@@ -214,8 +214,14 @@ struct JobYAMLReader {
             throw fail(top["write_mode"]?.value, "write_mode", "a CSV sink writes one file per logical date; use replace_partition")
         }
 
-        let state: String
-        if let st = top["state"]?.value {
+        var state: String
+        var statePostgres: JobSpec.PostgresSettings? = nil
+        if let st = top["state"]?.value, case .mapping = st {
+            let e = try entries(st, path: "state", allowed: ["postgres"])
+            guard let pg = e["postgres"]?.value else { throw fail(st, "state", "name a SQLite file, or postgres: {dsn_env: VAR}") }
+            statePostgres = try postgresSettings(try postgresEntries(pg, path: "state.postgres", extra: []), pg, path: "state.postgres")
+            state = directory.appendingPathComponent("nightjar-state.db").path
+        } else if let st = top["state"]?.value {
             state = path(try string(st, "state"))
         } else {
             switch sink {
@@ -266,7 +272,7 @@ struct JobYAMLReader {
 
         return JobSpec(file: file, name: name, description: description, model: model, features: features, source: source,
                        keys: keys, outputs: outputs, chunkRows: chunkRows, threads: threads, sink: sink, writeMode: writeMode,
-                       state: state, schedule: schedule, retries: retries, timeout: timeout)
+                       state: state, statePostgres: statePostgres, schedule: schedule, retries: retries, timeout: timeout)
     }
 
     /// The keys of a postgres mapping; a literal password (a `password` key, or one inside a

@@ -93,8 +93,10 @@ public struct JobSpec: Sendable, Equatable {
     public var threads: Int
     public var sink: Sink
     public var writeMode: WriteMode
-    /// Run store file.
+    /// Run store file (SQLite), unless `statePostgres` names a PostgreSQL run store.
     public var state: String
+    /// A run store in PostgreSQL (`state: { postgres: { dsn_env: … } }`), shared by many machines.
+    public var statePostgres: PostgresSettings? = nil
     public var schedule: Schedule?
     public var retries: Retries
     /// Seconds; nil for no limit.

@@ -34,7 +34,7 @@ public struct Backfill {
             d = d.adding(days: 1)
             if dates.count > 100_000 { throw ScoreError("the date range is too long") }
         }
-        let done = rerun ? [] : try RunStore(path: statePath ?? job.state).succeededDates(job: job.name)
+        let done = rerun ? [] : try RunStores.open(for: job, override: statePath).succeededDates(job: job.name)
         return Plan(toRun: dates.filter { !done.contains($0.description) }, skipped: dates.filter { done.contains($0.description) })
     }
 

@@ -27,11 +27,11 @@ final class SQLiteDestination: ChunkDestination {
         writer = try SQLiteTableWriter(path: path, table: table, layout: layout, metadata: metadata, partition: partition)
         self.store = store
         self.replace = replace
-        _ = path == store.path ? store : try RunStore(path: path)  // checkpoint tables in the sink file
+        _ = path == store.sqlitePath ? store : try SQLiteRunStore(path: path)  // checkpoint tables in the sink file
         try writer.database.execute("CREATE TABLE IF NOT EXISTS nightjar_publications (run_id TEXT PRIMARY KEY, logical_date TEXT NOT NULL, table_name TEXT NOT NULL, published_at TEXT NOT NULL)")
     }
 
-    func committed(runID: String) throws -> [ChunkRecord] { try RunStore.chunks(runID: runID, in: writer.database) }
+    func committed(runID: String) throws -> [ChunkRecord] { try SQLiteRunStore.chunks(runID: runID, in: writer.database) }
 
     func isPublished(runID: String) throws -> Bool {
         try !writer.database.query("SELECT 1 FROM nightjar_publications WHERE run_id = \(SQLiteString.literal(runID))").isEmpty
@@ -41,9 +41,9 @@ final class SQLiteDestination: ChunkDestination {
         let c = checkpoint
         try writer.inTransaction {
             try writer.write(chunk, layout: layout)
-            try RunStore.insertChunk(c, into: writer.database)
+            try SQLiteRunStore.insertChunk(c, into: writer.database)
         }
-        if writer.path != store.path { try store.record(c) }
+        if writer.path != store.sqlitePath { try store.record(c) }
     }
 
     func finish(runID: String, date: String) throws {

@@ -110,7 +110,7 @@ public final class RunExecutor {
         let date = options.date
         let ds = date.description
         let plan = try plan(date: date)
-        let store = try RunStore(path: options.statePath ?? job.state)
+        let store = try RunStores.open(for: job, override: options.statePath)
 
         // One process per (job, date).
         let candidateID = RunExecutor.newRunID(date: date)

@@ -84,7 +84,7 @@ public final class Scheduler: @unchecked Sendable {
                     logger.info("job file changed; reloaded", metadata: ["job": "\(job.name)"])
                 } else {
                     // Where this job's schedule left off: its newest scheduled run.
-                    if let last = try? RunStore(path: job.state).lastScheduled(job: job.name) { cursor = last }
+                    if let last = try? RunStores.open(for: job).lastScheduled(job: job.name) { cursor = last }
                     entries[file] = Entry(job: job, modified: modified, cursor: cursor)
                     let next = job.schedule!.cron.next(after: now, in: job.schedule!.timeZone)
                     logger.info("job scheduled", metadata: ["job": "\(job.name)", "cron": "\(job.schedule!.cron)",

@@ -59,7 +59,7 @@ struct PostgresJobTests {
                            sink: "{ postgres: { dsn_env: NIGHTJAR_TEST_PG_DSN, table: \(out) } }")
         let date = LogicalDate("2026-11-28")!
         #expect { try RunExecutor(job: spec).run(RunOptions(date: date)) } throws: { "\($0)".contains("'old' is not a number") }
-        let store = try RunStore(path: spec.state)
+        let store = try SQLiteRunStore(path: spec.state)
         let failed = try #require(try store.latestRun(job: spec.name, date: "2026-11-28"))
         #expect(failed.chunks == 3)
         try c.execute("UPDATE \(src) SET age = '50' WHERE customer_id = 'C100500'")

@@ -49,8 +49,8 @@ import Logging
                 == [["churn_lgbm", "sha256:\(sha.prefix(12))", sha]])
         // No staging tables left behind.
         #expect(try rows(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'nightjar_staging_%'") == [["0"]])
-        let store = try RunStore(path: db)
-        #expect(try store.recentRuns(limit: 10).count == 3)
+        let store = try SQLiteRunStore(path: db)
+        #expect(try store.recentRuns(job: nil, limit: 10).count == 3)
         #expect(try store.chunks(runID: second.runID).map(\.rows).reduce(0, +) == 1000)
     }
 
@@ -75,7 +75,7 @@ import Logging
         let (job, dir) = try makeJob(sink: sink, input: lines.joined(separator: "\n"))
         let date = LogicalDate("2026-11-28")!
         #expect { try RunExecutor(job: job).run(RunOptions(date: date)) } throws: { "\($0)".contains("line 701") }
-        let store = try RunStore(path: job.state)
+        let store = try SQLiteRunStore(path: job.state)
         let failed = try #require(try store.latestRun(job: job.name, date: "2026-11-28"))
         #expect(failed.status == .failed)
         #expect(failed.chunks == 5)  // rows 1–640 committed, the chunk holding line 701 rolled back
@@ -119,7 +119,7 @@ import Logging
         holder.arguments = ["30"]
         try holder.run()
         defer { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() }
-        let store = try RunStore(path: job.state)
+        let store = try SQLiteRunStore(path: job.state)
         let db = try SQLiteDatabase(path: job.state)
         try db.execute("INSERT INTO nightjar_locks VALUES ('churn-test', '2026-11-28', 'other-run', '\(ProcessInfo.processInfo.hostName)', \(holder.processIdentifier), '2026-11-28T00:00:00Z')")
         #expect { try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-28")!)) } throws: { error in
@@ -202,7 +202,7 @@ import Logging
         #expect { try RunExecutor(job: job).run(RunOptions(date: date)) } throws: { error in
             "\(error)".contains("part-b.csv: line 251") && "\(error)".contains("('age')")
         }
-        let store = try RunStore(path: job.state)
+        let store = try SQLiteRunStore(path: job.state)
         let failed = try #require(try store.latestRun(job: "glob-test", date: "2026-11-28"))
         let chunks = try store.chunks(runID: failed.runID)
         #expect(chunks.map(\.fileIndex) == [0, 0, 0, 0, 0, 0, 1, 1])

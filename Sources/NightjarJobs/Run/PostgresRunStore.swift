@@ -1,0 +1,167 @@
+import Foundation
+import NightjarIO
+
+/// The run store in PostgreSQL (schema `nightjar`), shared by every machine that runs the job.
+/// Locks are session-level advisory locks: released by the server when a process dies, wherever
+/// it ran. Migrations are versioned and applied once, under an advisory lock, so processes that
+/// start at the same moment do not race.
+public final class PostgresRunStore: RunStore {
+    let connection: PostgresConnection
+    public let location: String
+    public var sqlitePath: String? { nil }
+
+    static let migrations: [String] = [
+        """
+        CREATE SCHEMA IF NOT EXISTS nightjar;
+        CREATE TABLE IF NOT EXISTS nightjar.runs (
+            run_id text PRIMARY KEY, job text NOT NULL, logical_date date NOT NULL, trigger text NOT NULL, status text NOT NULL,
+            attempt integer NOT NULL DEFAULT 1, scheduled_for timestamptz, started_at timestamptz NOT NULL, ended_at timestamptz,
+            rows_read bigint NOT NULL DEFAULT 0, rows_scored bigint NOT NULL DEFAULT 0, rows_written bigint NOT NULL DEFAULT 0,
+            chunks integer NOT NULL DEFAULT 0, model_name text, model_version text, model_sha256 text, model_path text,
+            source text, sink text, nightjar_version text, host text, pid integer, error text);
+        CREATE INDEX IF NOT EXISTS runs_job_date ON nightjar.runs (job, logical_date);
+        CREATE TABLE IF NOT EXISTS nightjar.chunks (
+            run_id text NOT NULL, chunk integer NOT NULL, file_index integer NOT NULL, source_file text NOT NULL,
+            start_offset bigint NOT NULL, end_offset bigint NOT NULL, end_line bigint NOT NULL, rows bigint NOT NULL,
+            output_offset bigint, committed_at timestamptz NOT NULL, seconds double precision NOT NULL, last_key text,
+            PRIMARY KEY (run_id, chunk));
+        CREATE TABLE IF NOT EXISTS nightjar.locks (
+            job text NOT NULL, logical_date date NOT NULL, run_id text NOT NULL, host text NOT NULL, pid integer NOT NULL,
+            acquired_at timestamptz NOT NULL, PRIMARY KEY (job, logical_date));
+        """,
+    ]
+
+    public init(settings: JobSpec.PostgresSettings, job: String) throws {
+        connection = try PostgresConnection(conninfo: try settings.conninfo(job: job), name: "run store \(settings.description)")
+        location = "postgres:\(settings.description)"
+        try migrate()
+    }
+
+    func migrate() throws {
+        try connection.execute("BEGIN")
+        do {
+            try connection.execute("SELECT pg_advisory_xact_lock(hashtext('nightjar migrations'))")
+            try connection.execute("CREATE SCHEMA IF NOT EXISTS nightjar")
+            try connection.execute("CREATE TABLE IF NOT EXISTS nightjar.schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+            let current = Int(try connection.execute("SELECT coalesce(max(version), 0) FROM nightjar.schema_migrations").string(0, 0) ?? "0") ?? 0
+            if current > PostgresRunStore.migrations.count {
+                throw ScoreError("\(location): the run store was migrated by a newer Nightjar (version \(current)); upgrade Nightjar")
+            }
+            for v in current..<PostgresRunStore.migrations.count {
+                try connection.execute(PostgresRunStore.migrations[v])
+                try connection.execute("INSERT INTO nightjar.schema_migrations (version) VALUES ($1)", [String(v + 1)])
+            }
+            try connection.execute("COMMIT")
+        } catch {
+            _ = try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    static let columns = "run_id, job, logical_date::text, trigger, status, attempt, scheduled_for, started_at, ended_at, rows_read, rows_scored, rows_written, chunks, model_name, model_version, model_sha256, model_path, source, sink, nightjar_version, host, pid, error"
+
+    func values(_ r: RunRecord) -> [String?] {
+        [r.runID, r.job, r.logicalDate, r.trigger.rawValue, r.status.rawValue, String(r.attempt), r.scheduledFor, r.startedAt, r.endedAt,
+         String(r.rowsRead), String(r.rowsScored), String(r.rowsWritten), String(r.chunks), r.modelName, r.modelVersion, r.modelSHA256,
+         r.modelPath, r.source, r.sink, r.nightjarVersion, r.host, r.pid.map(String.init), r.error]
+    }
+
+    public func insert(_ r: RunRecord) throws { try update(r) }
+
+    public func update(_ r: RunRecord) throws {
+        let names = PostgresRunStore.columns.replacingOccurrences(of: "::text", with: "")
+        let marks = (1...23).map { "$\($0)" }.joined(separator: ", ")
+        let assignments = names.split(separator: ",").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }
+            .map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
+        try connection.execute("INSERT INTO nightjar.runs (\(names)) VALUES (\(marks)) ON CONFLICT (run_id) DO UPDATE SET \(assignments)", values(r))
+    }
+
+    private func runs(where clause: String, _ args: [String?], limit: Int? = nil) throws -> [RunRecord] {
+        let sql = "SELECT \(PostgresRunStore.columns) FROM nightjar.runs WHERE \(clause) ORDER BY started_at DESC, run_id DESC\(limit.map { " LIMIT \($0)" } ?? "")"
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        func time(_ s: String?) -> String? {
+            // timestamptz text (2026-11-29 04:01:48.123+00) → ISO 8601.
+            guard let s else { return nil }
+            let iso = s.replacingOccurrences(of: " ", with: "T")
+            let withZone = iso.hasSuffix("+00") ? iso.dropLast(3) + "Z" : Substring(iso)
+            if let d = Timestamp.parse(String(withZone)) { return Timestamp.format(d) }
+            return s
+        }
+        return try connection.execute(sql, args).rows.map { t in
+            RunRecord(runID: t[0]!, job: t[1]!, logicalDate: t[2]!, trigger: RunRecord.Trigger(rawValue: t[3]!) ?? .manual,
+                      status: RunRecord.Status(rawValue: t[4]!) ?? .failed, attempt: Int(t[5] ?? "1") ?? 1, scheduledFor: time(t[6]),
+                      startedAt: time(t[7])!, endedAt: time(t[8]), rowsRead: Int(t[9] ?? "0") ?? 0, rowsScored: Int(t[10] ?? "0") ?? 0,
+                      rowsWritten: Int(t[11] ?? "0") ?? 0, chunks: Int(t[12] ?? "0") ?? 0, modelName: t[13], modelVersion: t[14],
+                      modelSHA256: t[15], modelPath: t[16], source: t[17], sink: t[18], nightjarVersion: t[19], host: t[20],
+                      pid: t[21].flatMap { Int($0) }, error: t[22])
+        }
+    }
+
+    public func run(id: String) throws -> RunRecord? { try runs(where: "run_id = $1", [id]).first }
+
+    public func latestRun(job: String, date: String) throws -> RunRecord? {
+        try runs(where: "job = $1 AND logical_date = $2::date", [job, date], limit: 1).first
+    }
+
+    public func recentRuns(job: String?, limit: Int) throws -> [RunRecord] {
+        if let job { return try runs(where: "job = $1", [job], limit: limit) }
+        return try runs(where: "true", [], limit: limit)
+    }
+
+    public func succeededDates(job: String) throws -> Set<String> {
+        Set(try connection.execute("SELECT DISTINCT logical_date::text FROM nightjar.runs WHERE job = $1 AND status = 'succeeded'", [job]).rows.compactMap { $0[0] })
+    }
+
+    public func lastScheduled(job: String) throws -> Date? {
+        try connection.execute("SELECT to_char(max(scheduled_for) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM nightjar.runs WHERE job = $1", [job])
+            .string(0, 0).flatMap(Timestamp.parse)
+    }
+
+    public func record(_ c: ChunkRecord) throws {
+        try connection.execute("""
+            INSERT INTO nightjar.chunks (run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (run_id, chunk) DO NOTHING
+            """, [c.runID, String(c.chunk), String(c.fileIndex), c.sourceFile, String(c.startOffset), String(c.endOffset), String(c.endLine),
+                  String(c.rows), c.outputOffset.map { String($0) }, c.committedAt, String(c.seconds), c.lastKey])
+    }
+
+    public func chunks(runID: String) throws -> [ChunkRecord] {
+        try connection.execute("SELECT run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at::text, seconds, last_key FROM nightjar.chunks WHERE run_id = $1 ORDER BY chunk", [runID])
+            .rows.map { r in
+                ChunkRecord(runID: r[0]!, chunk: Int(r[1]!)!, fileIndex: Int(r[2]!)!, sourceFile: r[3]!, startOffset: Int64(r[4]!)!,
+                            endOffset: Int64(r[5]!)!, endLine: Int(r[6]!)!, rows: Int(r[7]!)!, outputOffset: r[8].flatMap { Int64($0) },
+                            committedAt: r[9]!, seconds: Double(r[10]!)!, lastKey: r[11])
+            }
+    }
+
+    public func deleteChunks(runID: String) throws {
+        try connection.execute("DELETE FROM nightjar.chunks WHERE run_id = $1", [runID])
+    }
+
+    public func tryLock(job: String, date: String, runID: String) throws -> RunLockHolder? {
+        let got = try connection.execute("SELECT pg_try_advisory_lock(hashtext('nightjar run ' || $1), hashtext($2))", [job, date]).string(0, 0) == "t"
+        if got {
+            try connection.execute("""
+                INSERT INTO nightjar.locks (job, logical_date, run_id, host, pid, acquired_at) VALUES ($1, $2::date, $3, $4, $5, now())
+                ON CONFLICT (job, logical_date) DO UPDATE SET run_id = EXCLUDED.run_id, host = EXCLUDED.host, pid = EXCLUDED.pid, acquired_at = EXCLUDED.acquired_at
+                """, [job, date, runID, Host.name, String(getpid())])
+            return nil
+        }
+        let row = try connection.execute("SELECT run_id, host, pid, acquired_at::text FROM nightjar.locks WHERE job = $1 AND logical_date = $2::date", [job, date]).rows.first
+        return RunLockHolder(runID: row?[0] ?? "?", host: row?[1] ?? "?", pid: Int(row?[2] ?? "0") ?? 0, acquiredAt: row?[3] ?? "?")
+    }
+
+    public func unlock(job: String, date: String) throws {
+        try connection.execute("DELETE FROM nightjar.locks WHERE job = $1 AND logical_date = $2::date AND host = $3 AND pid = $4", [job, date, Host.name, String(getpid())])
+        try connection.execute("SELECT pg_advisory_unlock(hashtext('nightjar run ' || $1), hashtext($2))", [job, date])
+    }
+
+    /// While this process holds the lock, any other `running` run of the date has lost its process.
+    public func markDeadRunsInterrupted(job: String, date: String) throws {
+        try connection.execute("""
+            UPDATE nightjar.runs SET status = 'interrupted', error = coalesce(error, 'the process (pid ' || pid || ' on ' || host || ') ended without finishing the run')
+            WHERE job = $1 AND logical_date = $2::date AND status = 'running'
+            """, [job, date])
+    }
+}

@@ -1,0 +1,264 @@
+import Foundation
+import NightjarIO
+
+/// The run store in a SQLite file (`nightjar_*` tables, documented in `schemas/run_store.sql`).
+/// Several processes on one machine may share one file: writes take SQLite's lock, and a lock
+/// left by a process that died is taken over.
+public final class SQLiteRunStore: RunStore {
+    public let path: String
+    let db: SQLiteDatabase
+
+    /// Versioned migrations, applied once each, in order, inside one immediate transaction.
+    static let migrations: [String] = [
+        """
+        CREATE TABLE IF NOT EXISTS nightjar_runs (
+            run_id TEXT PRIMARY KEY,
+            job TEXT NOT NULL,
+            logical_date TEXT NOT NULL,
+            trigger TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempt INTEGER NOT NULL DEFAULT 1,
+            scheduled_for TEXT,
+            started_at TEXT NOT NULL,
+            ended_at TEXT,
+            rows_read INTEGER NOT NULL DEFAULT 0,
+            rows_scored INTEGER NOT NULL DEFAULT 0,
+            rows_written INTEGER NOT NULL DEFAULT 0,
+            chunks INTEGER NOT NULL DEFAULT 0,
+            model_name TEXT, model_version TEXT, model_sha256 TEXT, model_path TEXT,
+            source TEXT, sink TEXT,
+            nightjar_version TEXT, host TEXT, pid INTEGER,
+            error TEXT
+        );
+        CREATE INDEX IF NOT EXISTS nightjar_runs_job_date ON nightjar_runs (job, logical_date);
+        CREATE TABLE IF NOT EXISTS nightjar_chunks (
+            run_id TEXT NOT NULL,
+            chunk INTEGER NOT NULL,
+            file_index INTEGER NOT NULL,
+            source_file TEXT NOT NULL,
+            start_offset INTEGER NOT NULL,
+            end_offset INTEGER NOT NULL,
+            end_line INTEGER NOT NULL,
+            rows INTEGER NOT NULL,
+            output_offset INTEGER,
+            committed_at TEXT NOT NULL,
+            seconds REAL NOT NULL,
+            PRIMARY KEY (run_id, chunk)
+        );
+        CREATE TABLE IF NOT EXISTS nightjar_locks (
+            job TEXT NOT NULL,
+            logical_date TEXT NOT NULL,
+            run_id TEXT NOT NULL,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            acquired_at TEXT NOT NULL,
+            PRIMARY KEY (job, logical_date)
+        );
+        """,
+        "ALTER TABLE nightjar_chunks ADD COLUMN last_key TEXT;",
+    ]
+
+    public init(path: String) throws {
+        self.path = path
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        db = try SQLiteDatabase(path: path)
+        try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        try migrate()
+    }
+
+    /// Opens an existing store for reading.
+    public init(existing path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ScoreError("\(path): no run store here (pass --state with the job's state file, or --job with the job file)")
+        }
+        self.path = path
+        db = try SQLiteDatabase(path: path)
+        try migrate()
+    }
+
+    func migrate() throws {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            try db.execute("CREATE TABLE IF NOT EXISTS nightjar_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            let current = Int(try db.query("SELECT value FROM nightjar_meta WHERE key = 'schema_version'").first?[0] ?? "0") ?? 0
+            if current > SQLiteRunStore.migrations.count {
+                throw ScoreError("\(path): the run store was written by a newer Nightjar (schema version \(current)); upgrade Nightjar")
+            }
+            for version in current..<SQLiteRunStore.migrations.count {
+                try db.execute(SQLiteRunStore.migrations[version])
+            }
+            try db.execute("INSERT OR REPLACE INTO nightjar_meta (key, value) VALUES ('schema_version', '\(SQLiteRunStore.migrations.count)')")
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    // MARK: Runs
+
+    static let runColumns = "run_id, job, logical_date, trigger, status, attempt, scheduled_for, started_at, ended_at, rows_read, rows_scored, rows_written, chunks, model_name, model_version, model_sha256, model_path, source, sink, nightjar_version, host, pid, error"
+
+    public func insert(_ r: RunRecord) throws {
+        let stmt = try db.prepare("INSERT INTO nightjar_runs (\(SQLiteRunStore.runColumns)) VALUES (\(Array(repeating: "?", count: 23).joined(separator: ",")))")
+        bind(stmt, r)
+        try stmt.step()
+    }
+
+    public func update(_ r: RunRecord) throws {
+        let stmt = try db.prepare("REPLACE INTO nightjar_runs (\(SQLiteRunStore.runColumns)) VALUES (\(Array(repeating: "?", count: 23).joined(separator: ",")))")
+        bind(stmt, r)
+        try stmt.step()
+    }
+
+    private func bind(_ s: SQLiteStatement, _ r: RunRecord) {
+        func text(_ i: Int32, _ v: String?) { if let v { s.bind(i, string: v) } else { s.bindNull(i) } }
+        func int(_ i: Int32, _ v: Int?) { if let v { s.bind(i, int: Int64(v)) } else { s.bindNull(i) } }
+        text(1, r.runID); text(2, r.job); text(3, r.logicalDate); text(4, r.trigger.rawValue); text(5, r.status.rawValue)
+        int(6, r.attempt); text(7, r.scheduledFor); text(8, r.startedAt); text(9, r.endedAt)
+        int(10, r.rowsRead); int(11, r.rowsScored); int(12, r.rowsWritten); int(13, r.chunks)
+        text(14, r.modelName); text(15, r.modelVersion); text(16, r.modelSHA256); text(17, r.modelPath)
+        text(18, r.source); text(19, r.sink); text(20, r.nightjarVersion); text(21, r.host); int(22, r.pid); text(23, r.error)
+    }
+
+    private func runs(where clause: String, _ args: [String], limit: Int? = nil) throws -> [RunRecord] {
+        let stmt = try db.prepare("SELECT \(SQLiteRunStore.runColumns) FROM nightjar_runs WHERE \(clause) ORDER BY started_at DESC, run_id DESC\(limit.map { " LIMIT \($0)" } ?? "")")
+        for (i, a) in args.enumerated() { stmt.bind(Int32(i + 1), string: a) }
+        var out: [RunRecord] = []
+        while try stmt.step() {
+            func t(_ c: Int) -> String? { stmt.string(at: c) }
+            func n(_ c: Int) -> Int? { t(c).flatMap { Int($0) } }
+            out.append(RunRecord(
+                runID: t(0)!, job: t(1)!, logicalDate: t(2)!, trigger: RunRecord.Trigger(rawValue: t(3)!) ?? .manual,
+                status: RunRecord.Status(rawValue: t(4)!) ?? .failed, attempt: n(5) ?? 1, scheduledFor: t(6),
+                startedAt: t(7)!, endedAt: t(8), rowsRead: n(9) ?? 0, rowsScored: n(10) ?? 0, rowsWritten: n(11) ?? 0,
+                chunks: n(12) ?? 0, modelName: t(13), modelVersion: t(14), modelSHA256: t(15), modelPath: t(16),
+                source: t(17), sink: t(18), nightjarVersion: t(19), host: t(20), pid: n(21), error: t(22)))
+        }
+        return out
+    }
+
+    public func run(id: String) throws -> RunRecord? {
+        try runs(where: "run_id = ?", [id]).first
+    }
+
+    /// The newest run of a job for a date.
+    public func latestRun(job: String, date: String) throws -> RunRecord? {
+        try runs(where: "job = ? AND logical_date = ?", [job, date], limit: 1).first
+    }
+
+    public func recentRuns(job: String?, limit: Int) throws -> [RunRecord] {
+        if let job { return try runs(where: "job = ?", [job], limit: limit) }
+        return try runs(where: "1", [], limit: limit)
+    }
+
+    /// Dates that already have a successful run.
+    public func succeededDates(job: String) throws -> Set<String> {
+        Set(try db.query("SELECT DISTINCT logical_date FROM nightjar_runs WHERE job = \(SQLiteString.literal(job)) AND status = 'succeeded'").compactMap { $0[0] })
+    }
+
+    /// The newest cron fire time a run was started for.
+    public func lastScheduled(job: String) throws -> Date? {
+        try db.query("SELECT max(scheduled_for) FROM nightjar_runs WHERE job = \(SQLiteString.literal(job)) AND scheduled_for IS NOT NULL")
+            .first?[0].flatMap(Timestamp.parse)
+    }
+
+    // MARK: Chunks
+
+    public func record(_ c: ChunkRecord) throws {
+        try SQLiteRunStore.insertChunk(c, into: db)
+    }
+
+    static func insertChunk(_ c: ChunkRecord, into db: SQLiteDatabase) throws {
+        let s = try db.prepare("INSERT OR REPLACE INTO nightjar_chunks (run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+        s.bind(1, string: c.runID); s.bind(2, int: Int64(c.chunk)); s.bind(3, int: Int64(c.fileIndex)); s.bind(4, string: c.sourceFile)
+        s.bind(5, int: c.startOffset); s.bind(6, int: c.endOffset); s.bind(7, int: Int64(c.endLine)); s.bind(8, int: Int64(c.rows))
+        if let o = c.outputOffset { s.bind(9, int: o) } else { s.bindNull(9) }
+        s.bind(10, string: c.committedAt); s.bind(11, double: c.seconds)
+        if let k = c.lastKey { s.bind(12, string: k) } else { s.bindNull(12) }
+        try s.step()
+    }
+
+    static func chunks(runID: String, in db: SQLiteDatabase) throws -> [ChunkRecord] {
+        let s = try db.prepare("SELECT run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key FROM nightjar_chunks WHERE run_id = ? ORDER BY chunk")
+        s.bind(1, string: runID)
+        var out: [ChunkRecord] = []
+        while try s.step() {
+            out.append(ChunkRecord(runID: s.string(at: 0)!, chunk: Int(s.int(at: 1)), fileIndex: Int(s.int(at: 2)), sourceFile: s.string(at: 3)!,
+                                   startOffset: s.int(at: 4), endOffset: s.int(at: 5), endLine: Int(s.int(at: 6)), rows: Int(s.int(at: 7)),
+                                   outputOffset: s.string(at: 8).flatMap { Int64($0) }, committedAt: s.string(at: 9)!, seconds: s.double(at: 10),
+                                   lastKey: s.string(at: 11)))
+        }
+        return out
+    }
+
+    public func chunks(runID: String) throws -> [ChunkRecord] {
+        try SQLiteRunStore.chunks(runID: runID, in: db)
+    }
+
+    public var location: String { path }
+    public var sqlitePath: String? { path }
+
+    public func deleteChunks(runID: String) throws {
+        try db.execute("DELETE FROM nightjar_chunks WHERE run_id = \(SQLiteString.literal(runID))")
+    }
+
+    // MARK: Locks
+
+    /// Takes the (job, date) lock, or returns who holds it. A lock left by a process of this host
+    /// that no longer exists is taken over.
+    public func tryLock(job: String, date: String, runID: String) throws -> RunLockHolder? {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            let rows = try db.query("SELECT run_id, host, pid, acquired_at FROM nightjar_locks WHERE job = \(SQLiteString.literal(job)) AND logical_date = \(SQLiteString.literal(date))")
+            if let row = rows.first {
+                let holder = RunLockHolder(runID: row[0] ?? "", host: row[1] ?? "", pid: Int(row[2] ?? "0") ?? 0, acquiredAt: row[3] ?? "")
+                let alive = holder.host != Host.name || Host.processIsAlive(holder.pid)
+                if alive && !(holder.host == Host.name && holder.pid == Int(getpid())) {
+                    try db.execute("COMMIT")
+                    return holder
+                }
+            }
+            let s = try db.prepare("INSERT OR REPLACE INTO nightjar_locks (job, logical_date, run_id, host, pid, acquired_at) VALUES (?,?,?,?,?,?)")
+            s.bind(1, string: job); s.bind(2, string: date); s.bind(3, string: runID); s.bind(4, string: Host.name)
+            s.bind(5, int: Int64(getpid())); s.bind(6, string: Timestamp.now())
+            try s.step()
+            try db.execute("COMMIT")
+            return nil
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    public func unlock(job: String, date: String) throws {
+        try db.execute("DELETE FROM nightjar_locks WHERE job = \(SQLiteString.literal(job)) AND logical_date = \(SQLiteString.literal(date)) AND host = \(SQLiteString.literal(Host.name)) AND pid = \(getpid())")
+    }
+
+    /// Marks runs of this host whose process died as interrupted (so `runs` tells the truth).
+    public func markDeadRunsInterrupted(job: String, date: String) throws {
+        for r in try runs(where: "job = ? AND logical_date = ? AND status = 'running'", [job, date]) {
+            if r.host == Host.name, let pid = r.pid, !Host.processIsAlive(pid) || pid == Int(getpid()) {
+                var updated = r
+                updated.status = .interrupted
+                updated.error = updated.error ?? "the process (pid \(pid)) ended without finishing the run"
+                try update(updated)
+            }
+        }
+    }
+}
+
+enum SQLiteString {
+    static func literal(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
+}
+
+enum Host {
+    static let name: String = ProcessInfo.processInfo.hostName
+
+    static func processIsAlive(_ pid: Int) -> Bool {
+        guard pid > 0 else { return false }
+        if kill(pid_t(pid), 0) == 0 { return true }
+        return errno == EPERM
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+import NightjarIO
+@testable import NightjarJobs
+
+@Suite(.enabled(if: PostgresTestServer.available, "needs NIGHTJAR_TEST_PG_DSN (scripts/test.sh starts a server)"))
+struct PostgresRunStoreTests {
+    let settings = JobSpec.PostgresSettings(dsnEnv: "NIGHTJAR_TEST_PG_DSN", service: nil)
+
+    func job(_ name: String) throws -> JobSpec {
+        let dir = temporaryDirectory()
+        let yaml = """
+            name: \(name)
+            model: \(fixture("churn/churn_xgb.json"))
+            source: { csv: \(fixture("churn/score_input.csv")) }
+            key: customer_id
+            chunk_rows: 200
+            sink: { sqlite: { path: out.db, table: scores } }
+            state: { postgres: { dsn_env: NIGHTJAR_TEST_PG_DSN } }
+            """
+        try yaml.write(to: dir.appendingPathComponent("job.yaml"), atomically: true, encoding: .utf8)
+        return try JobSpec.load(path: dir.appendingPathComponent("job.yaml").path)
+    }
+
+    @Test func migrationsApplyOnceWhenProcessesStartTogether() throws {
+        let errors = Calls()
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            do { _ = try PostgresRunStore(settings: settings, job: "t") } catch { _ = errors.add("\(error)", "", .manual) }
+        }
+        #expect(errors.all.isEmpty, "\(errors.all)")
+        let c = try PostgresTestServer.connect()
+        #expect(try c.execute("SELECT version, count(*) FROM nightjar.schema_migrations GROUP BY version ORDER BY version").rows == [["1", "1"]])
+    }
+
+    @Test func runsAreRecordedInPostgres() throws {
+        let name = PostgresTestServer.name("pgstate")
+        let spec = try job(name)
+        #expect(spec.statePostgres == settings)
+        let date = LogicalDate("2026-11-28")!
+        let first = try RunExecutor(job: spec).run(RunOptions(date: date))
+        let second = try RunExecutor(job: spec).run(RunOptions(date: date))
+        let store = try RunStores.open(for: spec)
+        let runs = try store.recentRuns(job: name, limit: 10)
+        #expect(runs.map(\.runID) == [second.runID, first.runID])
+        #expect(runs.allSatisfy { $0.status == .succeeded && $0.rowsWritten == 1000 && $0.logicalDate == "2026-11-28" })
+        #expect(try store.chunks(runID: second.runID).count == 5)
+        #expect(try store.succeededDates(job: name) == ["2026-11-28"])
+        #expect(try store.run(id: first.runID)?.modelSHA256 == first.modelSHA256)
+        // Output rows in the SQLite sink join to runs recorded in PostgreSQL.
+        let ids = try SQLiteDatabase(path: (spec.sink.sqlitePath)!, readOnly: true).query("SELECT DISTINCT run_id FROM scores")
+        #expect(ids == [[second.runID]])
+    }
+
+    @Test func anAdvisoryLockHeldElsewhereRefusesTheRunAndIsReleasedWithItsSession() throws {
+        let name = PostgresTestServer.name("pglock")
+        let spec = try job(name)
+        let other = try PostgresRunStore(settings: settings, job: name)  // another "machine"
+        #expect(try other.tryLock(job: name, date: "2026-11-28", runID: "elsewhere") == nil)
+        #expect { try RunExecutor(job: spec).run(RunOptions(date: LogicalDate("2026-11-28")!)) } throws: { error in
+            "\(error)".contains("already running (run elsewhere")
+        }
+        // Another date is free.
+        #expect(try RunExecutor(job: spec).run(RunOptions(date: LogicalDate("2026-11-29")!)).status == .succeeded)
+        try other.unlock(job: name, date: "2026-11-28")
+        #expect(try RunExecutor(job: spec).run(RunOptions(date: LogicalDate("2026-11-28")!)).status == .succeeded)
+        // A session that ends (a process that dies) releases its locks at once.
+        do {
+            let gone = try PostgresRunStore(settings: settings, job: name)
+            #expect(try gone.tryLock(job: name, date: "2026-11-30", runID: "dying") == nil)
+        }
+        #expect(try RunExecutor(job: spec).run(RunOptions(date: LogicalDate("2026-11-30")!)).status == .succeeded)
+    }
+}
