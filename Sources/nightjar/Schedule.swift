@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NightjarJobs
 
 struct Schedule: ParsableCommand {
@@ -8,10 +9,18 @@ struct Schedule: ParsableCommand {
     @Argument(help: "Directory of job files.")
     var directory: String = "jobs"
 
+    @Option(name: .customLong("leader-dsn-env"),
+            help: "Environment variable holding a PostgreSQL connection string: schedulers sharing it elect one leader (advisory lock); the others stand by.")
+    var leaderDSNEnv: String?
+
     func run() throws {
         let cancellation = Cancellation()
         SignalTrap.install(cancellation)
-        let scheduler = Scheduler(directory: directory, logger: makeLogger(quiet: false, level: .info), cancellation: cancellation)
+        let leader = leaderDSNEnv.map {
+            LeaderLock(settings: JobSpec.PostgresSettings(dsnEnv: $0, service: nil),
+                       key: URL(fileURLWithPath: directory).standardized.lastPathComponent)
+        }
+        let scheduler = Scheduler(directory: directory, logger: makeLogger(quiet: false, level: .info), cancellation: cancellation, leader: leader)
         scheduler.runForever()
     }
 }

@@ -105,7 +105,12 @@ public final class PostgresTableWriter {
     static func format(_ chunk: ScoredChunk, layout: OutputLayout, metadata: [[UInt8]], into out: inout [UInt8]) {
         let width = layout.predictions.count
         let batch = chunk.batch
-        func escaped(_ bytes: ArraySlice<UInt8>) {
+        func escape(_ bytes: ArraySlice<UInt8>, into out: inout [UInt8]) {
+            // Most fields need no escaping: copy them in one go.
+            if !bytes.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+                out.append(contentsOf: bytes)
+                return
+            }
             for b in bytes {
                 switch b {
                 case 0x5C: out.append(0x5C); out.append(0x5C)
@@ -115,6 +120,13 @@ public final class PostgresTableWriter {
                 default: out.append(b)
                 }
             }
+        }
+        func escaped(_ bytes: ArraySlice<UInt8>) { escape(bytes, into: &out) }
+        // The metadata columns are the same on every row: escape them once, tab-prefixed.
+        var tail: [UInt8] = []
+        for m in metadata {
+            tail.append(0x09)
+            escape(m[...], into: &tail)
         }
         for r in 0..<batch.rowCount {
             if layout.rowNumberColumn {
@@ -139,10 +151,7 @@ public final class PostgresTableWriter {
                     out.append(contentsOf: v.description.utf8)
                 }
             }
-            for m in metadata {
-                out.append(0x09)
-                escaped(m[...])
-            }
+            out.append(contentsOf: tail)
             out.append(0x0A)
         }
     }

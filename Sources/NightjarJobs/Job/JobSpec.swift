@@ -24,6 +24,11 @@ public struct JobSpec: Sendable, Equatable {
         public var dsnEnv: String?
         public var service: String?
 
+        public init(dsnEnv: String?, service: String?) {
+            self.dsnEnv = dsnEnv
+            self.service = service
+        }
+
         /// The libpq connection string, from the environment.
         public func conninfo(job: String) throws -> String {
             if let dsnEnv {

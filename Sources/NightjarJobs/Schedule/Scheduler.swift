@@ -36,11 +36,15 @@ public final class Scheduler: @unchecked Sendable {
     var entries: [String: Entry] = [:]
     var started: Date
     let queue = DispatchQueue(label: "nightjar.scheduler.runs", attributes: .concurrent)
+    /// When set, only the holder of this lock starts runs; the others stand by.
+    let leader: LeaderLock?
+    var wasLeader: Bool? = nil
     let group = DispatchGroup()
 
     public init(directory: String, clock: SchedulerClock = SystemClock(), logger: Logger,
-                cancellation: Cancellation = Cancellation(), runner: Runner? = nil) {
+                cancellation: Cancellation = Cancellation(), leader: LeaderLock? = nil, runner: Runner? = nil) {
         self.directory = directory
+        self.leader = leader
         self.clock = clock
         self.logger = logger
         self.cancellation = cancellation
@@ -100,6 +104,24 @@ public final class Scheduler: @unchecked Sendable {
     /// One pass: reload files, queue the fires that are due, start what can start.
     public func tick() {
         let now = clock.now()
+        if let leader {
+            let leading = leader.isLeader()
+            if leading != wasLeader {
+                logger.info(leading ? "this scheduler is the leader; starting runs" : "another scheduler is the leader; standing by")
+                wasLeader = leading
+            }
+            guard leading else {
+                // A standby keeps its cursors current, so that it does not replay the leader's fires when it takes over.
+                reload(now: now)
+                lock.lock()
+                for (file, var e) in entries {
+                    e.cursor = max(e.cursor, now)
+                    entries[file] = e
+                }
+                lock.unlock()
+                return
+            }
+        }
         reload(now: now)
         lock.lock()
         for (file, var e) in entries {

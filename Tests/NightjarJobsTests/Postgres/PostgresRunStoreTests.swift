@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import NightjarIO
+import Logging
 @testable import NightjarJobs
 
 @Suite(.enabled(if: PostgresTestServer.available, "needs NIGHTJAR_TEST_PG_DSN (scripts/test.sh starts a server)"))
@@ -69,5 +70,44 @@ struct PostgresRunStoreTests {
             #expect(try gone.tryLock(job: name, date: "2026-11-30", runID: "dying") == nil)
         }
         #expect(try RunExecutor(job: spec).run(RunOptions(date: LogicalDate("2026-11-30")!)).status == .succeeded)
+    }
+}
+
+@Suite(.enabled(if: PostgresTestServer.available, "needs NIGHTJAR_TEST_PG_DSN"))
+struct LeaderLockTests {
+    @Test func oneOfTwoSchedulersStartsRunsAndTheOtherTakesOver() throws {
+        let dir = temporaryDirectory()
+        let yaml = """
+            name: led
+            model: m.json
+            source: { csv: in.csv }
+            sink: { sqlite: { path: out.db } }
+            schedule: { cron: "* * * * *" }
+            """
+        try yaml.write(to: dir.appendingPathComponent("led.yaml"), atomically: true, encoding: .utf8)
+        let settings = JobSpec.PostgresSettings(dsnEnv: "NIGHTJAR_TEST_PG_DSN", service: nil)
+        let key = PostgresTestServer.name("group")
+        let clock = ManualClock(SchedulerTests.at("2026-11-28T00:00:30Z"))
+        let calls = Calls()
+        func make(_ label: String) -> (Scheduler, LeaderLock) {
+            let lock = LeaderLock(settings: settings, key: key)
+            let s = Scheduler(directory: dir.path, clock: clock, logger: .init(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }), leader: lock) { job, options in
+                _ = calls.add(label, options.date.description, options.trigger)
+                return RunRecord(runID: "r", job: job.name, logicalDate: options.date.description, trigger: options.trigger, status: .succeeded,
+                                 attempt: 1, startedAt: "", rowsRead: 0, rowsScored: 0, rowsWritten: 0, chunks: 0)
+            }
+            return (s, lock)
+        }
+        let (a, lockA) = make("a")
+        let (b, _) = make("b")
+        a.tick(); b.tick()
+        clock.set(SchedulerTests.at("2026-11-28T00:01:01Z"))
+        a.tick(); b.tick(); a.drain(); b.drain()
+        #expect(calls.all.map(\.0) == ["a"])
+        // The leader goes away: the standby takes over at its next tick, without replaying old fires.
+        lockA.release()
+        clock.set(SchedulerTests.at("2026-11-28T00:02:01Z"))
+        b.tick(); b.drain()
+        #expect(calls.all.map(\.0) == ["a", "b"])
     }
 }
