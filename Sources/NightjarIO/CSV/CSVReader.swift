@@ -47,6 +47,7 @@ public final class CSVReader {
             throw InputError(path: path, line: 1, message: "the header row is empty")
         }
         self.header = names
+        self.dataOffset = offset
     }
 
     deinit { input.close() }
@@ -80,11 +81,18 @@ public final class CSVReader {
     public var offset: Int64 { bufferOffset + Int64(start) }
 
     /// Reads up to `maxRows` rows into `chunk` (replacing its content). Returns false at the end of the file.
+    /// Rows starting at or past this byte offset are not read (a shard's byte range).
+    public var stopOffset: Int64? = nil
+
+    /// Byte offset of the first row after the header.
+    public private(set) var dataOffset: Int64 = 0
+
     public func readChunk(maxRows: Int, into chunk: inout CSVChunk) throws -> Bool {
         chunk.removeAll()
         if chunk.batch.columnCount != header.count { chunk = CSVChunk(columnCount: header.count) }
         chunk.startOffset = offset
         while chunk.rowCount < maxRows {
+            if let stop = stopOffset, offset >= stop { break }
             guard try readRow(into: &chunk.batch, lines: &chunk.lines, expected: header.count) != nil else { break }
         }
         chunk.endOffset = offset
