@@ -21,6 +21,9 @@ struct Run: ParsableCommand {
     @Option(help: "Run store file (default: the job's `state`).")
     var state: String?
 
+    @Option(help: "Score only share I of N (e.g. 2/8): PostgreSQL rows by a hash of the key, CSV files by position, one CSV file by byte ranges. The shards of a date form one run.")
+    var shard: String?
+
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
@@ -33,14 +36,25 @@ struct Run: ParsableCommand {
         } else {
             day = LogicalDate(Date(), in: spec.timeZone)
         }
+        var split: Shard? = nil
+        if let shard {
+            guard let s = Shard(shard) else { throw ValidationError("--shard must be I/N with 1 ≤ I ≤ N, e.g. 2/8; got '\(shard)'") }
+            split = s
+        }
         let cancellation = Cancellation()
         SignalTrap.install(cancellation)
         let logger = makeLogger(quiet: quiet, level: .info)
         let executor = RunExecutor(job: spec, logger: logger, progress: quiet ? nil : RunProgress(logger: logger), cancellation: cancellation)
         let record = try runReportingErrors(cancellation: cancellation) {
-            try executor.run(RunOptions(date: day, trigger: .manual, restart: restart, wait: wait, statePath: state))
+            try executor.run(RunOptions(date: day, trigger: .manual, restart: restart, wait: wait, statePath: state, shard: split))
         }
-        if !quiet { print(RunSummary.line(record)) }
+        if !quiet {
+            if let split, record.status != .succeeded {
+                print("shard \(split) of run \(record.runID) (\(record.job), \(record.logicalDate)) done; the run completes when every shard has (\(record.rowsWritten) rows so far)")
+            } else {
+                print(RunSummary.line(record))
+            }
+        }
     }
 }
 

@@ -114,4 +114,32 @@ struct PostgresRunCommandTests {
         #expect(final.count == 20_000 && Set(final).count == 20_000)
         try c.execute("DROP TABLE \(src); DROP TABLE \(out)")
     }
+
+    @Test func fourShardProcessesGiveTheRowsOfOneRun() throws {
+        let c = try connect()
+        let (job, src, out) = try setUp(c)
+        let cleanJob = job.deletingLastPathComponent().appendingPathComponent("clean.yaml")
+        try (try String(contentsOf: job, encoding: .utf8)).replacingOccurrences(of: "table: \(out)", with: "table: \(out)_clean")
+            .replacingOccurrences(of: "name: pg-crash", with: "name: pg-clean").write(to: cleanJob, atomically: true, encoding: .utf8)
+        let (cs, ce) = try runner.finish(["run", cleanJob.path, "--date", "2026-11-28", "--quiet"])
+        #expect(cs == 0, "\(ce)")
+        var processes: [(Process, Pipe)] = []
+        for i in 1...4 {
+            processes.append(try runner.start(["run", job.path, "--date", "2026-11-28", "--shard", "\(i)/4", "--quiet"]))
+        }
+        for (p, err) in processes {
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "\(text)")
+        }
+        let sharded = try rows(c, out)
+        #expect(sharded.count == 20_000 && Set(sharded).count == 20_000)
+        #expect(sharded == (try rows(c, "\(out)_clean")))
+        let state = job.deletingLastPathComponent().appendingPathComponent("nightjar-state.db").path
+        let perShard = try SQLiteDatabase(path: state, readOnly: true)
+            .query("SELECT shard, rows FROM nightjar_shards WHERE run_id IN (SELECT run_id FROM nightjar_runs WHERE job LIKE 'pg-crash-%') ORDER BY shard")
+        #expect(perShard.count == 4)
+        #expect(perShard.compactMap { Int($0[1] ?? "") }.reduce(0, +) == 20_000)
+        try c.execute("DROP TABLE \(src); DROP TABLE \(out); DROP TABLE \(out)_clean")
+    }
 }

@@ -233,3 +233,70 @@ import NightjarIO
         #expect(counts == [["7", "1540"]])
     }
 }
+
+/// `--shard i/n`: four processes at once give exactly the rows of one unsharded run, none twice.
+@Suite(.serialized) struct ShardedRunTests {
+    let runner = RunCommandTests()
+
+    func runShards(_ job: URL, count: Int) throws {
+        var processes: [(Process, Pipe)] = []
+        for i in 1...count {
+            processes.append(try runner.start(["run", job.path, "--date", "2026-11-28", "--shard", "\(i)/\(count)", "--quiet"], delayMs: 5))
+        }
+        for (p, err) in processes {
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "\(text)")
+        }
+    }
+
+    @Test func fourShardsOfOneFileEqualOneRun() throws {
+        let job = try runner.makeJob()
+        let dir = job.deletingLastPathComponent()
+        let clean = dir.appendingPathComponent("clean.yaml")
+        try (try String(contentsOf: job, encoding: .utf8)).replacingOccurrences(of: "path: out.db", with: "path: clean.db")
+            .write(to: clean, atomically: true, encoding: .utf8)
+        let (s, e) = try runner.finish(["run", clean.path, "--date", "2026-11-28", "--quiet"])
+        #expect(s == 0, "\(e)")
+        try runShards(job, count: 4)
+        let db = dir.appendingPathComponent("out.db").path
+        let sharded = try runner.outputRows(db)
+        #expect(sharded.count == 20_000 && Set(sharded).count == 20_000)
+        #expect(sharded == (try runner.outputRows(dir.appendingPathComponent("clean.db").path)))
+        let database = try SQLiteDatabase(path: db, readOnly: true)
+        #expect(try database.query("SELECT status, rows_written FROM nightjar_runs") == [["succeeded", "20000"]])
+        let shards = try database.query("SELECT shard, status FROM nightjar_shards ORDER BY shard")
+        #expect(shards == [["1", "succeeded"], ["2", "succeeded"], ["3", "succeeded"], ["4", "succeeded"]])
+        #expect(try database.query("SELECT count(DISTINCT run_id) FROM scores") == [["1"]])
+        // Each shard scored a share, not everything.
+        let perShard = try database.query("SELECT shard, sum(rows) FROM nightjar_chunks GROUP BY shard ORDER BY shard").map { Int($0[1]!)! }
+        #expect(perShard.count == 4 && perShard.reduce(0, +) == 20_000 && perShard.allSatisfy { $0 > 3_000 && $0 < 7_000 })
+    }
+
+    @Test func shardsOfSeveralFilesAndAShardRunTwice() throws {
+        let job = try runner.makeJob()
+        let dir = job.deletingLastPathComponent()
+        // Split the input into 6 files; the job reads them through a glob.
+        let text = try String(contentsOf: dir.appendingPathComponent("in.csv"), encoding: .utf8)
+        var lines = text.split(separator: "\n").map(String.init)
+        let header = lines.removeFirst()
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("parts"), withIntermediateDirectories: true)
+        for k in 0..<6 {
+            let part = stride(from: k, to: lines.count, by: 6).map { lines[$0] }
+            try ([header] + part).joined(separator: "\n").appending("\n").write(to: dir.appendingPathComponent("parts/p\(k).csv"), atomically: true, encoding: .utf8)
+        }
+        try (try String(contentsOf: job, encoding: .utf8)).replacingOccurrences(of: "source: { csv: in.csv }", with: "source: { csv: \"parts/*.csv\" }")
+            .write(to: job, atomically: true, encoding: .utf8)
+        try runShards(job, count: 4)
+        let rows = try runner.outputRows(dir.appendingPathComponent("out.db").path)
+        #expect(rows.count == 20_000 && Set(rows).count == 20_000)
+        // A shard started again after the run succeeded begins a new run of the date; the published
+        // rows stay as they are until all of its shards have finished.
+        let (s, e) = try runner.finish(["run", job.path, "--date", "2026-11-28", "--shard", "3/4", "--quiet"])
+        #expect(s == 0, "\(e)")
+        #expect(try runner.outputRows(dir.appendingPathComponent("out.db").path) == rows)
+        let runs = try SQLiteDatabase(path: dir.appendingPathComponent("out.db").path, readOnly: true)
+            .query("SELECT status FROM nightjar_runs ORDER BY started_at")
+        #expect(runs == [["succeeded"], ["running"]])
+    }
+}

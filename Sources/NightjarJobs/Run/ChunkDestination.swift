@@ -6,8 +6,8 @@ import NightjarIO
 /// (or flushes the rows before the checkpoint is recorded), so a resumed run neither loses nor
 /// repeats rows.
 protocol ChunkDestination: AnyObject {
-    /// The run's committed checkpoints, as the destination knows them (authoritative).
-    func committed(runID: String) throws -> [ChunkRecord]
+    /// The run's committed checkpoints (of one shard, when given), as the destination knows them (authoritative).
+    func committed(runID: String, shard: Int?) throws -> [ChunkRecord]
     /// True when the run's rows were already published (a crash came after the last step).
     func isPublished(runID: String) throws -> Bool
     /// Writes a chunk and its checkpoint.
@@ -31,7 +31,7 @@ final class SQLiteDestination: ChunkDestination {
         try writer.database.execute("CREATE TABLE IF NOT EXISTS nightjar_publications (run_id TEXT PRIMARY KEY, logical_date TEXT NOT NULL, table_name TEXT NOT NULL, published_at TEXT NOT NULL)")
     }
 
-    func committed(runID: String) throws -> [ChunkRecord] { try SQLiteRunStore.chunks(runID: runID, in: writer.database) }
+    func committed(runID: String, shard: Int?) throws -> [ChunkRecord] { try SQLiteRunStore.chunks(runID: runID, shard: shard, in: writer.database) }
 
     func isPublished(runID: String) throws -> Bool {
         try !writer.database.query("SELECT 1 FROM nightjar_publications WHERE run_id = \(SQLiteString.literal(runID))").isEmpty
@@ -72,7 +72,7 @@ final class CSVDestination: ChunkDestination {
         self.store = store
     }
 
-    func committed(runID: String) throws -> [ChunkRecord] { try store.chunks(runID: runID) }
+    func committed(runID: String, shard: Int?) throws -> [ChunkRecord] { try store.chunks(runID: runID).filter { shard == nil || $0.shard == shard } }
 
     func isPublished(runID: String) throws -> Bool {
         guard let last = try store.chunks(runID: runID).last, let offset = last.outputOffset else { return false }
@@ -109,9 +109,32 @@ final class PostgresDestination: ChunkDestination {
             start_offset bigint NOT NULL, end_offset bigint NOT NULL, end_line bigint NOT NULL, rows bigint NOT NULL,
             output_offset bigint, committed_at timestamptz NOT NULL, seconds double precision NOT NULL, last_key text,
             PRIMARY KEY (run_id, chunk));
+        """ + chunksShardMigration + """
         CREATE TABLE IF NOT EXISTS nightjar.publications (
             run_id text PRIMARY KEY, logical_date date NOT NULL, table_name text NOT NULL, published_at timestamptz NOT NULL);
         """
+
+    /// Shards commit chunks of one run side by side: the shard is part of the checkpoint's key.
+    static let chunksShardMigration = """
+        ALTER TABLE nightjar.chunks ADD COLUMN IF NOT EXISTS shard integer NOT NULL DEFAULT 0;
+        DO $$ BEGIN
+            IF (SELECT array_length(string_to_array(indkey::text, ' '), 1) FROM pg_index
+                WHERE indrelid = 'nightjar.chunks'::regclass AND indisprimary) = 2 THEN
+                ALTER TABLE nightjar.chunks DROP CONSTRAINT chunks_pkey, ADD PRIMARY KEY (run_id, shard, chunk);
+            END IF;
+        END $$;
+        """
+
+    static func chunks(runID: String, shard: Int?, connection: PostgresConnection) throws -> [ChunkRecord] {
+        var sql = "SELECT run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at::text, seconds, last_key, shard FROM nightjar.chunks WHERE run_id = $1"
+        var args: [String?] = [runID]
+        if let shard { sql += " AND shard = $2"; args.append(String(shard)) }
+        return try connection.execute(sql + " ORDER BY shard, chunk", args).rows.map { r in
+            ChunkRecord(runID: r[0]!, chunk: Int(r[1]!)!, fileIndex: Int(r[2]!)!, sourceFile: r[3]!, startOffset: Int64(r[4]!)!,
+                        endOffset: Int64(r[5]!)!, endLine: Int(r[6]!)!, rows: Int(r[7]!)!, outputOffset: r[8].flatMap { Int64($0) },
+                        committedAt: r[9]!, seconds: Double(r[10]!)!, lastKey: r[11], shard: Int(r[12]!)!)
+        }
+    }
 
     init(settings: JobSpec.PostgresSettings, table: String, layout: OutputLayout, metadata: [(name: String, value: String)],
          replace: Bool, runID: String, date: String, job: JobSpec, store: RunStore) throws {
@@ -128,13 +151,8 @@ final class PostgresDestination: ChunkDestination {
         self.replace = replace
     }
 
-    func committed(runID: String) throws -> [ChunkRecord] {
-        try connection.execute("SELECT run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key FROM nightjar.chunks WHERE run_id = $1 ORDER BY chunk", [runID])
-            .rows.map { r in
-                ChunkRecord(runID: r[0]!, chunk: Int(r[1]!)!, fileIndex: Int(r[2]!)!, sourceFile: r[3]!, startOffset: Int64(r[4]!)!,
-                            endOffset: Int64(r[5]!)!, endLine: Int(r[6]!)!, rows: Int(r[7]!)!, outputOffset: r[8].flatMap { Int64($0) },
-                            committedAt: r[9]!, seconds: Double(r[10]!)!, lastKey: r[11])
-            }
+    func committed(runID: String, shard: Int?) throws -> [ChunkRecord] {
+        try PostgresDestination.chunks(runID: runID, shard: shard, connection: connection)
     }
 
     func isPublished(runID: String) throws -> Bool {
@@ -146,10 +164,10 @@ final class PostgresDestination: ChunkDestination {
         try writer.inTransaction {
             try writer.write(chunk, layout: layout, keyTypes: keyTypes)
             try connection.execute("""
-                INSERT INTO nightjar.chunks (run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11)
+                INSERT INTO nightjar.chunks (run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key, shard)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11, $12)
                 """, [c.runID, String(c.chunk), String(c.fileIndex), c.sourceFile, String(c.startOffset), String(c.endOffset),
-                      String(c.endLine), String(c.rows), c.committedAt, String(c.seconds), c.lastKey])
+                      String(c.endLine), String(c.rows), c.committedAt, String(c.seconds), c.lastKey, String(c.shard)])
         }
         try store.record(c)
     }

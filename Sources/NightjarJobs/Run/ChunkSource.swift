@@ -30,15 +30,34 @@ final class CSVFilesSource: ChunkSource {
     let totalBytes: Int64
     var resumeAt: ChunkRecord?
 
-    init(files: [String], resumeAfter last: ChunkRecord?, runID: String) throws {
+    /// Indices (into `files`) this source reads: all, or a shard's share.
+    let selected: [Int]
+    var position = 0
+    /// One file split into byte ranges: this shard's range.
+    let range: CSVShardRange?
+    let shard: Shard?
+
+    init(files: [String], resumeAfter last: ChunkRecord?, runID: String, shard: Shard? = nil) throws {
         self.files = files
-        totalBytes = files.reduce(Int64(0)) { $0 + CSVFilesSource.size($1) }
+        self.shard = shard
+        if let shard, files.count > 1 {
+            selected = shard.files(files.count)
+        } else {
+            selected = Array(files.indices)
+        }
+        if let shard, shard.count > 1, files.count == 1 {
+            let header = try CSVReader(path: files[0])
+            range = try CSVShardRange.compute(path: files[0], shard: shard.index, of: shard.count, dataOffset: header.dataOffset)
+        } else {
+            range = nil
+        }
+        totalBytes = selected.reduce(Int64(0)) { $0 + CSVFilesSource.size(files[$1]) }
         if let last {
-            guard last.fileIndex < files.count, files[last.fileIndex] == last.sourceFile else {
+            guard last.fileIndex < files.count, files[last.fileIndex] == last.sourceFile, let p = selected.firstIndex(of: last.fileIndex) else {
                 throw ScoreError("the input files changed since run \(runID) started (expected \(last.sourceFile)); start over with --restart")
             }
-            fileIndex = last.fileIndex
-            for f in files[..<fileIndex] { bytesBefore += CSVFilesSource.size(f) }
+            position = p
+            for i in selected[..<position] { bytesBefore += CSVFilesSource.size(files[i]) }
             resumeAt = last
         }
         try open()
@@ -49,12 +68,16 @@ final class CSVFilesSource: ChunkSource {
     }
 
     private func open() throws {
-        guard fileIndex < files.count else { reader = nil; return }
+        guard position < selected.count else { reader = nil; return }
+        fileIndex = selected[position]
         let r = try CSVReader(path: files[fileIndex])
         if let last = resumeAt, last.fileIndex == fileIndex {
             try r.resume(at: last.endOffset, line: last.endLine)
             resumeAt = nil
+        } else if let range {
+            try r.resume(at: range.start, line: range.line)
         }
+        if let range { r.stopOffset = range.end }
         reader = r
         headerVersion += 1
     }
@@ -79,7 +102,7 @@ final class CSVFilesSource: ChunkSource {
                 return true
             }
             bytesBefore += CSVFilesSource.size(files[fileIndex])
-            fileIndex += 1
+            position += 1
             try open()
         }
         return false
@@ -117,9 +140,16 @@ final class PostgresSource: ChunkSource {
     }
 
     init(settings: JobSpec.PostgresSettings, query: String, key: String, date: LogicalDate, job: JobSpec,
-         features: [String], resumeAfter last: ChunkRecord?) throws {
+         features: [String], resumeAfter last: ChunkRecord?, shard: Shard? = nil) throws {
         let connection = try PostgresConnection(conninfo: try settings.conninfo(job: job.name), name: "source \(settings.description)")
-        let (sql, params) = PostgresSource.bind(query, date: date)
+        var (sql, params) = PostgresSource.bind(query, date: date)
+        if let shard, shard.count > 1 {
+            // A stable hash of the key, pushed into the query: hashtextextended is the hash PostgreSQL's own
+            // hash partitioning relies on, so it does not change between server versions.
+            params.append(contentsOf: [String(shard.count), String(shard.index - 1)])
+            let k = "nightjar_s." + PostgresConnection.quoteQualified(key)
+            sql = "SELECT * FROM (\(sql)) AS nightjar_s WHERE (hashtextextended(\(k)::text, 0) & 9223372036854775807) % $\(params.count - 1)::bigint = $\(params.count)::bigint"
+        }
         reader = try PostgresQueryReader(connection: connection, query: sql, parameters: params, key: key, after: last?.lastKey,
                                          features: features, fetchRows: job.chunkRows)
         description = "postgres:\(settings.description) ordered by \(key)"

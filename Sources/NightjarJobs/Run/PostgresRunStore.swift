@@ -29,6 +29,12 @@ public final class PostgresRunStore: RunStore {
             job text NOT NULL, logical_date date NOT NULL, run_id text NOT NULL, host text NOT NULL, pid integer NOT NULL,
             acquired_at timestamptz NOT NULL, PRIMARY KEY (job, logical_date));
         """,
+        PostgresDestination.chunksShardMigration + """
+        CREATE TABLE IF NOT EXISTS nightjar.shards (
+            run_id text NOT NULL, shard integer NOT NULL, shards integer NOT NULL, status text NOT NULL,
+            rows bigint NOT NULL DEFAULT 0, chunks integer NOT NULL DEFAULT 0, host text NOT NULL, pid integer NOT NULL,
+            started_at timestamptz NOT NULL, ended_at timestamptz, error text, PRIMARY KEY (run_id, shard));
+        """,
     ]
 
     public init(settings: JobSpec.PostgresSettings, job: String) throws {
@@ -120,18 +126,31 @@ public final class PostgresRunStore: RunStore {
 
     public func record(_ c: ChunkRecord) throws {
         try connection.execute("""
-            INSERT INTO nightjar.chunks (run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (run_id, chunk) DO NOTHING
+            INSERT INTO nightjar.chunks (run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key, shard)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (run_id, shard, chunk) DO NOTHING
             """, [c.runID, String(c.chunk), String(c.fileIndex), c.sourceFile, String(c.startOffset), String(c.endOffset), String(c.endLine),
-                  String(c.rows), c.outputOffset.map { String($0) }, c.committedAt, String(c.seconds), c.lastKey])
+                  String(c.rows), c.outputOffset.map { String($0) }, c.committedAt, String(c.seconds), c.lastKey, String(c.shard)])
     }
 
     public func chunks(runID: String) throws -> [ChunkRecord] {
-        try connection.execute("SELECT run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at::text, seconds, last_key FROM nightjar.chunks WHERE run_id = $1 ORDER BY chunk", [runID])
-            .rows.map { r in
-                ChunkRecord(runID: r[0]!, chunk: Int(r[1]!)!, fileIndex: Int(r[2]!)!, sourceFile: r[3]!, startOffset: Int64(r[4]!)!,
-                            endOffset: Int64(r[5]!)!, endLine: Int(r[6]!)!, rows: Int(r[7]!)!, outputOffset: r[8].flatMap { Int64($0) },
-                            committedAt: r[9]!, seconds: Double(r[10]!)!, lastKey: r[11])
+        try PostgresDestination.chunks(runID: runID, shard: nil, connection: connection)
+    }
+
+    public func updateShard(_ r: ShardRecord) throws {
+        try connection.execute("""
+            INSERT INTO nightjar.shards (run_id, shard, shards, status, rows, chunks, host, pid, started_at, ended_at, error)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            ON CONFLICT (run_id, shard) DO UPDATE SET shards = EXCLUDED.shards, status = EXCLUDED.status, rows = EXCLUDED.rows, chunks = EXCLUDED.chunks,
+                host = EXCLUDED.host, pid = EXCLUDED.pid, started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at, error = EXCLUDED.error
+            """, [r.runID, String(r.shard), String(r.shards), r.status.rawValue, String(r.rows), String(r.chunks), r.host, String(r.pid),
+                  r.startedAt, r.endedAt, r.error])
+    }
+
+    public func shards(runID: String) throws -> [ShardRecord] {
+        try connection.execute("SELECT run_id, shard, shards, status, rows, chunks, host, pid, started_at::text, ended_at::text, error FROM nightjar.shards WHERE run_id = $1 ORDER BY shard", [runID])
+            .rows.map { t in
+                ShardRecord(runID: t[0]!, shard: Int(t[1]!)!, shards: Int(t[2]!)!, status: RunRecord.Status(rawValue: t[3]!) ?? .failed,
+                            rows: Int(t[4]!)!, chunks: Int(t[5]!)!, host: t[6]!, pid: Int(t[7]!)!, startedAt: t[8]!, endedAt: t[9], error: t[10])
             }
     }
 

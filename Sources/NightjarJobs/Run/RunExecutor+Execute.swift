@@ -3,7 +3,9 @@ import NightjarCore
 import NightjarIO
 
 extension RunExecutor {
-    func execute(_ record: inout RunRecord, plan: Plan, store: RunStore, resuming: Bool) throws {
+    /// Scores the run (or one shard of it). Returns the destination, still to be finished for shards.
+    @discardableResult
+    func execute(_ record: inout RunRecord, plan: Plan, store: RunStore, resuming: Bool, shard: Shard?) throws -> ChunkDestination {
         let started = Date()
         let ds = record.logicalDate
         let date = LogicalDate(ds)!
@@ -42,26 +44,26 @@ extension RunExecutor {
         }
         var committed: [ChunkRecord] = []
         if resuming {
-            if try destination.isPublished(runID: record.runID) {
+            if shard == nil, try destination.isPublished(runID: record.runID) {
                 // Published before the process died: only the run record was left to update.
-                let chunks = try destination.committed(runID: record.runID)
+                let chunks = try destination.committed(runID: record.runID, shard: nil)
                 record.chunks = chunks.count
                 record.rowsRead = chunks.reduce(0) { $0 + $1.rows }
                 record.rowsScored = record.rowsRead
                 record.rowsWritten = record.rowsRead
-                return
+                return destination
             }
-            committed = try destination.committed(runID: record.runID)
+            committed = try destination.committed(runID: record.runID, shard: shard?.index ?? 0)
         }
         if let csv = destination as? CSVDestination { try csv.open(runID: record.runID, resumeAt: committed.last?.outputOffset) }
 
         let source: ChunkSource
         switch job.source {
         case .csv:
-            source = try CSVFilesSource(files: plan.files, resumeAfter: committed.last, runID: record.runID)
+            source = try CSVFilesSource(files: plan.files, resumeAfter: committed.last, runID: record.runID, shard: shard)
         case let .postgres(settings, query, key):
             source = try PostgresSource(settings: settings, query: query, key: key, date: date, job: job,
-                                        features: plan.model.features.map(\.name), resumeAfter: committed.last)
+                                        features: plan.model.features.map(\.name), resumeAfter: committed.last, shard: shard)
         }
         defer { source.close() }
 
@@ -84,7 +86,7 @@ extension RunExecutor {
             }
             let chunkStart = Date()
             var checkpoint = ChunkRecord(runID: record.runID, chunk: chunkIndex, fileIndex: 0, sourceFile: "", startOffset: 0, endOffset: 0,
-                                         endLine: 0, rows: 0, outputOffset: nil, committedAt: "", seconds: 0)
+                                         endLine: 0, rows: 0, outputOffset: nil, committedAt: "", seconds: 0, shard: shard?.index ?? 0)
             guard try source.next(maxRows: job.chunkRows, into: &batch, checkpoint: &checkpoint) else { break }
             if source.headerVersion != headerVersion {
                 headerVersion = source.headerVersion
@@ -114,11 +116,17 @@ extension RunExecutor {
             record.rowsRead = rows
             record.rowsScored = rows
             record.rowsWritten = rows
-            try store.update(record)
+            if let shard {
+                try store.updateShard(ShardRecord(runID: record.runID, shard: shard.index, shards: shard.count, status: .running, rows: rows,
+                                                  chunks: chunkIndex, host: Host.name, pid: Int(getpid()), startedAt: record.startedAt))
+            } else {
+                try store.update(record)
+            }
             progress?.update(runID: record.runID, chunk: chunkIndex, rows: rows, fraction: source.fraction)
             if delay > 0 { Thread.sleep(forTimeInterval: delay / 1000) }
         }
         if let signal = cancellation.requested { throw RunInterrupted(signal: signal, runID: record.runID) }
-        try destination.finish(runID: record.runID, date: ds)
+        if shard == nil { try destination.finish(runID: record.runID, date: ds) }
+        return destination
     }
 }

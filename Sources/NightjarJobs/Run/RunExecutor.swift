@@ -15,9 +15,12 @@ public struct RunOptions: Sendable {
     /// The cron fire time, for scheduled runs.
     public var scheduledFor: Date?
     public var statePath: String?
+    /// Score only this share of the input; the shards of a date form one run.
+    public var shard: Shard?
 
     public init(date: LogicalDate, trigger: RunRecord.Trigger = .manual, restart: Bool = false, wait: Bool = false,
-                scheduledFor: Date? = nil, statePath: String? = nil) {
+                scheduledFor: Date? = nil, statePath: String? = nil, shard: Shard? = nil) {
+        self.shard = shard
         self.date = date
         self.trigger = trigger
         self.restart = restart
@@ -107,6 +110,7 @@ public final class RunExecutor {
     /// Runs the job for `options.date`. Returns the finished run record.
     @discardableResult
     public func run(_ options: RunOptions) throws -> RunRecord {
+        if let shard = options.shard { return try runShard(options, shard: shard) }
         let date = options.date
         let ds = date.description
         let plan = try plan(date: date)
@@ -133,7 +137,8 @@ public final class RunExecutor {
         let previous = try store.latestRun(job: job.name, date: ds)
         var record: RunRecord
         var resuming = false
-        if let p = previous, p.status != .succeeded, !options.restart, p.modelSHA256 == plan.sha256 {
+        let previousWasSharded = try previous.map { try !store.shards(runID: $0.runID).isEmpty || $0.source?.hasPrefix("sharded over") == true } ?? false
+        if let p = previous, p.status != .succeeded, !options.restart, p.modelSHA256 == plan.sha256, !previousWasSharded {
             record = p
             record.attempt += 1
             record.trigger = options.trigger == .manual ? p.trigger : options.trigger
@@ -170,7 +175,7 @@ public final class RunExecutor {
         ])
 
         do {
-            try execute(&record, plan: plan, store: store, resuming: resuming)
+            try execute(&record, plan: plan, store: store, resuming: resuming, shard: nil)
             record.status = .succeeded
             record.endedAt = Timestamp.now()
             try store.update(record)

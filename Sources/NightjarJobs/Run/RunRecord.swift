@@ -60,11 +60,13 @@ public struct ChunkRecord: Sendable, Equatable, Codable {
     public var seconds: Double
     /// Key of the chunk's last row (PostgreSQL sources): a resumed run continues after it.
     public var lastKey: String? = nil
+    /// The shard that committed it (1-based; 0 for an unsharded run).
+    public var shard: Int = 0
 
     enum CodingKeys: String, CodingKey {
         case runID = "run_id", chunk, fileIndex = "file_index", sourceFile = "source_file"
         case startOffset = "start_offset", endOffset = "end_offset", endLine = "end_line", rows
-        case outputOffset = "output_offset", committedAt = "committed_at", seconds, lastKey = "last_key"
+        case outputOffset = "output_offset", committedAt = "committed_at", seconds, lastKey = "last_key", shard
     }
 }
 
@@ -83,5 +85,24 @@ enum Timestamp {
         if let d = f.date(from: text) { return d }
         f.formatOptions = [.withInternetDateTime]
         return f.date(from: text)
+    }
+}
+
+/// One shard of a run split with `--shard i/n` (`nightjar_shards`).
+public struct ShardRecord: Sendable, Equatable, Codable {
+    public var runID: String
+    public var shard: Int
+    public var shards: Int
+    public var status: RunRecord.Status
+    public var rows: Int
+    public var chunks: Int
+    public var host: String
+    public var pid: Int
+    public var startedAt: String
+    public var endedAt: String?
+    public var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case runID = "run_id", shard, shards, status, rows, chunks, host, pid, startedAt = "started_at", endedAt = "ended_at", error
     }
 }

@@ -21,6 +21,9 @@ public protocol RunStore: AnyObject {
     func chunks(runID: String) throws -> [ChunkRecord]
     func deleteChunks(runID: String) throws
 
+    func updateShard(_ r: ShardRecord) throws
+    func shards(runID: String) throws -> [ShardRecord]
+
     /// Takes the (job, date) lock, or returns who holds it.
     func tryLock(job: String, date: String, runID: String) throws -> RunLockHolder?
     func unlock(job: String, date: String) throws

@@ -56,6 +56,21 @@ public final class SQLiteRunStore: RunStore {
         );
         """,
         "ALTER TABLE nightjar_chunks ADD COLUMN last_key TEXT;",
+        """
+        CREATE TABLE nightjar_chunks_v3 (
+            run_id TEXT NOT NULL, shard INTEGER NOT NULL DEFAULT 0, chunk INTEGER NOT NULL,
+            file_index INTEGER NOT NULL, source_file TEXT NOT NULL, start_offset INTEGER NOT NULL, end_offset INTEGER NOT NULL,
+            end_line INTEGER NOT NULL, rows INTEGER NOT NULL, output_offset INTEGER, committed_at TEXT NOT NULL, seconds REAL NOT NULL,
+            last_key TEXT, PRIMARY KEY (run_id, shard, chunk));
+        INSERT INTO nightjar_chunks_v3 (run_id, shard, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key)
+            SELECT run_id, 0, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key FROM nightjar_chunks;
+        DROP TABLE nightjar_chunks;
+        ALTER TABLE nightjar_chunks_v3 RENAME TO nightjar_chunks;
+        CREATE TABLE IF NOT EXISTS nightjar_shards (
+            run_id TEXT NOT NULL, shard INTEGER NOT NULL, shards INTEGER NOT NULL, status TEXT NOT NULL,
+            rows INTEGER NOT NULL DEFAULT 0, chunks INTEGER NOT NULL DEFAULT 0, host TEXT NOT NULL, pid INTEGER NOT NULL,
+            started_at TEXT NOT NULL, ended_at TEXT, error TEXT, PRIMARY KEY (run_id, shard));
+        """,
     ]
 
     public init(path: String) throws {
@@ -171,24 +186,27 @@ public final class SQLiteRunStore: RunStore {
     }
 
     static func insertChunk(_ c: ChunkRecord, into db: SQLiteDatabase) throws {
-        let s = try db.prepare("INSERT OR REPLACE INTO nightjar_chunks (run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+        let s = try db.prepare("INSERT OR REPLACE INTO nightjar_chunks (run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key, shard) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
         s.bind(1, string: c.runID); s.bind(2, int: Int64(c.chunk)); s.bind(3, int: Int64(c.fileIndex)); s.bind(4, string: c.sourceFile)
         s.bind(5, int: c.startOffset); s.bind(6, int: c.endOffset); s.bind(7, int: Int64(c.endLine)); s.bind(8, int: Int64(c.rows))
         if let o = c.outputOffset { s.bind(9, int: o) } else { s.bindNull(9) }
         s.bind(10, string: c.committedAt); s.bind(11, double: c.seconds)
         if let k = c.lastKey { s.bind(12, string: k) } else { s.bindNull(12) }
+        s.bind(13, int: Int64(c.shard))
         try s.step()
     }
 
-    static func chunks(runID: String, in db: SQLiteDatabase) throws -> [ChunkRecord] {
-        let s = try db.prepare("SELECT run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key FROM nightjar_chunks WHERE run_id = ? ORDER BY chunk")
+    /// A run's chunks (of one shard, when given), in order.
+    static func chunks(runID: String, shard: Int? = nil, in db: SQLiteDatabase) throws -> [ChunkRecord] {
+        let s = try db.prepare("SELECT run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key, shard FROM nightjar_chunks WHERE run_id = ?\(shard == nil ? "" : " AND shard = ?") ORDER BY shard, chunk")
         s.bind(1, string: runID)
+        if let shard { s.bind(2, int: Int64(shard)) }
         var out: [ChunkRecord] = []
         while try s.step() {
             out.append(ChunkRecord(runID: s.string(at: 0)!, chunk: Int(s.int(at: 1)), fileIndex: Int(s.int(at: 2)), sourceFile: s.string(at: 3)!,
                                    startOffset: s.int(at: 4), endOffset: s.int(at: 5), endLine: Int(s.int(at: 6)), rows: Int(s.int(at: 7)),
                                    outputOffset: s.string(at: 8).flatMap { Int64($0) }, committedAt: s.string(at: 9)!, seconds: s.double(at: 10),
-                                   lastKey: s.string(at: 11)))
+                                   lastKey: s.string(at: 11), shard: Int(s.int(at: 12))))
         }
         return out
     }
@@ -198,6 +216,28 @@ public final class SQLiteRunStore: RunStore {
     }
 
     public var location: String { path }
+
+    public func updateShard(_ r: ShardRecord) throws {
+        let s = try db.prepare("INSERT OR REPLACE INTO nightjar_shards (run_id, shard, shards, status, rows, chunks, host, pid, started_at, ended_at, error) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+        s.bind(1, string: r.runID); s.bind(2, int: Int64(r.shard)); s.bind(3, int: Int64(r.shards)); s.bind(4, string: r.status.rawValue)
+        s.bind(5, int: Int64(r.rows)); s.bind(6, int: Int64(r.chunks)); s.bind(7, string: r.host); s.bind(8, int: Int64(r.pid))
+        s.bind(9, string: r.startedAt)
+        if let e = r.endedAt { s.bind(10, string: e) } else { s.bindNull(10) }
+        if let e = r.error { s.bind(11, string: e) } else { s.bindNull(11) }
+        try s.step()
+    }
+
+    public func shards(runID: String) throws -> [ShardRecord] {
+        let s = try db.prepare("SELECT run_id, shard, shards, status, rows, chunks, host, pid, started_at, ended_at, error FROM nightjar_shards WHERE run_id = ? ORDER BY shard")
+        s.bind(1, string: runID)
+        var out: [ShardRecord] = []
+        while try s.step() {
+            out.append(ShardRecord(runID: s.string(at: 0)!, shard: Int(s.int(at: 1)), shards: Int(s.int(at: 2)),
+                                   status: RunRecord.Status(rawValue: s.string(at: 3)!) ?? .failed, rows: Int(s.int(at: 4)), chunks: Int(s.int(at: 5)),
+                                   host: s.string(at: 6)!, pid: Int(s.int(at: 7)), startedAt: s.string(at: 8)!, endedAt: s.string(at: 9), error: s.string(at: 10)))
+        }
+        return out
+    }
     public var sqlitePath: String? { path }
 
     public func deleteChunks(runID: String) throws {
