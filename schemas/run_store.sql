@@ -56,3 +56,17 @@ CREATE TABLE nightjar_publications (
 --   logical_date TEXT, run_id TEXT, model_name TEXT, model_version TEXT, model_sha256 TEXT
 -- Which model produced a number:
 --   SELECT s.*, r.model_path, r.started_at FROM churn_scores s JOIN nightjar_runs r USING (run_id);
+
+-- Runs split with --shard i/n: one row per shard (schema version 3; nightjar_chunks then also
+-- carries `shard`, part of its primary key (run_id, shard, chunk)).
+CREATE TABLE nightjar_shards (
+    run_id TEXT NOT NULL, shard INTEGER NOT NULL, shards INTEGER NOT NULL,
+    status TEXT NOT NULL,             -- running | succeeded | failed | interrupted
+    rows INTEGER NOT NULL, chunks INTEGER NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
+    started_at TEXT NOT NULL, ended_at TEXT, error TEXT,
+    PRIMARY KEY (run_id, shard)
+);
+
+-- In PostgreSQL (state: postgres) the same tables live in schema `nightjar` (nightjar.runs,
+-- nightjar.chunks, nightjar.locks, nightjar.shards, nightjar.publications, nightjar.schema_migrations),
+-- with date and timestamptz columns.

@@ -142,4 +142,43 @@ struct PostgresRunCommandTests {
         #expect(perShard.compactMap { Int($0[1] ?? "") }.reduce(0, +) == 20_000)
         try c.execute("DROP TABLE \(src); DROP TABLE \(out); DROP TABLE \(out)_clean")
     }
+
+    /// The shipped PostgreSQL job runs as it is, split in two like the Kubernetes Indexed Job does.
+    @Test func theShippedPostgresJobRunsSharded() throws {
+        let c = try connect()
+        try c.execute("DROP TABLE IF EXISTS customers; DROP TABLE IF EXISTS analytics.churn_scores")
+        try c.execute("""
+            CREATE TABLE customers (customer_id text PRIMARY KEY, age integer, income numeric, tenure_months integer, balance float8,
+                num_products integer, last_login_days real, has_card boolean, region text, plan text, snapshot_day date NOT NULL DEFAULT '2026-11-28')
+            """)
+        let csv = try String(contentsOf: CLITests.root.appendingPathComponent("fixtures/churn/score_input.csv"), encoding: .utf8)
+        try c.copyIn("COPY customers (customer_id, age, income, tenure_months, balance, num_products, last_login_days, has_card, region, plan) FROM STDIN (FORMAT csv, HEADER true)") { send in
+            var bytes = Array(csv.utf8)
+            try bytes.withUnsafeMutableBytes { try send(UnsafeRawBufferPointer($0)) }
+        }
+        let job = CLITests.root.appendingPathComponent("jobs/churn-nightly-pg.yaml").path
+        var processes: [(Process, Pipe)] = []
+        for i in 1...2 {
+            let p = Process()
+            p.executableURL = CLITests.binary
+            p.arguments = ["run", job, "--date", "2026-11-28", "--shard", "\(i)/2", "--quiet"]
+            var env = ProcessInfo.processInfo.environment
+            env["NIGHTJAR_PG_DSN"] = dsn
+            p.environment = env
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = Pipe()
+            try p.run()
+            processes.append((p, err))
+        }
+        for (p, err) in processes {
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "\(text)")
+        }
+        let stats = try c.execute("SELECT count(*), count(DISTINCT customer_id), count(DISTINCT run_id), min(logical_date)::text FROM analytics.churn_scores").rows
+        #expect(stats == [["1000", "1000", "1", "2026-11-28"]])
+        let run = try c.execute("SELECT status, rows_written FROM nightjar.runs WHERE job = 'churn-nightly-pg'").rows
+        #expect(run == [["succeeded", "1000"]])
+    }
 }
