@@ -32,13 +32,7 @@ public final class CSVPartitionWriter {
         }
         self.metadata = values
         self.compressed = path.hasSuffix(".lz4")
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw InputError(path: path, message: "cannot create directory \(directory.path): \(error.localizedDescription)")
-        }
+        try OutputDirectory.create(for: path)
         temporaryPath = try CSVPartitionWriter.partialPath(path: path, runID: runID)
         let flags = resumeAt == nil ? (O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC) : (O_WRONLY | O_CREAT | O_CLOEXEC)
         fd = open(temporaryPath, flags, 0o644)

@@ -17,12 +17,7 @@ public final class CSVSink: PredictionSink {
         self.path = path
         self.layout = layout
         let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw InputError(path: path, message: "cannot create directory \(directory.path): \(error.localizedDescription)")
-        }
+        let directory = try OutputDirectory.create(for: path)
         temporaryPath = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
         output = try openByteOutput(path: temporaryPath, displayPath: path)
         let header = CSVSink.headerLine(layout.columnNames)

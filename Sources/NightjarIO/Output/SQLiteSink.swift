@@ -30,12 +30,7 @@ public final class SQLiteSink: PredictionSink {
         self.layout = layout
         self.mode = mode
         guard !table.isEmpty else { throw InputError(path: path, message: "empty table name") }
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw InputError(path: path, message: "cannot create directory \(directory.path): \(error.localizedDescription)")
-        }
+        try OutputDirectory.create(for: path)
         database = try SQLiteDatabase(path: path)
         try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
         try database.execute("BEGIN IMMEDIATE")

@@ -8,16 +8,7 @@ import NightjarCore
 /// With a `partition`, rows go to a staging table first and `publishPartition` swaps them in, in one
 /// transaction: readers see the old rows of that date or the new ones, never a mix.
 public final class SQLiteTableWriter {
-    public struct Partition: Sendable {
-        public var column: String
-        public var value: String
-        public var stagingTable: String
-        public init(column: String, value: String, stagingTable: String) {
-            self.column = column
-            self.value = value
-            self.stagingTable = stagingTable
-        }
-    }
+    public typealias Partition = StagedPartition
 
     public let path: String
     public let table: String

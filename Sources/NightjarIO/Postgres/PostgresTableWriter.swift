@@ -6,17 +6,7 @@ import NightjarCore
 /// go to a staging table and `publishPartition` swaps them in for that date in one transaction, so
 /// readers on other connections see the old rows of the date or the new ones, never a mix.
 public final class PostgresTableWriter {
-    public struct Partition: Sendable {
-        public var column: String
-        public var value: String
-        /// Schema-qualified.
-        public var stagingTable: String
-        public init(column: String, value: String, stagingTable: String) {
-            self.column = column
-            self.value = value
-            self.stagingTable = stagingTable
-        }
-    }
+    public typealias Partition = StagedPartition
 
     public let connection: PostgresConnection
     public let table: String
