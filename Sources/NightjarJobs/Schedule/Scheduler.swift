@@ -108,17 +108,21 @@ public final class Scheduler: @unchecked Sendable {
             let leading = leader.isLeader()
             if leading != wasLeader {
                 logger.info(leading ? "this scheduler is the leader; starting runs" : "another scheduler is the leader; standing by")
+                if leading && wasLeader == false {
+                    // Taking over: continue from the fires the previous leader recorded in the shared run store.
+                    reload(now: now)
+                    lock.lock()
+                    for (file, e) in entries {
+                        if let last = try? RunStores.open(for: e.job).lastScheduled(job: e.job.name), last > e.cursor {
+                            entries[file]?.cursor = last
+                        }
+                    }
+                    lock.unlock()
+                }
                 wasLeader = leading
             }
             guard leading else {
-                // A standby keeps its cursors current, so that it does not replay the leader's fires when it takes over.
                 reload(now: now)
-                lock.lock()
-                for (file, var e) in entries {
-                    e.cursor = max(e.cursor, now)
-                    entries[file] = e
-                }
-                lock.unlock()
                 return
             }
         }
