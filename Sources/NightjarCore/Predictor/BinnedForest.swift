@@ -19,8 +19,14 @@
 /// `0xFFFF`, so every row of a tree takes exactly the tree's depth in steps with no exit test:
 /// the descent has no data-dependent branch, and eight rows are walked at once to hide latency.
 ///
-/// Forests with categorical splits, LightGBM's missing type Zero, or more than 65,533 cut points
-/// on one feature keep the straightforward kernels (`Forest+Evaluate.swift`).
+/// - ONNX (`x ≤ t` or `x < t` per node, in double): `bin = #{ c < x } + #{ c ≤ x }`, and
+///   `x ≤ c_j ⟺ bin ≤ 2j + 1`, `x < c_j ⟺ bin ≤ 2j`; NaN follows `missing_value_tracks_true`.
+///   Sums keep ONNX Runtime's order (tree runs per intra-op thread, see `ONNXTreeAggregation`);
+///   leaves voting for several outputs are dense rows of votes.
+///
+/// Forests with categorical splits, LightGBM's missing type Zero, ONNX `BRANCH_EQ`/`BRANCH_NEQ`
+/// splits, a leaf voting twice for one output, or too many cut points on one feature keep the
+/// straightforward kernels (`Forest+Evaluate.swift`, `Forest+ONNX.swift`).
 @usableFromInline
 struct BinnedForest: Sendable {
     enum Binning: Sendable {
@@ -28,6 +34,8 @@ struct BinnedForest: Sendable {
         case floatUpper
         /// bin = #{ c < x } (LightGBM).
         case doubleLower
+        /// bin = #{ c < x } + #{ c ≤ x } (ONNX: `x ≤ c_j ⟺ bin ≤ 2j + 1`, `x < c_j ⟺ bin ≤ 2j`).
+        case doubleTwice
     }
 
     let binning: Binning
@@ -40,6 +48,11 @@ struct BinnedForest: Sendable {
     /// Leaf value of each packed node (0 for internal nodes), in float32 and in double.
     let leafF: [Float]
     let leafD: [Double]
+    /// Node of the `Forest` each packed node comes from.
+    let origin: [Int32]
+    /// ONNX multi-output leaves: `outputGroups` votes per packed node (empty otherwise).
+    let denseF: [Float]
+    let denseD: [Double]
     let roots: [Int]
     let depths: [Int]
 
@@ -55,7 +68,7 @@ struct BinnedForest: Sendable {
         switch forest.semantics {
         case .xgboost: binning = .floatUpper
         case .lightgbm: binning = .doubleLower
-        case .onnx: return nil
+        case .onnx: binning = .doubleTwice
         }
         let featureCount = forest.featureCount
         guard featureCount > 0, featureCount < 0x8000, forest.nodeCount < Int(Int32.max) else { return nil }
@@ -68,10 +81,11 @@ struct BinnedForest: Sendable {
             let fl = forest.flags[n]
             if (fl & Forest.flagCategorical) != 0 { return nil }
             if binning == .doubleLower && (fl & Forest.flagMissingZero) != 0 { return nil }
+            if binning == .doubleTwice && (fl & Forest.flagEqual) != 0 { return nil }
             if forest.threshold[n].isNaN { return nil }
             switch binning {
             case .floatUpper: perF[f].append(forest.thresholdF[n])
-            case .doubleLower: perD[f].append(forest.threshold[n])
+            case .doubleLower, .doubleTwice: perD[f].append(forest.threshold[n])
             }
         }
         var cutStart = [0]
@@ -84,13 +98,13 @@ struct BinnedForest: Sendable {
                 let sorted = Self.distinct(perF[f])
                 cutsF.append(contentsOf: sorted)
                 count = sorted.count
-            case .doubleLower:
+            case .doubleLower, .doubleTwice:
                 let sorted = Self.distinct(perD[f])
                 cutsD.append(contentsOf: sorted)
                 count = sorted.count
             }
-            // Bins 0...count, plus one for the NaN shift, must stay below the NaN bin.
-            guard count + 2 < Int(Self.nanBin) else { return nil }
+            // Bins 0...count (0...2 count), plus one for the NaN shift, must stay below the NaN bin.
+            guard (binning == .doubleTwice ? 2 * count : count) + 2 < Int(Self.nanBin) else { return nil }
             cutStart.append(cutStart[f] + count)
         }
 
@@ -99,6 +113,7 @@ struct BinnedForest: Sendable {
         var nodes = [UInt64](repeating: 0, count: total)
         var leafF = [Float](repeating: 0, count: total)
         var leafD = [Double](repeating: 0, count: total)
+        var origin = [Int32](repeating: 0, count: total)
         var roots: [Int] = []
         var depths: [Int] = []
         var next = 0
@@ -115,6 +130,7 @@ struct BinnedForest: Sendable {
                 let (o, p, d) = queue[head]
                 head += 1
                 depth = Swift.max(depth, d)
+                origin[p] = Int32(o)
                 let f = Int(forest.feature[o])
                 if f < 0 {
                     nodes[p] = UInt64(UInt32(p)) | (UInt64(0xFFFF) << 32)
@@ -139,6 +155,10 @@ struct BinnedForest: Sendable {
                     } else {
                         nanLeft = false  // NaN <= t is false
                     }
+                case .doubleTwice:
+                    let c = Self.index(of: forest.threshold[o], in: cutsD, lo, hi) - lo
+                    j = (fl & Forest.flagLess) != 0 ? 2 * c : 2 * c + 1
+                    nanLeft = (fl & Forest.flagDefaultLeft) != 0
                 }
                 let shift = nanLeft ? 1 : 0
                 let left = next
@@ -151,6 +171,28 @@ struct BinnedForest: Sendable {
             depths.append(depth)
         }
         guard next == total else { return nil }
+        // ONNX leaves voting for several outputs: dense rows of votes per packed node, when every
+        // leaf votes at most once per output (adding the +0.0 of a missing vote leaves a sum
+        // unchanged bit for bit: a sum started at +0.0 is never -0.0).
+        var denseF: [Float] = [], denseD: [Double] = []
+        if !forest.leafStart.isEmpty {
+            let groups = forest.outputGroups
+            denseF = [Float](repeating: 0, count: total * groups)
+            denseD = [Double](repeating: 0, count: total * groups)
+            for p in 0..<total where forest.feature[Int(origin[p])] < 0 {
+                let o = Int(origin[p])
+                let s = Int(forest.leafStart[o])
+                var seen = Set<Int>()
+                for w in s..<(s + Int(forest.leafCount[o])) {
+                    let g = Int(forest.leafOutput[w])
+                    guard seen.insert(g).inserted else { return nil }
+                    denseF[p * groups + g] = Float(forest.leafWeight[w])
+                    denseD[p * groups + g] = forest.leafWeight[w]
+                }
+            }
+        }
+        self.denseF = denseF
+        self.denseD = denseD
         self.binning = binning
         self.featureCount = featureCount
         self.cutStart = cutStart
@@ -159,6 +201,7 @@ struct BinnedForest: Sendable {
         self.nodes = nodes
         self.leafF = leafF
         self.leafD = leafD
+        self.origin = origin
         self.roots = roots
         self.depths = depths
     }
@@ -225,6 +268,27 @@ struct BinnedForest: Sendable {
                     out[f] = UInt16(truncatingIfNeeded: count)
                 }
             }
+        case .doubleTwice:
+            for r in 0..<rows {
+                let row = features + r * stride
+                let out = bins + r * fc
+                for f in 0..<fc {
+                    let x = row[f]
+                    if x.isNaN { out[f] = Self.nanBin; continue }
+                    var base = cutsD + cutStart[f]
+                    let k = cutStart[f + 1] - cutStart[f]
+                    var n = k
+                    let first = base
+                    while n > 1 {
+                        let half = n >> 1
+                        base = base[half] < x ? base + half : base
+                        n -= half
+                    }
+                    let below = (base - first) + (n == 1 && base[0] < x ? 1 : 0)
+                    let equal = below < k && first[below] == x ? 1 : 0
+                    out[f] = UInt16(truncatingIfNeeded: 2 * below + equal)
+                }
+            }
         }
     }
 
@@ -238,6 +302,39 @@ struct BinnedForest: Sendable {
         let threshold = UInt32(truncatingIfNeeded: w &>> 32) & 0xFFFF
         let b = (UInt32(row[Int(fs & 0x7FFF)]) &+ (fs &>> 15)) & 0xFFFF
         return Int(UInt32(truncatingIfNeeded: w)) &+ (b <= threshold ? 0 : 1)
+    }
+
+    /// Writes the packed leaf each of `rows` binned rows reaches in tree `(root, depth)` to `leaves`.
+    @inline(__always)
+    static func descend(
+        nodes: UnsafePointer<UInt64>, root: Int, depth: Int,
+        bins: UnsafePointer<UInt16>, features fc: Int, rows: Int, leaves: UnsafeMutablePointer<Int>
+    ) {
+        var r = 0
+        while r &+ 8 <= rows {
+            let p0 = bins + r &* fc, p1 = p0 + fc, p2 = p1 + fc, p3 = p2 + fc
+            let p4 = p3 + fc, p5 = p4 + fc, p6 = p5 + fc, p7 = p6 + fc
+            var n0 = root, n1 = root, n2 = root, n3 = root, n4 = root, n5 = root, n6 = root, n7 = root
+            var d = depth
+            while d > 0 {
+                n0 = step(nodes, n0, p0); n1 = step(nodes, n1, p1)
+                n2 = step(nodes, n2, p2); n3 = step(nodes, n3, p3)
+                n4 = step(nodes, n4, p4); n5 = step(nodes, n5, p5)
+                n6 = step(nodes, n6, p6); n7 = step(nodes, n7, p7)
+                d &-= 1
+            }
+            let l = leaves + r
+            l[0] = n0; l[1] = n1; l[2] = n2; l[3] = n3; l[4] = n4; l[5] = n5; l[6] = n6; l[7] = n7
+            r &+= 8
+        }
+        while r < rows {
+            let p = bins + r &* fc
+            var n = root
+            var d = depth
+            while d > 0 { n = step(nodes, n, p); d &-= 1 }
+            leaves[r] = n
+            r &+= 1
+        }
     }
 
     /// Adds tree `(root, depth)`'s leaf value to `acc[r * accStride]` for each of `rows` binned rows.
@@ -351,7 +448,80 @@ extension Forest {
                         start += n
                     }
                 }
+            case .doubleTwice:
+                guard case .onnx(let aggregation) = semantics else { preconditionFailure("ONNX layout without ONNX semantics") }
+                if aggregation.doubleSums {
+                    binnedONNX(Double.self, aggregation, binned, leaf: binned.leafD, dense: binned.denseD, nodes: nodes, roots: roots, depths: depths,
+                               cutStart: cutStart, cutsF: cutsF, cutsD: cutsD, bins: bins,
+                               features: features, stride: stride, rows: rows, margins: margins)
+                } else {
+                    binnedONNX(Float.self, aggregation, binned, leaf: binned.leafF, dense: binned.denseF, nodes: nodes, roots: roots, depths: depths,
+                               cutStart: cutStart, cutsF: cutsF, cutsD: cutsD, bins: bins,
+                               features: features, stride: stride, rows: rows, margins: margins)
+                }
             }
         }}}}}}}
+    }
+
+    /// ONNX Runtime's aggregation (see `marginsONNX`) over the fast layout.
+    @inline(__always)
+    func binnedONNX<T: BinaryFloatingPoint>(
+        _: T.Type, _ aggregation: ONNXTreeAggregation, _ binned: BinnedForest, leaf leafValues: [T], dense denseValues: [T],
+        nodes: UnsafePointer<UInt64>, roots: UnsafeBufferPointer<Int>, depths: UnsafeBufferPointer<Int>,
+        cutStart: UnsafePointer<Int>, cutsF: UnsafePointer<Float>, cutsD: UnsafePointer<Double>,
+        bins: UnsafeMutablePointer<UInt16>,
+        features: UnsafePointer<Double>, stride: Int, rows: Int, margins: UnsafeMutablePointer<Double>
+    ) {
+        let groups = outputGroups
+        let fc = binned.featureCount
+        let trees = roots.count
+        let parts = aggregation.partitions(trees: trees)
+        let block = BinnedForest.block
+        let partStride = block * groups
+        let acc = UnsafeMutablePointer<T>.allocate(capacity: parts * partStride)
+        let leaves = UnsafeMutablePointer<Int>.allocate(capacity: block)
+        defer { acc.deallocate(); leaves.deallocate() }
+        let average = aggregation.function == .average
+        let multi = !leafStart.isEmpty
+        leafValues.withUnsafeBufferPointer { leafB in
+        denseValues.withUnsafeBufferPointer { denseB in
+        treeGroup.withUnsafeBufferPointer { tgroup in
+            let leaf = leafB.baseAddress!
+            let dense = denseB.baseAddress
+            var start = 0
+            while start < rows {
+                let n = Swift.min(block, rows - start)
+                binned.bin(features: features + start * stride, stride: stride, rows: n, bins: bins,
+                           cutStart: cutStart, cutsF: cutsF, cutsD: cutsD)
+                acc.update(repeating: 0, count: parts * partStride)
+                for p in 0..<parts {
+                    let a = acc + p * partStride
+                    for t in ONNXTreeAggregation.run(p, of: parts, trees: trees) {
+                        if multi, let dense {
+                            BinnedForest.descend(nodes: nodes, root: roots[t], depth: depths[t], bins: bins,
+                                                 features: fc, rows: n, leaves: leaves)
+                            for r in 0..<n {
+                                let votes = dense + leaves[r] &* groups
+                                let ar = a + r &* groups
+                                for g in 0..<groups { ar[g] += votes[g] }
+                            }
+                        } else {
+                            BinnedForest.addTree(nodes: nodes, leaf: leaf, root: roots[t], depth: depths[t],
+                                                 bins: bins, features: fc, rows: n,
+                                                 acc: a + Int(tgroup[t]), accStride: groups)
+                        }
+                    }
+                }
+                for r in 0..<n {
+                    for g in 0..<groups {
+                        var s = acc[r * groups + g]
+                        for p in 1..<Swift.max(parts, 1) { s += acc[p * partStride + r * groups + g] }
+                        if average { s /= T(trees) }
+                        margins[(start + r) * groups + g] = Double(s)
+                    }
+                }
+                start += n
+            }
+        }}}
     }
 }

@@ -18,19 +18,29 @@ import Testing
     /// A random tree over `features` features whose thresholds come from `pool` (so features share
     /// cut points across trees, as real models do), of depth at most `maxDepth`.
     static func randomTree(_ rng: inout SplitMix, features: Int, pool: [[Double]], maxDepth: Int,
-                           missing: [MissingType]) -> [TreeNode] {
+                           missing: [MissingType], onnx: Bool = false, votes: Int = 0) -> [TreeNode] {
         var nodes: [TreeNode] = []
         func build(_ depth: Int) -> Int {
             let index = nodes.count
             nodes.append(.leaf(0))
             if depth == maxDepth || (depth > 0 && Int.random(in: 0..<4, using: &rng) == 0) {
-                nodes[index] = .leaf(Double.random(in: -1...1, using: &rng))
+                if votes > 0 {
+                    // Each output at most once, in random order, some left out.
+                    let outputs = (0..<votes).shuffled(using: &rng).prefix(Int.random(in: 1...votes, using: &rng))
+                    nodes[index] = TreeNode(split: .leafWeights(outputs: Array(outputs),
+                                                                weights: outputs.map { _ in Double.random(in: -1...1, using: &rng) }))
+                } else {
+                    nodes[index] = .leaf(Double.random(in: -1...1, using: &rng))
+                }
                 return index
             }
             let f = Int.random(in: 0..<features, using: &rng)
             let t = pool[f].randomElement(using: &rng)!
-            let split = TreeNode.Split.numeric(feature: f, threshold: t, defaultLeft: Bool.random(using: &rng),
-                                               missing: missing.randomElement(using: &rng)!)
+            let split = onnx
+                ? TreeNode.Split.compare(feature: f, threshold: t, op: Bool.random(using: &rng) ? .less : .lessOrEqual,
+                                         nanGoesLeft: Bool.random(using: &rng))
+                : TreeNode.Split.numeric(feature: f, threshold: t, defaultLeft: Bool.random(using: &rng),
+                                         missing: missing.randomElement(using: &rng)!)
             let l = build(depth + 1)
             let r = build(depth + 1)
             nodes[index] = TreeNode(split: split, left: l, right: r)
@@ -50,7 +60,10 @@ import Testing
         }
     }
 
-    func check(_ semantics: Forest.Semantics, groups: Int, missing: [MissingType], average: Bool, seed: UInt64) throws {
+    func check(_ semantics: Forest.Semantics, groups: Int, missing: [MissingType], average: Bool, seed: UInt64,
+               votes: Int = 0) throws {
+        var onnx = false
+        if case .onnx = semantics { onnx = true }
         var rng = SplitMix(state: seed)
         let features = 7
         // Per-feature pools with near-duplicates: thresholds that are equal in float32 but not in double.
@@ -62,9 +75,10 @@ import Testing
         }
         let treeCount = 40 * groups
         let trees = (0..<treeCount).map { _ in
-            Self.randomTree(&rng, features: features, pool: pool, maxDepth: Int.random(in: 1...9, using: &rng), missing: missing)
+            Self.randomTree(&rng, features: features, pool: pool, maxDepth: Int.random(in: 1...9, using: &rng), missing: missing,
+                            onnx: onnx, votes: votes)
         }
-        let forest = try Forest(semantics: semantics, trees: trees, groups: (0..<treeCount).map { $0 % groups },
+        let forest = try Forest(semantics: semantics, trees: trees, groups: (0..<treeCount).map { onnx ? 0 : $0 % groups },
                                 outputGroups: groups, baseMargins: (0..<groups).map { Double($0) * 0.25 - 0.3 },
                                 averageOutput: average, featureCount: features)
         #expect(forest.binned != nil)
@@ -102,6 +116,18 @@ import Testing
         try check(.lightgbm, groups: 1, missing: [.none], average: true, seed: seed &+ 200)
     }
 
+    @Test(arguments: [1 as UInt64, 2, 3])
+    func onnxMatchesReference(seed: UInt64) throws {
+        for threads in [1, 2, 3] {
+            for doubleSums in [false, true] {
+                let sum = ONNXTreeAggregation(function: .sum, doubleSums: doubleSums, multiOutput: false, runtimeThreads: threads)
+                try check(.onnx(sum), groups: 1, missing: [.nan], average: false, seed: seed &+ UInt64(threads))
+                let multi = ONNXTreeAggregation(function: .average, doubleSums: doubleSums, multiOutput: true, runtimeThreads: threads)
+                try check(.onnx(multi), groups: 3, missing: [.nan], average: false, seed: seed &+ 10 &+ UInt64(threads), votes: 3)
+            }
+        }
+    }
+
     @Test func forestsOutsideTheLayoutKeepTheReferenceKernels() throws {
         let categorical = TreeNode(split: .categorical(feature: 0, bitset: [2], inSetGoesLeft: false, missingGoesLeft: true),
                                    left: 1, right: 2)
@@ -112,5 +138,10 @@ import Testing
         let lgb = try Forest(semantics: .lightgbm, trees: [[zero, .leaf(1), .leaf(2)]], groups: [0],
                              outputGroups: 1, baseMargins: [0], averageOutput: false, featureCount: 1)
         #expect(lgb.binned == nil)
+        let equal = TreeNode(split: .compare(feature: 0, threshold: 1, op: .equal, nanGoesLeft: true), left: 1, right: 2)
+        let onnx = try Forest(semantics: .onnx(ONNXTreeAggregation(function: .sum, doubleSums: false, multiOutput: false)),
+                              trees: [[equal, .leaf(1), .leaf(2)]], groups: [0],
+                              outputGroups: 1, baseMargins: [0], averageOutput: false, featureCount: 1)
+        #expect(onnx.binned == nil)
     }
 }
