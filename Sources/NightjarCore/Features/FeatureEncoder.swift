@@ -18,6 +18,8 @@ public struct FeatureEncoder: Sendable {
     /// For each model feature, the input column index it is read from.
     public let columnIndex: [Int]
     @usableFromInline let plans: [Plan]
+    /// Rows encoded together, feature by feature.
+    static let rowBlock = 256
 
     /// Matches model features to input columns by name.
     /// - Throws: `MissingColumnsError` naming every feature the header lacks.
@@ -61,7 +63,8 @@ public struct FeatureEncoder: Sendable {
     }
 
     /// Fills `matrix` (resized to the batch's rows) from `batch`.
-    /// - Throws: `EncodingError` for the first field that is not a valid value, with its row index in the batch.
+    /// - Throws: `EncodingError` for the first field that is not a valid value (the first block of
+    ///   256 rows holding one, the first feature there), with its row index in the batch.
     public func encode(_ batch: TextBatch, into matrix: inout FeatureMatrix) throws(EncodingError) {
         let rows = batch.rowCount
         matrix.reset(rows: rows)
@@ -71,10 +74,16 @@ public struct FeatureEncoder: Sendable {
         batch.bytes.withUnsafeBufferPointer { bytes in
             batch.fieldEnds.withUnsafeBufferPointer { ends in
                 matrix.values.withUnsafeMutableBufferPointer { out in
-                    outer: for (f, plan) in plans.enumerated() {
+                    // Blocks of rows, feature by feature within a block: the block's field bytes stay
+                    // in cache while each feature is read (whole chunks are megabytes).
+                    var blockStart = 0
+                    blocks: while blockStart < rows {
+                    let blockEnd = Swift.min(rows, blockStart + FeatureEncoder.rowBlock)
+                    defer { blockStart = blockEnd }
+                    for (f, plan) in plans.enumerated() {
                         switch plan {
                         case .numeric(let column):
-                            for r in 0..<rows {
+                            for r in blockStart..<blockEnd {
                                 let i = r * width + column
                                 let start = i == 0 ? 0 : Int(ends[i - 1])
                                 let field = UnsafeBufferPointer(rebasing: bytes[start..<Int(ends[i])])
@@ -84,11 +93,11 @@ public struct FeatureEncoder: Sendable {
                                 case .invalid:
                                     failure = EncodingError(row: r, column: features[f].name,
                                                             value: String(decoding: field, as: UTF8.self), reason: .notANumber)
-                                    break outer
+                                    break blocks
                                 }
                             }
                         case let .categorical(column, codes, numericCodes):
-                            for r in 0..<rows {
+                            for r in blockStart..<blockEnd {
                                 let i = r * width + column
                                 let start = i == 0 ? 0 : Int(ends[i - 1])
                                 let field = UnsafeBufferPointer(rebasing: bytes[start..<Int(ends[i])])
@@ -104,14 +113,14 @@ public struct FeatureEncoder: Sendable {
                                 }
                             }
                         case let .text(column, codes, other):
-                            for r in 0..<rows {
+                            for r in blockStart..<blockEnd {
                                 let i = r * width + column
                                 let start = i == 0 ? 0 : Int(ends[i - 1])
                                 let field = UnsafeBufferPointer(rebasing: bytes[start..<Int(ends[i])])
                                 out[r * stride + f] = Double(codes[String(decoding: field, as: UTF8.self)] ?? other)
                             }
                         case .categoricalCodes(let column):
-                            for r in 0..<rows {
+                            for r in blockStart..<blockEnd {
                                 let i = r * width + column
                                 let start = i == 0 ? 0 : Int(ends[i - 1])
                                 let field = UnsafeBufferPointer(rebasing: bytes[start..<Int(ends[i])])
@@ -121,10 +130,11 @@ public struct FeatureEncoder: Sendable {
                                 case .invalid:
                                     failure = EncodingError(row: r, column: features[f].name,
                                                             value: String(decoding: field, as: UTF8.self), reason: .noCategoryNames)
-                                    break outer
+                                    break blocks
                                 }
                             }
                         }
+                    }
                     }
                 }
             }

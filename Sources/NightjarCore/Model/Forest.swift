@@ -55,6 +55,8 @@ public struct Forest: Sendable {
     @usableFromInline let leafCount: [Int32]
     @usableFromInline let leafOutput: [Int32]
     @usableFromInline let leafWeight: [Double]
+    /// The fast layout (`BinnedForest`), when the forest has one.
+    @usableFromInline var binned: BinnedForest? = nil
 
     public var treeCount: Int { treeRoot.count }
     public var nodeCount: Int { feature.count }
@@ -191,6 +193,7 @@ public struct Forest: Sendable {
         self.leafCount = leafCount
         self.leafOutput = leafOutput
         self.leafWeight = leafWeight
+        self.binned = BinnedForest(self)
     }
 
     /// Every node reachable once from the root, children in range, leaves without children.

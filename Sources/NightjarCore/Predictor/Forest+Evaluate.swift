@@ -6,8 +6,26 @@ extension Forest {
 
     /// Computes the margins of `rows` rows of a row-major feature matrix (`stride` values per row,
     /// features in model order). `margins` receives `rows × outputGroups` values, row-major.
+    /// Uses the fast layout (`BinnedForest`) when the forest has one.
     @inlinable
     public func computeMargins(
+        features: UnsafePointer<Double>,
+        stride: Int,
+        rows: Int,
+        margins: UnsafeMutablePointer<Double>
+    ) {
+        precondition(stride >= featureCount)
+        if let binned {
+            binnedMargins(binned, features: features, stride: stride, rows: rows, margins: margins)
+        } else {
+            computeReferenceMargins(features: features, stride: stride, rows: rows, margins: margins)
+        }
+    }
+
+    /// The straightforward kernels, node by node over the flat arrays: the reference the fast
+    /// layout is tested against, and the path for forests it does not cover.
+    @inlinable
+    public func computeReferenceMargins(
         features: UnsafePointer<Double>,
         stride: Int,
         rows: Int,

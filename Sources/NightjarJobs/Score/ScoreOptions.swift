@@ -20,6 +20,8 @@ public struct ScoreOptions: Sendable {
     /// ONNX tree models: reproduce ONNX Runtime's float32 summation order for this many intra-op
     /// threads; nil = ONNX Runtime's default on this machine (its physical core count).
     public var onnxRuntimeThreads: Int?
+    /// Stop after this many data rows (nil: the whole input). Used by `nightjar bench`.
+    public var maxRows: Int?
 
     public static let defaultChunkRows = 50_000
     public static let defaultTable = "predictions"

@@ -4,7 +4,9 @@ import NightjarCore
 import NightjarIO
 
 /// Runs `nightjar score`: model → CSV chunks → feature matrix → predictor → sink.
-/// Memory holds one chunk at a time; the sink makes the output visible only when every row is written.
+/// The stages overlap: while chunk N is scored, chunk N+1 is parsed and encoded and chunk N−1 is
+/// written. Three chunk buffers circulate between them, so memory stays flat whatever the input
+/// size; the sink makes the output visible only when every row is written.
 public enum ScoreRunner {
     public static func run(_ options: ScoreOptions, logger: Logger = Logger(label: "nightjar.score", factory: { _ in SwiftLogNoOpLogHandler() }),
                            progress: ((Int) -> Void)? = nil) throws -> ScoreSummary {
@@ -44,36 +46,102 @@ public enum ScoreRunner {
         case .csv: sink = try CSVSink(path: options.outputPath, layout: layout)
         }
 
-        var chunk = CSVChunk(columnCount: reader.columnCount)
-        var matrix = FeatureMatrix(rows: 0, features: model.features.count)
-        var values: [Double] = []
-        var rows = 0
-        var chunks = 0
-        do {
-            while try reader.readChunk(maxRows: options.chunkRows, into: &chunk) {
-                do {
-                    try encoder.encode(chunk.batch, into: &matrix)
-                } catch {
-                    let column = encoder.columnIndex[encoder.features.firstIndex { $0.name == error.column } ?? 0]
-                    throw InputError(path: options.inputPath, line: chunk.lines[error.row], column: column + 1,
-                                     columnName: error.column, message: error.description.replacingOccurrences(of: "column '\(error.column)': ", with: ""))
-                }
-                predictor.score(matrix, into: &values)
-                try sink.write(ScoredChunk(batch: chunk.batch, values: values, firstRowNumber: Int64(rows + 1)))
-                rows += chunk.rowCount
-                chunks += 1
-                progress?(rows)
-                logger.debug("chunk scored", metadata: ["chunk": "\(chunks)", "rows": "\(rows)"])
-            }
-            try sink.commit()
-        } catch {
-            sink.abort()
-            throw error
-        }
+        let (rows, chunks) = try runPipeline(
+            reader: reader, encoder: encoder, predictor: predictor, sink: sink, options: options,
+            featureCount: model.features.count, logger: logger, progress: progress)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return ScoreSummary(rows: rows, chunks: chunks, seconds: seconds, destination: sink.destination,
                             modelDescription: model.summary,
                             threads: threads)
+    }
+
+    /// One chunk's buffers, owned by one stage at a time (handed over through `StageQueue`s).
+    final class Slot: @unchecked Sendable {
+        var chunk: CSVChunk
+        var matrix: FeatureMatrix
+        var values: [Double] = []
+        var firstRowNumber = 1
+        var error: (any Error)?
+
+        init(columnCount: Int, featureCount: Int) {
+            chunk = CSVChunk(columnCount: columnCount)
+            matrix = FeatureMatrix(rows: 0, features: featureCount)
+        }
+    }
+
+    /// Chunk buffers in circulation: one being read, one scored, one written.
+    static let slotCount = 3
+
+    /// Reads, scores and writes every chunk with the stages on their own threads (read + encode,
+    /// score, write on the calling thread), in input order. Returns the rows and chunks written.
+    static func runPipeline(
+        reader: CSVReader, encoder: FeatureEncoder, predictor: Predictor, sink: any PredictionSink,
+        options: ScoreOptions, featureCount: Int, logger: Logger, progress: ((Int) -> Void)?
+    ) throws -> (rows: Int, chunks: Int) {
+        let free = StageQueue<Slot>(), toScore = StageQueue<Slot>(), toWrite = StageQueue<Slot>()
+        for _ in 0..<slotCount { free.push(Slot(columnCount: reader.columnCount, featureCount: featureCount)) }
+        let readerBox = Handover(value: reader)
+        let inputPath = options.inputPath, chunkRows = options.chunkRows, maxRows = options.maxRows
+
+        let readStage = StageThread(name: "nightjar.read") {
+            let reader = readerBox.value
+            var read = 0
+            while let slot = free.pop() {
+                let limit = maxRows.map { $0 - read } ?? Int.max
+                if limit <= 0 { break }
+                do {
+                    guard try reader.readChunk(maxRows: Swift.min(chunkRows, limit), into: &slot.chunk) else { break }
+                    do {
+                        try encoder.encode(slot.chunk.batch, into: &slot.matrix)
+                    } catch let error as EncodingError {
+                        let column = encoder.columnIndex[encoder.features.firstIndex { $0.name == error.column } ?? 0]
+                        throw InputError(path: inputPath, line: slot.chunk.lines[error.row], column: column + 1,
+                                         columnName: error.column,
+                                         message: error.description.replacingOccurrences(of: "column '\(error.column)': ", with: ""))
+                    }
+                    slot.firstRowNumber = read + 1
+                    read += slot.chunk.rowCount
+                    toScore.push(slot)
+                } catch {
+                    slot.error = error
+                    toScore.push(slot)
+                    break
+                }
+            }
+            toScore.close()
+        }
+        let scoreStage = StageThread(name: "nightjar.score") {
+            while let slot = toScore.pop() {
+                if slot.error == nil { predictor.score(slot.matrix, into: &slot.values) }
+                toWrite.push(slot)
+            }
+            toWrite.close()
+        }
+        func stop() {
+            free.close(); toScore.close(); toWrite.close()
+            readStage.wait(); scoreStage.wait()
+        }
+
+        var rows = 0
+        var chunks = 0
+        do {
+            while let slot = toWrite.pop() {
+                if let error = slot.error { throw error }
+                try sink.write(ScoredChunk(batch: slot.chunk.batch, values: slot.values, firstRowNumber: Int64(slot.firstRowNumber)))
+                rows += slot.chunk.rowCount
+                chunks += 1
+                progress?(rows)
+                logger.debug("chunk scored", metadata: ["chunk": "\(chunks)", "rows": "\(rows)"])
+                free.push(slot)
+            }
+            stop()
+            try sink.commit()
+        } catch {
+            stop()
+            sink.abort()
+            throw error
+        }
+        return (rows, chunks)
     }
 
     /// Loads the model, binds a multi-column ONNX input to `--features`, and picks ONNX Runtime's

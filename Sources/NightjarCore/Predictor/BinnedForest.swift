@@ -1,0 +1,527 @@
+/// The fast layout of a `Forest`: thresholds quantised to per-feature bins, 8-byte nodes, leaf
+/// values apart, fixed-depth descents with several rows in flight.
+///
+/// **Exact by construction.** Every threshold a tree compares a feature with is one of that
+/// feature's cut points `c_0 < c_1 < … < c_{k-1}` (the distinct thresholds of its splits, in the
+/// library's comparison type). A row is mapped once to one bin per feature:
+///
+/// - XGBoost (`Float(x) < t`): `bin = #{ c ≤ x }`, and `x < c_j ⟺ bin ≤ j`;
+/// - LightGBM (`x ≤ t` in double): `bin = #{ c < x }`, and `x ≤ c_j ⟺ bin ≤ j`.
+///
+/// so each split becomes one comparison of small integers that decides exactly as the library's
+/// own comparison. NaN is the bin `0xFFFF`; a node where NaN goes left stores `nanShift = 1` and a
+/// threshold one higher, and compares `(bin + nanShift) mod 2^16 ≤ threshold`: NaN wraps to 0 and
+/// goes left, every other bin keeps its order. LightGBM's missing type None (NaN read as 0) is a
+/// fixed direction per node, so it is the same mechanism.
+///
+/// A node is one `UInt64`: left child (32 bits), threshold bin (16), feature (15), `nanShift` (1).
+/// The right child is `left + 1` (breadth-first). A leaf is its own left child with threshold
+/// `0xFFFF`, so every row of a tree takes exactly the tree's depth in steps with no exit test:
+/// the descent has no data-dependent branch, and eight rows are walked at once to hide latency.
+///
+/// - ONNX (`x ≤ t` or `x < t` per node, in double): `bin = #{ c < x } + #{ c ≤ x }`, and
+///   `x ≤ c_j ⟺ bin ≤ 2j + 1`, `x < c_j ⟺ bin ≤ 2j`; NaN follows `missing_value_tracks_true`.
+///   Sums keep ONNX Runtime's order (tree runs per intra-op thread, see `ONNXTreeAggregation`);
+///   leaves voting for several outputs are dense rows of votes.
+///
+/// Forests with categorical splits, LightGBM's missing type Zero, ONNX `BRANCH_EQ`/`BRANCH_NEQ`
+/// splits, a leaf voting twice for one output, or too many cut points on one feature keep the
+/// straightforward kernels (`Forest+Evaluate.swift`, `Forest+ONNX.swift`).
+@usableFromInline
+struct BinnedForest: Sendable {
+    enum Binning: Sendable {
+        /// bin = #{ c ≤ Float(x) } (XGBoost).
+        case floatUpper
+        /// bin = #{ c < x } (LightGBM).
+        case doubleLower
+        /// bin = #{ c < x } + #{ c ≤ x } (ONNX: `x ≤ c_j ⟺ bin ≤ 2j + 1`, `x < c_j ⟺ bin ≤ 2j`).
+        case doubleTwice
+    }
+
+    let binning: Binning
+    let featureCount: Int
+    /// Cut points of feature f: `cuts[cutStart[f] ..< cutStart[f + 1]]`, ascending.
+    let cutStart: [Int]
+    let cutsF: [Float]
+    let cutsD: [Double]
+    let nodes: [UInt64]
+    /// Leaf value of each packed node (0 for internal nodes), in float32 and in double.
+    let leafF: [Float]
+    let leafD: [Double]
+    /// Node of the `Forest` each packed node comes from.
+    let origin: [Int32]
+    /// ONNX multi-output leaves: `outputGroups` votes per packed node (empty otherwise).
+    let denseF: [Float]
+    let denseD: [Double]
+    let roots: [Int]
+    let depths: [Int]
+
+    static let nanBin: UInt16 = 0xFFFF
+
+    /// Rows binned and evaluated together: their bins (`rows × features` UInt16) and sums stay
+    /// in L1 while each tree is walked for all of them.
+    static let block = 128
+
+    /// Builds the layout, or nil when the forest needs the straightforward kernels.
+    init?(_ forest: Forest) {
+        let binning: Binning
+        switch forest.semantics {
+        case .xgboost: binning = .floatUpper
+        case .lightgbm: binning = .doubleLower
+        case .onnx: binning = .doubleTwice
+        }
+        let featureCount = forest.featureCount
+        guard featureCount > 0, featureCount < 0x8000, forest.nodeCount < Int(Int32.max) else { return nil }
+        // Distinct thresholds per feature, in the comparison type.
+        var perF = [[Float]](repeating: [], count: featureCount)
+        var perD = [[Double]](repeating: [], count: featureCount)
+        for n in 0..<forest.nodeCount {
+            let f = Int(forest.feature[n])
+            guard f >= 0 else { continue }
+            let fl = forest.flags[n]
+            if (fl & Forest.flagCategorical) != 0 { return nil }
+            if binning == .doubleLower && (fl & Forest.flagMissingZero) != 0 { return nil }
+            if binning == .doubleTwice && (fl & Forest.flagEqual) != 0 { return nil }
+            if forest.threshold[n].isNaN { return nil }
+            switch binning {
+            case .floatUpper: perF[f].append(forest.thresholdF[n])
+            case .doubleLower, .doubleTwice: perD[f].append(forest.threshold[n])
+            }
+        }
+        var cutStart = [0]
+        var cutsF: [Float] = []
+        var cutsD: [Double] = []
+        for f in 0..<featureCount {
+            let count: Int
+            switch binning {
+            case .floatUpper:
+                let sorted = Self.distinct(perF[f])
+                cutsF.append(contentsOf: sorted)
+                count = sorted.count
+            case .doubleLower, .doubleTwice:
+                let sorted = Self.distinct(perD[f])
+                cutsD.append(contentsOf: sorted)
+                count = sorted.count
+            }
+            // Bins 0...count (0...2 count), plus one for the NaN shift, must stay below the NaN bin.
+            guard (binning == .doubleTwice ? 2 * count : count) + 2 < Int(Self.nanBin) else { return nil }
+            cutStart.append(cutStart[f] + count)
+        }
+
+        // Breadth-first packing, children adjacent.
+        let total = forest.nodeCount
+        var nodes = [UInt64](repeating: 0, count: total)
+        var leafF = [Float](repeating: 0, count: total)
+        var leafD = [Double](repeating: 0, count: total)
+        var origin = [Int32](repeating: 0, count: total)
+        var roots: [Int] = []
+        var depths: [Int] = []
+        var next = 0
+        var queue: [(orig: Int, packed: Int, depth: Int)] = []
+        for root in forest.treeRoot {
+            let r = next
+            next += 1
+            roots.append(r)
+            var depth = 0
+            queue.removeAll(keepingCapacity: true)
+            queue.append((Int(root), r, 0))
+            var head = 0
+            while head < queue.count {
+                let (o, p, d) = queue[head]
+                head += 1
+                depth = Swift.max(depth, d)
+                origin[p] = Int32(o)
+                let f = Int(forest.feature[o])
+                if f < 0 {
+                    nodes[p] = UInt64(UInt32(p)) | (UInt64(0xFFFF) << 32)
+                    leafF[p] = forest.valueF[o]
+                    leafD[p] = forest.value[o]
+                    continue
+                }
+                let fl = forest.flags[o]
+                let lo = cutStart[f], hi = cutStart[f + 1]
+                let j: Int
+                let nanLeft: Bool
+                switch binning {
+                case .floatUpper:
+                    j = Self.index(of: forest.thresholdF[o], in: cutsF, lo, hi) - lo
+                    nanLeft = (fl & Forest.flagDefaultLeft) != 0
+                case .doubleLower:
+                    j = Self.index(of: forest.threshold[o], in: cutsD, lo, hi) - lo
+                    if (fl & Forest.flagMissingNaN) != 0 {
+                        nanLeft = (fl & Forest.flagDefaultLeft) != 0
+                    } else if (fl & Forest.flagMissingNone) != 0 {
+                        nanLeft = 0 <= forest.threshold[o]  // missing type None: NaN is read as 0
+                    } else {
+                        nanLeft = false  // NaN <= t is false
+                    }
+                case .doubleTwice:
+                    let c = Self.index(of: forest.threshold[o], in: cutsD, lo, hi) - lo
+                    j = (fl & Forest.flagLess) != 0 ? 2 * c : 2 * c + 1
+                    nanLeft = (fl & Forest.flagDefaultLeft) != 0
+                }
+                let shift = nanLeft ? 1 : 0
+                let left = next
+                next += 2
+                nodes[p] = UInt64(UInt32(left)) | (UInt64(UInt16(j + shift)) << 32)
+                    | (UInt64(UInt16(f) | UInt16(shift << 15)) << 48)
+                queue.append((Int(forest.left[o]), left, d + 1))
+                queue.append((Int(forest.right[o]), left + 1, d + 1))
+            }
+            depths.append(depth)
+        }
+        guard next == total else { return nil }
+        // ONNX leaves voting for several outputs: dense rows of votes per packed node, when every
+        // leaf votes at most once per output (adding the +0.0 of a missing vote leaves a sum
+        // unchanged bit for bit: a sum started at +0.0 is never -0.0).
+        var denseF: [Float] = [], denseD: [Double] = []
+        if !forest.leafStart.isEmpty {
+            let groups = forest.outputGroups
+            denseF = [Float](repeating: 0, count: total * groups)
+            denseD = [Double](repeating: 0, count: total * groups)
+            for p in 0..<total where forest.feature[Int(origin[p])] < 0 {
+                let o = Int(origin[p])
+                let s = Int(forest.leafStart[o])
+                var seen = Set<Int>()
+                for w in s..<(s + Int(forest.leafCount[o])) {
+                    let g = Int(forest.leafOutput[w])
+                    guard seen.insert(g).inserted else { return nil }
+                    denseF[p * groups + g] = Float(forest.leafWeight[w])
+                    denseD[p * groups + g] = forest.leafWeight[w]
+                }
+            }
+        }
+        self.denseF = denseF
+        self.denseD = denseD
+        self.binning = binning
+        self.featureCount = featureCount
+        self.cutStart = cutStart
+        self.cutsF = cutsF
+        self.cutsD = cutsD
+        self.nodes = nodes
+        self.leafF = leafF
+        self.leafD = leafD
+        self.origin = origin
+        self.roots = roots
+        self.depths = depths
+    }
+
+    private static func distinct<T: BinaryFloatingPoint>(_ values: [T]) -> [T] {
+        var out: [T] = []
+        for v in values.sorted() where out.last != v { out.append(v) }
+        return out
+    }
+
+    private static func index<T: BinaryFloatingPoint>(of v: T, in cuts: [T], _ lo: Int, _ hi: Int) -> Int {
+        var a = lo, b = hi
+        while a < b {
+            let m = (a + b) / 2
+            if cuts[m] < v { a = m + 1 } else { b = m }
+        }
+        precondition(a < hi && cuts[a] == v, "threshold missing from its feature's cut points")
+        return a
+    }
+
+    // MARK: Binning
+
+    /// Writes the bins of `rows` rows (`stride` doubles apart) to `bins` (`featureCount` per row).
+    @inline(__always)
+    func bin(features: UnsafePointer<Double>, stride: Int, rows: Int, bins: UnsafeMutablePointer<UInt16>,
+             cutStart: UnsafePointer<Int>, cutsF: UnsafePointer<Float>, cutsD: UnsafePointer<Double>) {
+        let fc = featureCount
+        switch binning {
+        case .floatUpper:
+            for r in 0..<rows {
+                let row = features + r * stride
+                let out = bins + r * fc
+                for f in 0..<fc {
+                    let x = Float(row[f])
+                    if x.isNaN { out[f] = Self.nanBin; continue }
+                    var base = cutsF + cutStart[f]
+                    var n = cutStart[f + 1] - cutStart[f]
+                    let first = base
+                    while n > 1 {
+                        let half = n >> 1
+                        base = base[half] <= x ? base + half : base
+                        n -= half
+                    }
+                    let count = (base - first) + (n == 1 && base[0] <= x ? 1 : 0)
+                    out[f] = UInt16(truncatingIfNeeded: count)
+                }
+            }
+        case .doubleLower:
+            for r in 0..<rows {
+                let row = features + r * stride
+                let out = bins + r * fc
+                for f in 0..<fc {
+                    let x = row[f]
+                    if x.isNaN { out[f] = Self.nanBin; continue }
+                    var base = cutsD + cutStart[f]
+                    var n = cutStart[f + 1] - cutStart[f]
+                    let first = base
+                    while n > 1 {
+                        let half = n >> 1
+                        base = base[half] < x ? base + half : base
+                        n -= half
+                    }
+                    let count = (base - first) + (n == 1 && base[0] < x ? 1 : 0)
+                    out[f] = UInt16(truncatingIfNeeded: count)
+                }
+            }
+        case .doubleTwice:
+            for r in 0..<rows {
+                let row = features + r * stride
+                let out = bins + r * fc
+                for f in 0..<fc {
+                    let x = row[f]
+                    if x.isNaN { out[f] = Self.nanBin; continue }
+                    var base = cutsD + cutStart[f]
+                    let k = cutStart[f + 1] - cutStart[f]
+                    var n = k
+                    let first = base
+                    while n > 1 {
+                        let half = n >> 1
+                        base = base[half] < x ? base + half : base
+                        n -= half
+                    }
+                    let below = (base - first) + (n == 1 && base[0] < x ? 1 : 0)
+                    let equal = below < k && first[below] == x ? 1 : 0
+                    out[f] = UInt16(truncatingIfNeeded: 2 * below + equal)
+                }
+            }
+        }
+    }
+
+    // MARK: Descent
+
+    /// One step down from node `n` for a row's bins.
+    @inline(__always)
+    static func step(_ nodes: UnsafePointer<UInt64>, _ n: Int, _ row: UnsafePointer<UInt16>) -> Int {
+        let w = nodes[n]
+        let fs = UInt32(truncatingIfNeeded: w &>> 48)
+        let threshold = UInt32(truncatingIfNeeded: w &>> 32) & 0xFFFF
+        let b = (UInt32(row[Int(fs & 0x7FFF)]) &+ (fs &>> 15)) & 0xFFFF
+        return Int(UInt32(truncatingIfNeeded: w)) &+ (b <= threshold ? 0 : 1)
+    }
+
+    /// Writes the packed leaf each of `rows` binned rows reaches in tree `(root, depth)` to `leaves`.
+    @inline(__always)
+    static func descend(
+        nodes: UnsafePointer<UInt64>, root: Int, depth: Int,
+        bins: UnsafePointer<UInt16>, features fc: Int, rows: Int, leaves: UnsafeMutablePointer<Int>
+    ) {
+        var r = 0
+        while r &+ 8 <= rows {
+            let p0 = bins + r &* fc, p1 = p0 + fc, p2 = p1 + fc, p3 = p2 + fc
+            let p4 = p3 + fc, p5 = p4 + fc, p6 = p5 + fc, p7 = p6 + fc
+            var n0 = root, n1 = root, n2 = root, n3 = root, n4 = root, n5 = root, n6 = root, n7 = root
+            var d = depth
+            while d > 0 {
+                n0 = step(nodes, n0, p0); n1 = step(nodes, n1, p1)
+                n2 = step(nodes, n2, p2); n3 = step(nodes, n3, p3)
+                n4 = step(nodes, n4, p4); n5 = step(nodes, n5, p5)
+                n6 = step(nodes, n6, p6); n7 = step(nodes, n7, p7)
+                d &-= 1
+            }
+            let l = leaves + r
+            l[0] = n0; l[1] = n1; l[2] = n2; l[3] = n3; l[4] = n4; l[5] = n5; l[6] = n6; l[7] = n7
+            r &+= 8
+        }
+        while r < rows {
+            let p = bins + r &* fc
+            var n = root
+            var d = depth
+            while d > 0 { n = step(nodes, n, p); d &-= 1 }
+            leaves[r] = n
+            r &+= 1
+        }
+    }
+
+    /// Adds tree `(root, depth)`'s leaf value to `acc[r * accStride]` for each of `rows` binned rows.
+    @inline(__always)
+    static func addTree<T: BinaryFloatingPoint>(
+        nodes: UnsafePointer<UInt64>, leaf: UnsafePointer<T>, root: Int, depth: Int,
+        bins: UnsafePointer<UInt16>, features fc: Int, rows: Int,
+        acc: UnsafeMutablePointer<T>, accStride: Int
+    ) {
+        var r = 0
+        while r &+ 8 <= rows {
+            let p0 = bins + r &* fc, p1 = p0 + fc, p2 = p1 + fc, p3 = p2 + fc
+            let p4 = p3 + fc, p5 = p4 + fc, p6 = p5 + fc, p7 = p6 + fc
+            var n0 = root, n1 = root, n2 = root, n3 = root, n4 = root, n5 = root, n6 = root, n7 = root
+            var d = depth
+            while d > 0 {
+                n0 = step(nodes, n0, p0); n1 = step(nodes, n1, p1)
+                n2 = step(nodes, n2, p2); n3 = step(nodes, n3, p3)
+                n4 = step(nodes, n4, p4); n5 = step(nodes, n5, p5)
+                n6 = step(nodes, n6, p6); n7 = step(nodes, n7, p7)
+                d &-= 1
+            }
+            let a = acc + r &* accStride
+            a[0] += leaf[n0]; a[accStride] += leaf[n1]
+            a[2 &* accStride] += leaf[n2]; a[3 &* accStride] += leaf[n3]
+            a[4 &* accStride] += leaf[n4]; a[5 &* accStride] += leaf[n5]
+            a[6 &* accStride] += leaf[n6]; a[7 &* accStride] += leaf[n7]
+            r &+= 8
+        }
+        while r < rows {
+            let p = bins + r &* fc
+            var n = root
+            var d = depth
+            while d > 0 { n = step(nodes, n, p); d &-= 1 }
+            acc[r &* accStride] += leaf[n]
+            r &+= 1
+        }
+    }
+}
+
+extension Forest {
+    /// The fast kernels over `binned`; same results, bit for bit, as the straightforward ones.
+    @usableFromInline
+    func binnedMargins(_ binned: BinnedForest, features: UnsafePointer<Double>, stride: Int, rows: Int,
+                       margins: UnsafeMutablePointer<Double>) {
+        let groups = outputGroups
+        let fc = binned.featureCount
+        let block = BinnedForest.block
+        let bins = UnsafeMutablePointer<UInt16>.allocate(capacity: block * fc)
+        defer { bins.deallocate() }
+        binned.nodes.withUnsafeBufferPointer { nodesB in
+        binned.cutStart.withUnsafeBufferPointer { cutStartB in
+        binned.cutsF.withUnsafeBufferPointer { cutsFB in
+        binned.cutsD.withUnsafeBufferPointer { cutsDB in
+        binned.roots.withUnsafeBufferPointer { roots in
+        binned.depths.withUnsafeBufferPointer { depths in
+        treeGroup.withUnsafeBufferPointer { tgroup in
+            let nodes = nodesB.baseAddress!
+            let cutStart = cutStartB.baseAddress!
+            // Empty arrays may have no base address; the binning never reads the unused one.
+            let cutsF = cutsFB.baseAddress ?? UnsafePointer(bitPattern: 8)!
+            let cutsD = cutsDB.baseAddress ?? UnsafePointer(bitPattern: 8)!
+            let trees = roots.count
+            switch binned.binning {
+            case .floatUpper:
+                // XGBoost: float32 sums, from the base margin, trees in order.
+                let acc = UnsafeMutablePointer<Float>.allocate(capacity: block * groups)
+                defer { acc.deallocate() }
+                binned.leafF.withUnsafeBufferPointer { leafB in
+                    let leaf = leafB.baseAddress!
+                    var start = 0
+                    while start < rows {
+                        let n = Swift.min(block, rows - start)
+                        binned.bin(features: features + start * stride, stride: stride, rows: n, bins: bins,
+                                   cutStart: cutStart, cutsF: cutsF, cutsD: cutsD)
+                        for r in 0..<n {
+                            for g in 0..<groups { acc[r * groups + g] = Float(baseMargins[g]) }
+                        }
+                        for t in 0..<trees {
+                            BinnedForest.addTree(nodes: nodes, leaf: leaf, root: roots[t], depth: depths[t],
+                                                 bins: bins, features: fc, rows: n,
+                                                 acc: acc + Int(tgroup[t]), accStride: groups)
+                        }
+                        for i in 0..<(n * groups) { margins[start * groups + i] = Double(acc[i]) }
+                        start += n
+                    }
+                }
+            case .doubleLower:
+                // LightGBM: double sums from 0, then averaged (random forests) and the base added.
+                let acc = UnsafeMutablePointer<Double>.allocate(capacity: block * groups)
+                defer { acc.deallocate() }
+                let divisor = averageOutput ? Double(Swift.max(iterations, 1)) : 1
+                binned.leafD.withUnsafeBufferPointer { leafB in
+                    let leaf = leafB.baseAddress!
+                    var start = 0
+                    while start < rows {
+                        let n = Swift.min(block, rows - start)
+                        binned.bin(features: features + start * stride, stride: stride, rows: n, bins: bins,
+                                   cutStart: cutStart, cutsF: cutsF, cutsD: cutsD)
+                        acc.update(repeating: 0, count: n * groups)
+                        for t in 0..<trees {
+                            BinnedForest.addTree(nodes: nodes, leaf: leaf, root: roots[t], depth: depths[t],
+                                                 bins: bins, features: fc, rows: n,
+                                                 acc: acc + Int(tgroup[t]), accStride: groups)
+                        }
+                        for r in 0..<n {
+                            for g in 0..<groups {
+                                margins[(start + r) * groups + g] = acc[r * groups + g] / divisor + baseMargins[g]
+                            }
+                        }
+                        start += n
+                    }
+                }
+            case .doubleTwice:
+                guard case .onnx(let aggregation) = semantics else { preconditionFailure("ONNX layout without ONNX semantics") }
+                if aggregation.doubleSums {
+                    binnedONNX(Double.self, aggregation, binned, leaf: binned.leafD, dense: binned.denseD, nodes: nodes, roots: roots, depths: depths,
+                               cutStart: cutStart, cutsF: cutsF, cutsD: cutsD, bins: bins,
+                               features: features, stride: stride, rows: rows, margins: margins)
+                } else {
+                    binnedONNX(Float.self, aggregation, binned, leaf: binned.leafF, dense: binned.denseF, nodes: nodes, roots: roots, depths: depths,
+                               cutStart: cutStart, cutsF: cutsF, cutsD: cutsD, bins: bins,
+                               features: features, stride: stride, rows: rows, margins: margins)
+                }
+            }
+        }}}}}}}
+    }
+
+    /// ONNX Runtime's aggregation (see `marginsONNX`) over the fast layout.
+    @inline(__always)
+    func binnedONNX<T: BinaryFloatingPoint>(
+        _: T.Type, _ aggregation: ONNXTreeAggregation, _ binned: BinnedForest, leaf leafValues: [T], dense denseValues: [T],
+        nodes: UnsafePointer<UInt64>, roots: UnsafeBufferPointer<Int>, depths: UnsafeBufferPointer<Int>,
+        cutStart: UnsafePointer<Int>, cutsF: UnsafePointer<Float>, cutsD: UnsafePointer<Double>,
+        bins: UnsafeMutablePointer<UInt16>,
+        features: UnsafePointer<Double>, stride: Int, rows: Int, margins: UnsafeMutablePointer<Double>
+    ) {
+        let groups = outputGroups
+        let fc = binned.featureCount
+        let trees = roots.count
+        let parts = aggregation.partitions(trees: trees)
+        let block = BinnedForest.block
+        let partStride = block * groups
+        let acc = UnsafeMutablePointer<T>.allocate(capacity: parts * partStride)
+        let leaves = UnsafeMutablePointer<Int>.allocate(capacity: block)
+        defer { acc.deallocate(); leaves.deallocate() }
+        let average = aggregation.function == .average
+        let multi = !leafStart.isEmpty
+        leafValues.withUnsafeBufferPointer { leafB in
+        denseValues.withUnsafeBufferPointer { denseB in
+        treeGroup.withUnsafeBufferPointer { tgroup in
+            let leaf = leafB.baseAddress!
+            let dense = denseB.baseAddress
+            var start = 0
+            while start < rows {
+                let n = Swift.min(block, rows - start)
+                binned.bin(features: features + start * stride, stride: stride, rows: n, bins: bins,
+                           cutStart: cutStart, cutsF: cutsF, cutsD: cutsD)
+                acc.update(repeating: 0, count: parts * partStride)
+                for p in 0..<parts {
+                    let a = acc + p * partStride
+                    for t in ONNXTreeAggregation.run(p, of: parts, trees: trees) {
+                        if multi, let dense {
+                            BinnedForest.descend(nodes: nodes, root: roots[t], depth: depths[t], bins: bins,
+                                                 features: fc, rows: n, leaves: leaves)
+                            for r in 0..<n {
+                                let votes = dense + leaves[r] &* groups
+                                let ar = a + r &* groups
+                                for g in 0..<groups { ar[g] += votes[g] }
+                            }
+                        } else {
+                            BinnedForest.addTree(nodes: nodes, leaf: leaf, root: roots[t], depth: depths[t],
+                                                 bins: bins, features: fc, rows: n,
+                                                 acc: a + Int(tgroup[t]), accStride: groups)
+                        }
+                    }
+                }
+                for r in 0..<n {
+                    for g in 0..<groups {
+                        var s = acc[r * groups + g]
+                        for p in 1..<Swift.max(parts, 1) { s += acc[p * partStride + r * groups + g] }
+                        if average { s /= T(trees) }
+                        margins[(start + r) * groups + g] = Double(s)
+                    }
+                }
+                start += n
+            }
+        }}}
+    }
+}

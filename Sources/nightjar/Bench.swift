@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import NightjarJobs
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure Nightjar on a model and a CSV: prints one JSON object (rows/s scoring in memory, end to end, parsing; model load time).",
+        discussion: """
+            scoring_rows_per_second: rows already parsed into memory (best of --repeat passes). \
+            end_to_end_rows_per_second: the same rows from the CSV into a temporary SQLite table, as `nightjar score` does.
+            """
+    )
+
+    @Option(help: "Model file: XGBoost JSON, LightGBM text or ONNX.")
+    var model: String
+
+    @Option(help: "Input CSV (or .csv.lz4) with a header row.")
+    var input: String
+
+    @Option(help: "Rows read from the input (default: all).")
+    var rows: Int?
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Timed scoring passes; the best is reported.")
+    var `repeat`: Int = 3
+
+    @Option(name: .long, parsing: .singleValue, help: "ONNX models whose input is one tensor of several columns: the CSV columns that fill it, in order (repeat, or separate with commas).")
+    var features: [String] = []
+
+    @Option(name: .customLong("ort-threads"), help: "ONNX tree models: reproduce ONNX Runtime's float32 sums for this many intra-op threads.")
+    var ortThreads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let rows, rows < 1 { throw ValidationError("--rows must be at least 1") }
+        if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }
+    }
+
+    func run() throws {
+        let options = BenchOptions(
+            modelPath: model, inputPath: input, rows: rows, threads: threads ?? 0, repeats: `repeat`,
+            features: features.isEmpty ? nil : features.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } },
+            onnxRuntimeThreads: ortThreads)
+        let report = try runReportingErrors { try BenchRunner.run(options) }
+        print(report.json)
+    }
+}

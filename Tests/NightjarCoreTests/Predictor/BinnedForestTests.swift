@@ -1,0 +1,147 @@
+import Testing
+@testable import NightjarCore
+
+/// The fast layout (`BinnedForest`) against the straightforward kernels, bit for bit, on random
+/// forests and random rows with NaN, ±0, infinities and values equal to thresholds.
+@Suite struct BinnedForestTests {
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// A random tree over `features` features whose thresholds come from `pool` (so features share
+    /// cut points across trees, as real models do), of depth at most `maxDepth`.
+    static func randomTree(_ rng: inout SplitMix, features: Int, pool: [[Double]], maxDepth: Int,
+                           missing: [MissingType], onnx: Bool = false, votes: Int = 0) -> [TreeNode] {
+        var nodes: [TreeNode] = []
+        func build(_ depth: Int) -> Int {
+            let index = nodes.count
+            nodes.append(.leaf(0))
+            if depth == maxDepth || (depth > 0 && Int.random(in: 0..<4, using: &rng) == 0) {
+                if votes > 0 {
+                    // Each output at most once, in random order, some left out.
+                    let outputs = (0..<votes).shuffled(using: &rng).prefix(Int.random(in: 1...votes, using: &rng))
+                    nodes[index] = TreeNode(split: .leafWeights(outputs: Array(outputs),
+                                                                weights: outputs.map { _ in Double.random(in: -1...1, using: &rng) }))
+                } else {
+                    nodes[index] = .leaf(Double.random(in: -1...1, using: &rng))
+                }
+                return index
+            }
+            let f = Int.random(in: 0..<features, using: &rng)
+            let t = pool[f].randomElement(using: &rng)!
+            let split = onnx
+                ? TreeNode.Split.compare(feature: f, threshold: t, op: Bool.random(using: &rng) ? .less : .lessOrEqual,
+                                         nanGoesLeft: Bool.random(using: &rng))
+                : TreeNode.Split.numeric(feature: f, threshold: t, defaultLeft: Bool.random(using: &rng),
+                                         missing: missing.randomElement(using: &rng)!)
+            let l = build(depth + 1)
+            let r = build(depth + 1)
+            nodes[index] = TreeNode(split: split, left: l, right: r)
+            return index
+        }
+        _ = build(0)
+        return nodes
+    }
+
+    static func randomValue(_ rng: inout SplitMix, pool: [Double]) -> Double {
+        switch Int.random(in: 0..<10, using: &rng) {
+        case 0: return .nan
+        case 1: return pool.randomElement(using: &rng)!  // exactly a threshold
+        case 2: return Double(Float(pool.randomElement(using: &rng)!)).nextUp  // float32-equal, double-above
+        case 3: return [0.0, -0.0, .infinity, -.infinity, 1e-36, -1e-36].randomElement(using: &rng)!
+        default: return Double.random(in: -3...3, using: &rng)
+        }
+    }
+
+    func check(_ semantics: Forest.Semantics, groups: Int, missing: [MissingType], average: Bool, seed: UInt64,
+               votes: Int = 0) throws {
+        var onnx = false
+        if case .onnx = semantics { onnx = true }
+        var rng = SplitMix(state: seed)
+        let features = 7
+        // Per-feature pools with near-duplicates: thresholds that are equal in float32 but not in double.
+        let pool: [[Double]] = (0..<features).map { _ in
+            var p = (0..<12).map { _ in Double.random(in: -2...2, using: &rng) }
+            p.append(Double(Float(p[0])).nextUp)
+            p.append(0)
+            return p
+        }
+        let treeCount = 40 * groups
+        let trees = (0..<treeCount).map { _ in
+            Self.randomTree(&rng, features: features, pool: pool, maxDepth: Int.random(in: 1...9, using: &rng), missing: missing,
+                            onnx: onnx, votes: votes)
+        }
+        let forest = try Forest(semantics: semantics, trees: trees, groups: (0..<treeCount).map { onnx ? 0 : $0 % groups },
+                                outputGroups: groups, baseMargins: (0..<groups).map { Double($0) * 0.25 - 0.3 },
+                                averageOutput: average, featureCount: features)
+        #expect(forest.binned != nil)
+        // Row counts that exercise full blocks, eight-row groups and the remainder.
+        for rows in [1, 7, 8, 9, 300] {
+            let stride = features + 2
+            let x = (0..<(rows * stride)).map { i in Self.randomValue(&rng, pool: pool[i % stride % features]) }
+            var fast = [Double](repeating: 0, count: rows * groups)
+            var reference = [Double](repeating: 1, count: rows * groups)
+            x.withUnsafeBufferPointer { f in
+                fast.withUnsafeMutableBufferPointer {
+                    forest.computeMargins(features: f.baseAddress!, stride: stride, rows: rows, margins: $0.baseAddress!)
+                }
+                reference.withUnsafeMutableBufferPointer {
+                    forest.computeReferenceMargins(features: f.baseAddress!, stride: stride, rows: rows, margins: $0.baseAddress!)
+                }
+            }
+            for i in 0..<fast.count where fast[i].bitPattern != reference[i].bitPattern {
+                Issue.record("row \(i / groups) group \(i % groups): fast \(fast[i]) reference \(reference[i]) (\(rows) rows)")
+                return
+            }
+        }
+    }
+
+    @Test(arguments: [1 as UInt64, 2, 3])
+    func xgboostMatchesReference(seed: UInt64) throws {
+        try check(.xgboost, groups: 1, missing: [.nan], average: false, seed: seed)
+        try check(.xgboost, groups: 3, missing: [.nan], average: false, seed: seed &+ 100)
+    }
+
+    @Test(arguments: [1 as UInt64, 2, 3])
+    func lightgbmMatchesReference(seed: UInt64) throws {
+        try check(.lightgbm, groups: 1, missing: [.nan, .none], average: false, seed: seed)
+        try check(.lightgbm, groups: 3, missing: [.nan, .none], average: false, seed: seed &+ 100)
+        try check(.lightgbm, groups: 1, missing: [.none], average: true, seed: seed &+ 200)
+    }
+
+    @Test(arguments: [1 as UInt64, 2, 3])
+    func onnxMatchesReference(seed: UInt64) throws {
+        for threads in [1, 2, 3] {
+            for doubleSums in [false, true] {
+                let sum = ONNXTreeAggregation(function: .sum, doubleSums: doubleSums, multiOutput: false, runtimeThreads: threads)
+                try check(.onnx(sum), groups: 1, missing: [.nan], average: false, seed: seed &+ UInt64(threads))
+                let multi = ONNXTreeAggregation(function: .average, doubleSums: doubleSums, multiOutput: true, runtimeThreads: threads)
+                try check(.onnx(multi), groups: 3, missing: [.nan], average: false, seed: seed &+ 10 &+ UInt64(threads), votes: 3)
+            }
+        }
+    }
+
+    @Test func forestsOutsideTheLayoutKeepTheReferenceKernels() throws {
+        let categorical = TreeNode(split: .categorical(feature: 0, bitset: [2], inSetGoesLeft: false, missingGoesLeft: true),
+                                   left: 1, right: 2)
+        let xgb = try Forest(semantics: .xgboost, trees: [[categorical, .leaf(1), .leaf(2)]], groups: [0],
+                             outputGroups: 1, baseMargins: [0], averageOutput: false, featureCount: 1)
+        #expect(xgb.binned == nil)
+        let zero = TreeNode(split: .numeric(feature: 0, threshold: 1, defaultLeft: true, missing: .zero), left: 1, right: 2)
+        let lgb = try Forest(semantics: .lightgbm, trees: [[zero, .leaf(1), .leaf(2)]], groups: [0],
+                             outputGroups: 1, baseMargins: [0], averageOutput: false, featureCount: 1)
+        #expect(lgb.binned == nil)
+        let equal = TreeNode(split: .compare(feature: 0, threshold: 1, op: .equal, nanGoesLeft: true), left: 1, right: 2)
+        let onnx = try Forest(semantics: .onnx(ONNXTreeAggregation(function: .sum, doubleSums: false, multiOutput: false)),
+                              trees: [[equal, .leaf(1), .leaf(2)]], groups: [0],
+                              outputGroups: 1, baseMargins: [0], averageOutput: false, featureCount: 1)
+        #expect(onnx.binned == nil)
+    }
+}

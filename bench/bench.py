@@ -1,0 +1,328 @@
+#!/usr/bin/env python3
+"""Nightjar side by side with the anchor engines, on the same models, rows and thread counts.
+
+    python3 bench/bench.py [--nightjar PATH] [--threads 1,2] [--repeat 3]
+                           [--treelite] [--lleaves] [--no-e2e] [--workdir bench/data]
+
+(`bench/run.sh` makes a virtual environment with the pinned versions and calls this.)
+
+It generates the seeded data (make_classification: 28 features, 18 informative, 2% of the values
+missing; 200,000 training rows and 200,000 scoring rows), trains XGBoost (500 trees, depth 8),
+LightGBM (500 trees, 127 leaves), a scikit-learn RandomForest (100 trees, depth 12) and a
+LogisticRegression (both exported with skl2onnx), then times, at each thread count:
+
+- scoring only (rows already in memory): Nightjar (`nightjar bench`), the library's own predictor,
+  ONNX Runtime (XGBoost/LightGBM converted by onnxmltools), and with --treelite Treelite + TL2cgen
+  compiled C, with --lleaves lleaves (LLVM; ~16 minutes and > 5.7 GB of memory to compile);
+- end to end, CSV in -> SQLite out, on a 1,000,000-row CSV: `nightjar score` against pandas
+  read_csv + xgboost + to_sql (bench/baseline_score.py), and CSV parsing alone against pandas.
+
+Every figure is the best of --repeat runs. Prints one table with rows/s and Nightjar's ratio to
+each anchor, and a description of the machine.
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+SEED = 20261129
+N_FEATURES = 28
+TRAIN_ROWS = 200_000
+SCORE_ROWS = 200_000
+E2E_ROWS = 1_000_000
+NAMES = [f"f{i}" for i in range(N_FEATURES)]
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- data and models
+
+def make_data(workdir):
+    """Training and scoring matrices (float32, NaN missing) and the scoring CSVs."""
+    cache = os.path.join(workdir, "data.npz")
+    if os.path.exists(cache):
+        d = np.load(cache)
+        return d["X_train"], d["y_train"], d["X_score"]
+    from sklearn.datasets import make_classification
+    X, y = make_classification(n_samples=TRAIN_ROWS + SCORE_ROWS, n_features=N_FEATURES, n_informative=18,
+                               n_redundant=4, random_state=SEED)
+    rng = np.random.default_rng(SEED)
+    X = X.astype(np.float32)
+    X[rng.random(X.shape) < 0.02] = np.nan
+    X_train, y_train, X_score = X[:TRAIN_ROWS], y[:TRAIN_ROWS], X[TRAIN_ROWS:]
+    np.savez(cache, X_train=X_train, y_train=y_train, X_score=X_score)
+    return X_train, y_train, X_score
+
+
+def write_csv(path, X, copies):
+    """`copies` copies of X with an `id` column; float32 values written with 9 significant digits,
+    so that every engine reads exactly the float32 values the in-memory anchors get."""
+    if os.path.exists(path):
+        return
+    log(f"writing {path}")
+    text = np.char.mod("%.9g", X)
+    text[np.isnan(X)] = ""
+    lines = [",".join(row) for row in text]
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("id," + ",".join(NAMES) + "\n")
+        n = 0
+        for _ in range(copies):
+            f.writelines(f"{n + i},{line}\n" for i, line in enumerate(lines))
+            n += len(lines)
+    os.replace(tmp, path)
+
+
+def train_models(workdir, X, y):
+    import lightgbm as lgb
+    import xgboost as xgb
+    paths = {k: os.path.join(workdir, v) for k, v in {
+        "xgb": "xgb.json", "lgb": "lgb.txt", "xgb_onnx": "xgb.onnx", "lgb_onnx": "lgb.onnx",
+        "rf_onnx": "rf.onnx", "lr_onnx": "lr.onnx"}.items()}
+    threads = os.cpu_count()
+    if not os.path.exists(paths["xgb"]):
+        log("training XGBoost (500 trees, depth 8)")
+        m = xgb.XGBClassifier(n_estimators=500, max_depth=8, learning_rate=0.1, tree_method="hist",
+                              random_state=SEED, n_jobs=threads)
+        m.fit(X, y)
+        m.get_booster().save_model(paths["xgb"])
+    if not os.path.exists(paths["lgb"]):
+        log("training LightGBM (500 trees, 127 leaves)")
+        m = lgb.LGBMClassifier(n_estimators=500, num_leaves=127, learning_rate=0.1, random_state=SEED,
+                               n_jobs=threads, verbose=-1)
+        m.fit(X, y, feature_name=NAMES)
+        m.booster_.save_model(paths["lgb"])
+    import onnxmltools
+    from onnxmltools.convert.common.data_types import FloatTensorType as MLFloat
+    if not os.path.exists(paths["xgb_onnx"]):
+        log("converting XGBoost to ONNX (onnxmltools, target_opset=15)")
+        b = xgb.XGBClassifier()
+        b.load_model(paths["xgb"])
+        onx = onnxmltools.convert_xgboost(b, initial_types=[("input", MLFloat([None, N_FEATURES]))], target_opset=15)
+        onnxmltools.utils.save_model(onx, paths["xgb_onnx"])
+    if not os.path.exists(paths["lgb_onnx"]):
+        log("converting LightGBM to ONNX (onnxmltools, target_opset=15)")
+        b = lgb.Booster(model_file=paths["lgb"])
+        onx = onnxmltools.convert_lightgbm(b, initial_types=[("input", MLFloat([None, N_FEATURES]))],
+                                           target_opset=15, zipmap=False)
+        onnxmltools.utils.save_model(onx, paths["lgb_onnx"])
+    from skl2onnx import to_onnx
+    from skl2onnx.common.data_types import FloatTensorType
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    for key, name, est in [
+        ("rf_onnx", "RandomForest (100 trees, depth 12)",
+         RandomForestClassifier(n_estimators=100, max_depth=12, random_state=SEED, n_jobs=threads)),
+        ("lr_onnx", "LogisticRegression", LogisticRegression(max_iter=1000)),
+    ]:
+        if os.path.exists(paths[key]):
+            continue
+        log(f"training scikit-learn {name} behind a median imputer, exporting with skl2onnx")
+        pipe = Pipeline([("impute", SimpleImputer(strategy="median")), ("model", est)])
+        pipe.fit(X, y)
+        onx = to_onnx(pipe, initial_types=[("input", FloatTensorType([None, N_FEATURES]))], target_opset=15,
+                      options={id(pipe): {"zipmap": False}})
+        with open(paths[key], "wb") as f:
+            f.write(onx.SerializeToString())
+    return paths
+
+
+# ---------------------------------------------------------------- timing
+
+def best_rate(fn, rows, repeat):
+    fn()  # warm-up
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return rows / best
+
+
+def nightjar_bench(args, model, csv, rows, threads, features=False):
+    cmd = [args.nightjar, "bench", "--model", model, "--input", csv, "--rows", str(rows), "--threads", str(threads),
+           "--repeat", str(args.repeat)]
+    if features:
+        cmd += ["--features", ",".join(NAMES)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def ort_session(path, threads):
+    import onnxruntime as ort
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+
+
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal"):
+                mem = f", {int(line.split()[1]) / 1048576:.0f} GiB"
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} logical CPUs{mem}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--nightjar", default=os.path.join(ROOT, ".build", "release", "nightjar"))
+    ap.add_argument("--workdir", default=os.path.join(HERE, "data"))
+    ap.add_argument("--threads", default="1,2", help="comma-separated thread counts")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--treelite", action="store_true", help="also Treelite + TL2cgen compiled C (minutes to compile)")
+    ap.add_argument("--lleaves", action="store_true", help="also lleaves (about 16 minutes and > 5.7 GB to compile)")
+    ap.add_argument("--no-e2e", action="store_true", help="skip the end-to-end CSV -> SQLite rows")
+    args = ap.parse_args()
+    threads_list = [int(t) for t in args.threads.split(",")]
+    os.makedirs(args.workdir, exist_ok=True)
+    if not os.path.exists(args.nightjar):
+        sys.exit(f"{args.nightjar} not found: build it with `swift build -c release` (or pass --nightjar)")
+
+    import lightgbm as lgb
+    import xgboost as xgb
+
+    X_train, y_train, X_score = make_data(args.workdir)
+    paths = train_models(args.workdir, X_train, y_train)
+    score_csv = os.path.join(args.workdir, "score.csv")
+    write_csv(score_csv, X_score, 1)
+    X64 = X_score.astype(np.float64)
+    n = len(X_score)
+
+    # rows[(model, engine)] = {threads: rows/s}
+    rows = {}
+    def put(model, engine, t, v):
+        rows.setdefault((model, engine), {})[t] = v
+
+    xgb_booster = xgb.Booster(model_file=paths["xgb"])
+    lgb_booster = lgb.Booster(model_file=paths["lgb"])
+    compiled = {}
+    if args.treelite:
+        import tl2cgen
+        import treelite
+        for key, load in [("xgb", lambda: treelite.frontend.load_xgboost_model(paths["xgb"])),
+                          ("lgb", lambda: treelite.frontend.load_lightgbm_model(paths["lgb"]))]:
+            lib = os.path.join(args.workdir, f"{key}_tl2cgen.so")
+            if not os.path.exists(lib):
+                log(f"compiling {key} with TL2cgen")
+                t = time.perf_counter()
+                tl2cgen.export_lib(load(), toolchain="gcc", libpath=lib, params={"parallel_comp": 8})
+                log(f"  compiled in {time.perf_counter() - t:.0f} s")
+            compiled[key] = lib
+    lleaves_model = None
+    if args.lleaves:
+        import lleaves
+        lleaves_model = lleaves.Model(model_file=paths["lgb"])
+        cache = os.path.join(args.workdir, "lgb_lleaves.o")
+        log("compiling the LightGBM model with lleaves (cached after the first run)")
+        t = time.perf_counter()
+        lleaves_model.compile(cache=cache)
+        log(f"  ready in {time.perf_counter() - t:.0f} s")
+
+    models = [
+        ("XGBoost, 500 trees, depth 8", paths["xgb"], False),
+        ("LightGBM, 500 trees, 127 leaves", paths["lgb"], False),
+        ("scikit-learn RandomForest, 100 trees, depth 12 (ONNX)", paths["rf_onnx"], True),
+        ("scikit-learn LogisticRegression (ONNX)", paths["lr_onnx"], True),
+    ]
+    for t in threads_list:
+        log(f"scoring at {t} thread(s)")
+        for label, path, features in models:
+            r = nightjar_bench(args, path, score_csv, n, t, features)
+            put(label, "Nightjar", t, r["scoring_rows_per_second"])
+        xgb_booster.set_param({"nthread": t})
+        put(models[0][0], "xgboost inplace_predict", t,
+            best_rate(lambda: xgb_booster.inplace_predict(X_score), n, args.repeat))
+        s = ort_session(paths["xgb_onnx"], t)
+        put(models[0][0], "ONNX Runtime (onnxmltools)", t, best_rate(lambda: s.run(None, {"input": X_score}), n, args.repeat))
+        put(models[1][0], "lightgbm predict", t,
+            best_rate(lambda: lgb_booster.predict(X64, num_threads=t), n, args.repeat))
+        s = ort_session(paths["lgb_onnx"], t)
+        put(models[1][0], "ONNX Runtime (onnxmltools)", t, best_rate(lambda: s.run(None, {"input": X_score}), n, args.repeat))
+        if compiled:
+            import tl2cgen
+            for key, model in [("xgb", models[0][0]), ("lgb", models[1][0])]:
+                p = tl2cgen.Predictor(compiled[key], nthread=t)
+                dm = tl2cgen.DMatrix(X_score if key == "xgb" else X64)
+                put(model, "Treelite + TL2cgen (compiled C)", t, best_rate(lambda: p.predict(dm), n, args.repeat))
+        if lleaves_model is not None:
+            put(models[1][0], "lleaves (LLVM-compiled)", t,
+                best_rate(lambda: lleaves_model.predict(X64, n_jobs=t), n, args.repeat))
+        for label, path, _ in models[2:]:
+            s = ort_session(path, t)
+            put(label, "ONNX Runtime", t, best_rate(lambda: s.run(None, {"input": X_score}), n, args.repeat))
+
+    if not args.no_e2e:
+        e2e_csv = os.path.join(args.workdir, "e2e_1m.csv")
+        write_csv(e2e_csv, X_score, E2E_ROWS // n)
+        e2e_rows = (E2E_ROWS // n) * n
+        label = "end to end, CSV in -> SQLite out, XGBoost model above (1M rows)"
+        parse_label = "CSV parsing alone (1M rows, 28 numeric columns)"
+        import pandas as pd
+        t0 = time.perf_counter()
+        pd.read_csv(e2e_csv)
+        put(parse_label, "pandas read_csv", threads_list[0], e2e_rows / (time.perf_counter() - t0))
+        for t in threads_list:
+            log(f"end to end at {t} thread(s)")
+            out_db = os.path.join(args.workdir, "e2e_out.db")
+            best = float("inf")
+            for _ in range(max(1, args.repeat - 1)):
+                t0 = time.perf_counter()
+                subprocess.run([args.nightjar, "score", "--model", paths["xgb"], "--input", e2e_csv, "--output", out_db,
+                                "--key", "id", "--threads", str(t), "--quiet"], check=True)
+                best = min(best, time.perf_counter() - t0)
+            put(label, "Nightjar (`nightjar score`)", t, e2e_rows / best)
+            r = nightjar_bench(args, paths["xgb"], e2e_csv, e2e_rows, t)
+            put(parse_label, "Nightjar", t, r["parse_rows_per_second"])
+            base_db = os.path.join(args.workdir, "e2e_baseline.db")
+            out = subprocess.run([sys.executable, os.path.join(HERE, "baseline_score.py"), paths["xgb"], e2e_csv, base_db,
+                                  "--threads", str(t), "--key", "id"], check=True, capture_output=True, text=True).stdout
+            put(label, "pandas read_csv + xgboost + to_sql", t, json.loads(out)["rows_per_second"])
+
+    # The table.
+    print(f"machine: {machine()}")
+    print(f"scoring: {n:,} rows x {N_FEATURES} features in memory (float32 for the anchors); best of {args.repeat}")
+    heads = " | ".join(f"{t} thread{'s' if t > 1 else ''}" for t in threads_list)
+    ratios = " | ".join(f"Nightjar / this, {t}t" for t in threads_list)
+    print(f"\n| model | engine | {heads} | {ratios} |")
+    print("|---|---|" + "---|" * (2 * len(threads_list)))
+    done = set()
+    for (model, engine) in rows:
+        if model in done:
+            continue
+        done.add(model)
+        ours = next((v for (m, e), v in rows.items() if m == model and e.startswith("Nightjar")), {})
+        for (m, e), v in rows.items():
+            if m != model:
+                continue
+            cells = " | ".join(f"{v[t]:,.0f}" if t in v else "" for t in threads_list)
+            rcells = " | ".join(
+                "" if e.startswith("Nightjar") or t not in v or t not in ours else f"{ours[t] / v[t]:.2f}x"
+                for t in threads_list)
+            print(f"| {m} | {e} | {cells} | {rcells} |")
+
+
+if __name__ == "__main__":
+    main()
