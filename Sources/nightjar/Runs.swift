@@ -49,12 +49,13 @@ struct Runs: ParsableCommand {
         @Flag(help: "JSON instead of text.") var json = false
 
         func run() throws {
-            let (record, chunks) = try runReportingErrors { () -> (RunRecord, [ChunkRecord]) in
+            let (record, chunks, shards) = try runReportingErrors { () -> (RunRecord, [ChunkRecord], [ShardRecord]) in
                 let (s, _) = try store.open()
                 guard let r = try s.run(id: runID) else { throw ScoreError("no run \(runID) in \(s.location)") }
-                return (r, try s.chunks(runID: runID))
+                return (r, try s.chunks(runID: runID), try s.shards(runID: runID))
             }
-            print(json ? RunReport.json(RunReport.Detail(run: record, chunks: chunks)) : RunReport.detail(record, chunks: chunks))
+            print(json ? RunReport.json(RunReport.Detail(run: record, chunks: chunks, shards: shards))
+                       : RunReport.detail(record, chunks: chunks, shards: shards))
         }
     }
 }

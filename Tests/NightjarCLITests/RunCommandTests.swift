@@ -271,6 +271,9 @@ import NightjarIO
         // Each shard scored a share, not everything.
         let perShard = try database.query("SELECT shard, sum(rows) FROM nightjar_chunks GROUP BY shard ORDER BY shard").map { Int($0[1]!)! }
         #expect(perShard.count == 4 && perShard.reduce(0, +) == 20_000 && perShard.allSatisfy { $0 > 3_000 && $0 < 7_000 })
+        let runID = try database.query("SELECT run_id FROM nightjar_runs")[0][0]!
+        let show = try CLITests().run(["runs", "show", runID, "--job", job.path])
+        #expect(show.stdout.contains("shards: 4 of 4 finished"), "\(show.stdout)")
     }
 
     @Test func shardsOfSeveralFilesAndAShardRunTwice() throws {

@@ -27,7 +27,7 @@ public enum RunReport {
         }.joined(separator: "\n")
     }
 
-    public static func detail(_ r: RunRecord, chunks: [ChunkRecord]) -> String {
+    public static func detail(_ r: RunRecord, chunks: [ChunkRecord], shards: [ShardRecord] = []) -> String {
         var lines: [String] = []
         func add(_ k: String, _ v: String?) { lines.append(k.padding(toLength: 16, withPad: " ", startingAt: 0) + (v ?? "-")) }
         add("run", r.runID); add("job", r.job); add("logical date", r.logicalDate); add("trigger", r.trigger.rawValue)
@@ -42,6 +42,15 @@ public enum RunReport {
         add("source", r.source); add("sink", r.sink)
         add("nightjar", r.nightjarVersion); add("host", "\(r.host ?? "-") (pid \(r.pid.map(String.init) ?? "-"))")
         if let e = r.error { add("error", e) }
+        if !shards.isEmpty {
+            lines.append("")
+            lines.append("shards: \(shards.filter { $0.status == .succeeded }.count) of \(shards.first!.shards) finished")
+            var rows = [["SHARD", "STATUS", "ROWS", "CHUNKS", "HOST", "PID", "ERROR"]]
+            for s in shards {
+                rows.append(["\(s.shard)/\(s.shards)", s.status.rawValue, String(s.rows), String(s.chunks), s.host, String(s.pid), s.error ?? ""])
+            }
+            lines.append(align(rows))
+        }
         lines.append("")
         lines.append("chunks: \(chunks.count)")
         var rows = [["CHUNK", "FILE", "BYTES", "ROWS", "SECONDS", "COMMITTED"]]
@@ -62,6 +71,11 @@ public enum RunReport {
     public struct Detail: Encodable {
         public var run: RunRecord
         public var chunks: [ChunkRecord]
-        public init(run: RunRecord, chunks: [ChunkRecord]) { self.run = run; self.chunks = chunks }
+        public var shards: [ShardRecord]
+        public init(run: RunRecord, chunks: [ChunkRecord], shards: [ShardRecord] = []) {
+            self.run = run
+            self.chunks = chunks
+            self.shards = shards
+        }
     }
 }
