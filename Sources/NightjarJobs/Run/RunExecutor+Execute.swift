@@ -73,31 +73,31 @@ extension RunExecutor {
         record.rowsRead = rows
         record.rowsScored = rows
         record.rowsWritten = rows
-        var matrix = FeatureMatrix(rows: 0, features: plan.model.features.count)
-        var values: [Double] = []
-        var batch = TextBatch(columnCount: 0)
+        // Reading and encoding run one chunk ahead on their own thread; scoring and committing here.
+        let features = plan.model.features
+        let chunkRows = job.chunkRows
+        let runID = record.runID
+        let shardIndex = shard?.index ?? 0
         var headerVersion = -1
         var encoder: FeatureEncoder? = nil
-        var chunkLayout = writerLayout
-        while true {
-            if let signal = cancellation.requested { throw RunInterrupted(signal: signal, runID: record.runID) }
-            if let timeout = job.timeout, Date().timeIntervalSince(started) > timeout {
-                throw ScoreError("run \(record.runID) timed out after \(Int(timeout)) s (job timeout); committed chunks are kept")
-            }
-            let chunkStart = Date()
-            var checkpoint = ChunkRecord(runID: record.runID, chunk: chunkIndex, fileIndex: 0, sourceFile: "", startOffset: 0, endOffset: 0,
-                                         endLine: 0, rows: 0, outputOffset: nil, committedAt: "", seconds: 0, shard: shard?.index ?? 0)
-            guard try source.next(maxRows: job.chunkRows, into: &batch, checkpoint: &checkpoint) else { break }
+        var readerLayout = writerLayout
+        let prefetcher = ChunkPrefetcher {
+            let started = Date()
+            var batch = TextBatch(columnCount: 0)
+            var checkpoint = ChunkRecord(runID: runID, chunk: 0, fileIndex: 0, sourceFile: "", startOffset: 0, endOffset: 0,
+                                         endLine: 0, rows: 0, outputOffset: nil, committedAt: "", seconds: 0, shard: shardIndex)
+            guard try source.next(maxRows: chunkRows, into: &batch, checkpoint: &checkpoint) else { return nil }
             if source.headerVersion != headerVersion {
                 headerVersion = source.headerVersion
-                do {
-                    encoder = try FeatureEncoder(features: plan.model.features, header: source.header)
+                do throws(MissingColumnsError) {
+                    encoder = try FeatureEncoder(features: features, header: source.header)
                 } catch {
                     throw InputError(path: source.location(row: 0).file, line: 1, message: error.description)
                 }
-                chunkLayout = try layout(for: source.header)
+                readerLayout = try layout(for: source.header)
             }
-            do {
+            var matrix = FeatureMatrix(rows: 0, features: features.count)
+            do throws(EncodingError) {
                 try encoder!.encode(batch, into: &matrix)
             } catch {
                 let column = encoder!.columnIndex[encoder!.features.firstIndex { $0.name == error.column } ?? 0]
@@ -105,13 +105,31 @@ extension RunExecutor {
                 throw InputError(path: file, line: line, column: column + 1, columnName: error.column,
                                  message: error.description.replacingOccurrences(of: "column '\(error.column)': ", with: ""))
             }
-            plan.predictor.score(matrix, into: &values)
-            let scored = ScoredChunk(batch: batch, values: values, firstRowNumber: Int64(rows + 1))
+            return ChunkPrefetcher.Item(batch: batch, matrix: matrix, checkpoint: checkpoint, layout: readerLayout,
+                                        keyTypes: source.keyTypes, fraction: source.fraction, started: started)
+        }
+        defer { prefetcher.stop() }
+        var values: [Double] = []
+        loop: while true {
+            if let signal = cancellation.requested { throw RunInterrupted(signal: signal, runID: record.runID) }
+            if let timeout = job.timeout, Date().timeIntervalSince(started) > timeout {
+                throw ScoreError("run \(record.runID) timed out after \(Int(timeout)) s (job timeout); committed chunks are kept")
+            }
+            let item: ChunkPrefetcher.Item
+            switch prefetcher.next() {
+            case .end: break loop
+            case .failure(let error): throw error
+            case .chunk(let i): item = i
+            }
+            plan.predictor.score(item.matrix, into: &values)
+            let scored = ScoredChunk(batch: item.batch, values: values, firstRowNumber: Int64(rows + 1))
+            var checkpoint = item.checkpoint
+            checkpoint.chunk = chunkIndex
             checkpoint.committedAt = Timestamp.now()
-            checkpoint.seconds = Date().timeIntervalSince(chunkStart)
-            try destination.commit(scored, layout: chunkLayout, keyTypes: source.keyTypes, checkpoint: &checkpoint)
+            checkpoint.seconds = Date().timeIntervalSince(item.started)
+            try destination.commit(scored, layout: item.layout, keyTypes: item.keyTypes, checkpoint: &checkpoint)
             chunkIndex += 1
-            rows += batch.rowCount
+            rows += item.batch.rowCount
             record.chunks = chunkIndex
             record.rowsRead = rows
             record.rowsScored = rows
@@ -122,7 +140,7 @@ extension RunExecutor {
             } else {
                 try store.update(record)
             }
-            progress?.update(runID: record.runID, chunk: chunkIndex, rows: rows, fraction: source.fraction)
+            progress?.update(runID: record.runID, chunk: chunkIndex, rows: rows, fraction: item.fraction)
             if delay > 0 { Thread.sleep(forTimeInterval: delay / 1000) }
         }
         if let signal = cancellation.requested { throw RunInterrupted(signal: signal, runID: record.runID) }
