@@ -15,6 +15,9 @@ public final class PostgresQueryReader {
     private var pending: PostgresResult?
     private var finished = false
     private var previousKey: [UInt8]? = nil
+    private var firstFetch = 0
+    /// Rows per FETCH (a chunk may take several).
+    static let fetchSlice = 10_000
 
     /// PostgreSQL type OIDs Nightjar reads as features.
     public static let featureTypes: [UInt32: String] = [
@@ -41,7 +44,8 @@ public final class PostgresQueryReader {
         }
         sql += " ORDER BY \(quotedKey)"
         try connection.execute(sql, params)
-        let first = try connection.execute("FETCH FORWARD \(max(1, fetchRows)) FROM nightjar_source")
+        firstFetch = min(PostgresQueryReader.fetchSlice, max(1, fetchRows))
+        let first = try connection.execute("FETCH FORWARD \(firstFetch) FROM nightjar_source")
         header = (0..<first.columnCount).map { first.columnName($0) }
         types = (0..<first.columnCount).map { first.columnType($0) }
         guard let k = header.firstIndex(of: key) else {
@@ -59,15 +63,18 @@ public final class PostgresQueryReader {
 
     /// Reads up to `maxRows` rows into `batch` (replacing it). Returns the chunk's last key, or nil at the end.
     public func readChunk(maxRows: Int, into batch: inout TextBatch) throws -> String? {
-        batch = TextBatch(columnCount: header.count)
+        // Reuse the batch's storage when it has the right shape (no allocation per chunk).
+        if batch.columnCount == header.count { batch.removeAll() } else { batch = TextBatch(columnCount: header.count) }
         var lastKey: String? = nil
         while batch.rowCount < maxRows && !finished {
             let result: PostgresResult
+            let requested = pending != nil ? firstFetch : min(PostgresQueryReader.fetchSlice, maxRows - batch.rowCount)
             if let p = pending {
                 result = p
                 pending = nil
             } else {
-                result = try connection.execute("FETCH FORWARD \(maxRows - batch.rowCount) FROM nightjar_source")
+                // libpq holds a whole FETCH result in memory: fetch in slices to keep it small.
+                result = try connection.execute("FETCH FORWARD \(min(PostgresQueryReader.fetchSlice, maxRows - batch.rowCount)) FROM nightjar_source")
             }
             if result.rowCount == 0 { finished = true; break }
             for r in 0..<result.rowCount {
@@ -93,8 +100,8 @@ public final class PostgresQueryReader {
                 previousKey = keyBytes
             }
             lastKey = result.string(result.rowCount - 1, keyIndex)
-            // A short batch means the cursor is exhausted.
-            if result.rowCount < maxRows - (batch.rowCount - result.rowCount) { finished = true }
+            // A short result means the cursor is exhausted.
+            if result.rowCount < requested { finished = true }
         }
         return batch.rowCount > 0 ? lastKey : nil
     }

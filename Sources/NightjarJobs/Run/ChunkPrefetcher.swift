@@ -4,7 +4,7 @@ import NightjarIO
 
 /// Reads and encodes the next chunks of a run on its own thread while the current chunk is scored
 /// and committed, so that reading (CSV parsing, PostgreSQL fetches) overlaps scoring and writing.
-/// At most `depth` chunks are read ahead, so memory stays bounded.
+/// At most `depth` chunks are read ahead (one by default: two chunks in memory), so memory stays bounded.
 final class ChunkPrefetcher: @unchecked Sendable {
     struct Item {
         var batch: TextBatch
@@ -23,24 +23,28 @@ final class ChunkPrefetcher: @unchecked Sendable {
     }
 
     private let queue = StageQueue<Next>()
+    /// Buffers of chunks already committed, handed back for the next reads.
+    private let spares = StageQueue<(TextBatch, FeatureMatrix)>()
     private let slots: DispatchSemaphore
     private let stopped = Cancellation()
     private var thread: StageThread?
 
     /// - Parameters:
-    ///   - prepare: reads the next chunk into an item (nil at the end); runs on the prefetch thread.
-    init(depth: Int = 2, prepare: @escaping () throws -> Item?) {
+    ///   - prepare: reads the next chunk into an item (nil at the end), reusing the spare buffers it
+    ///     is given; runs on the prefetch thread.
+    init(depth: Int = 1, prepare: @escaping (inout TextBatch, inout FeatureMatrix) throws -> Item?) {
         // Created at 0 and raised to `depth`: libdispatch traps when a semaphore is released with a
         // value below the one it was created with.
         slots = DispatchSemaphore(value: 0)
         for _ in 0..<depth { slots.signal() }
         let box = Handover(value: prepare)
-        thread = StageThread(name: "nightjar.read") { [queue, slots, stopped] in
+        thread = StageThread(name: "nightjar.read") { [queue, slots, stopped, spares] in
             while true {
                 slots.wait()
                 if stopped.requested != nil { break }
                 do {
-                    guard let item = try box.value() else {
+                    var (batch, matrix) = spares.tryPop() ?? (TextBatch(columnCount: 0), FeatureMatrix(rows: 0, features: 0))
+                    guard let item = try box.value(&batch, &matrix) else {
                         queue.push(.end)
                         break
                     }
@@ -61,10 +65,16 @@ final class ChunkPrefetcher: @unchecked Sendable {
         return n
     }
 
+    /// Hands a committed chunk's buffers back for reuse.
+    func recycle(_ item: Item) {
+        spares.push((item.batch, item.matrix))
+    }
+
     /// Stops reading ahead and waits for the thread (before the source is closed).
     func stop() {
         stopped.cancel(signal: 0)
         queue.close()
+        spares.close()
         slots.signal()
         thread?.wait()
         thread = nil

@@ -91,14 +91,16 @@ final class CSVFilesSource: ChunkSource {
 
     func next(maxRows: Int, into batch: inout TextBatch, checkpoint: inout ChunkRecord) throws -> Bool {
         while let r = reader {
+            // The caller's spare batch becomes the next chunk's storage: buffers are recycled, not reallocated.
+            if batch.columnCount == r.columnCount { swap(&batch, &chunk.batch) }
             if try r.readChunk(maxRows: maxRows, into: &chunk) {
-                batch = chunk.batch
+                swap(&batch, &chunk.batch)
                 checkpoint.fileIndex = fileIndex
                 checkpoint.sourceFile = files[fileIndex]
                 checkpoint.startOffset = chunk.startOffset
                 checkpoint.endOffset = chunk.endOffset
                 checkpoint.endLine = r.line
-                checkpoint.rows = chunk.rowCount
+                checkpoint.rows = batch.rowCount
                 return true
             }
             bytesBefore += CSVFilesSource.size(files[fileIndex])

@@ -81,9 +81,8 @@ extension RunExecutor {
         var headerVersion = -1
         var encoder: FeatureEncoder? = nil
         var readerLayout = writerLayout
-        let prefetcher = ChunkPrefetcher {
+        let prefetcher = ChunkPrefetcher { batch, matrix in
             let started = Date()
-            var batch = TextBatch(columnCount: 0)
             var checkpoint = ChunkRecord(runID: runID, chunk: 0, fileIndex: 0, sourceFile: "", startOffset: 0, endOffset: 0,
                                          endLine: 0, rows: 0, outputOffset: nil, committedAt: "", seconds: 0, shard: shardIndex)
             guard try source.next(maxRows: chunkRows, into: &batch, checkpoint: &checkpoint) else { return nil }
@@ -96,7 +95,7 @@ extension RunExecutor {
                 }
                 readerLayout = try layout(for: source.header)
             }
-            var matrix = FeatureMatrix(rows: 0, features: features.count)
+            if matrix.stride != features.count { matrix = FeatureMatrix(rows: 0, features: features.count) }
             do throws(EncodingError) {
                 try encoder!.encode(batch, into: &matrix)
             } catch {
@@ -115,21 +114,27 @@ extension RunExecutor {
             if let timeout = job.timeout, Date().timeIntervalSince(started) > timeout {
                 throw ScoreError("run \(record.runID) timed out after \(Int(timeout)) s (job timeout); committed chunks are kept")
             }
-            let item: ChunkPrefetcher.Item
+            var item: ChunkPrefetcher.Item
             switch prefetcher.next() {
             case .end: break loop
             case .failure(let error): throw error
             case .chunk(let i): item = i
             }
             plan.predictor.score(item.matrix, into: &values)
-            let scored = ScoredChunk(batch: item.batch, values: values, firstRowNumber: Int64(rows + 1))
-            var checkpoint = item.checkpoint
-            checkpoint.chunk = chunkIndex
-            checkpoint.committedAt = Timestamp.now()
-            checkpoint.seconds = Date().timeIntervalSince(item.started)
-            try destination.commit(scored, layout: item.layout, keyTypes: item.keyTypes, checkpoint: &checkpoint)
+            let count = item.batch.rowCount
+            do {
+                // The scored chunk takes the batch; once committed, its buffers go back to the reader.
+                let scored = ScoredChunk(batch: item.batch, values: values, firstRowNumber: Int64(rows + 1))
+                item.batch = TextBatch(columnCount: 0)
+                var checkpoint = item.checkpoint
+                checkpoint.chunk = chunkIndex
+                checkpoint.committedAt = Timestamp.now()
+                checkpoint.seconds = Date().timeIntervalSince(item.started)
+                try destination.commit(scored, layout: item.layout, keyTypes: item.keyTypes, checkpoint: &checkpoint)
+                item.batch = scored.batch
+            }
             chunkIndex += 1
-            rows += item.batch.rowCount
+            rows += count
             record.chunks = chunkIndex
             record.rowsRead = rows
             record.rowsScored = rows
@@ -141,6 +146,7 @@ extension RunExecutor {
                 try store.update(record)
             }
             progress?.update(runID: record.runID, chunk: chunkIndex, rows: rows, fraction: item.fraction)
+            prefetcher.recycle(item)
             if delay > 0 { Thread.sleep(forTimeInterval: delay / 1000) }
         }
         if let signal = cancellation.requested { throw RunInterrupted(signal: signal, runID: record.runID) }

@@ -26,6 +26,13 @@ final class StageQueue<Element>: @unchecked Sendable {
         return items.isEmpty ? nil : items.removeFirst()
     }
 
+    /// The next element if one is waiting, without blocking.
+    func tryPop() -> Element? {
+        condition.lock()
+        defer { condition.unlock() }
+        return items.isEmpty ? nil : items.removeFirst()
+    }
+
     func close() {
         condition.lock()
         closed = true
