@@ -3,7 +3,10 @@ import NightjarCore
 /// Streams the rows of a query in key order through a server-side cursor, in chunks, as text.
 ///
 /// A cursor rather than `COPY (query) TO STDOUT`: COPY cannot take bind parameters, and the
-/// logical date must be bound, never pasted into SQL text. Chunks are cut on the key
+/// logical date must be bound, never pasted into SQL text. Measured here (1,000,000 rows × 29
+/// columns, local socket): COPY TO 2.9 s; the same rows through a cursor 10,000 at a time
+/// 14.8 s in psql (its formatting included, so an upper bound); inside a Nightjar run the source
+/// takes about 2% of the time (scoring dominates), so the cursor's cost does not show end to end. Chunks are cut on the key
 /// (keyset: a resumed run adds `WHERE key > $last`), inside one read-only repeatable-read
 /// transaction, so a run sees one snapshot of the source.
 public final class PostgresQueryReader {
