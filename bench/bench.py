@@ -94,7 +94,9 @@ def train_models(workdir, X, y):
         m = xgb.XGBClassifier(n_estimators=500, max_depth=8, learning_rate=0.1, tree_method="hist",
                               random_state=SEED, n_jobs=threads)
         m.fit(X, y)
-        m.get_booster().save_model(paths["xgb"])
+        booster = m.get_booster()
+        booster.feature_names = NAMES  # so that scripts select the CSV columns by name
+        booster.save_model(paths["xgb"])
     if not os.path.exists(paths["lgb"]):
         log("training LightGBM (500 trees, 127 leaves)")
         m = lgb.LGBMClassifier(n_estimators=500, num_leaves=127, learning_rate=0.1, random_state=SEED,
@@ -164,6 +166,7 @@ def ort_session(path, threads):
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
+    so.log_severity_level = 3
     return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
 
 
