@@ -14,6 +14,9 @@
 /// goes left, every other bin keeps its order. LightGBM's missing type None (NaN read as 0) is a
 /// fixed direction per node, so it is the same mechanism.
 ///
+/// Bins are stored feature-major within a block of 128 rows (`bins[f * 128 + r]`), so the eight
+/// rows walked together read through one base address (no spilled row pointers).
+///
 /// A node is one `UInt64`: left child (32 bits), threshold bin (16), feature (15), `nanShift` (1).
 /// The right child is `left + 1` (breadth-first). A leaf is its own left child with threshold
 /// `0xFFFF`, so every row of a tree takes exactly the tree's depth in steps with no exit test:
@@ -60,7 +63,8 @@ struct BinnedForest: Sendable {
 
     /// Rows binned and evaluated together: their bins (`rows × features` UInt16) and sums stay
     /// in L1 while each tree is walked for all of them.
-    static let block = 128
+    static let block = 1 << blockShift
+    static var blockShift: Int { 7 }
 
     /// Builds the layout, or nil when the forest needs the straightforward kernels.
     init?(_ forest: Forest) {
@@ -224,7 +228,8 @@ struct BinnedForest: Sendable {
 
     // MARK: Binning
 
-    /// Writes the bins of `rows` rows (`stride` doubles apart) to `bins` (`featureCount` per row).
+    /// Writes the bins of `rows ≤ block` rows (`stride` doubles apart) to `bins`, feature-major:
+    /// feature f of row r at `bins[f * block + r]`, so the rows walked together share one base address.
     @inline(__always)
     func bin(features: UnsafePointer<Double>, stride: Int, rows: Int, bins: UnsafeMutablePointer<UInt16>,
              cutStart: UnsafePointer<Int>, cutsF: UnsafePointer<Float>, cutsD: UnsafePointer<Double>) {
@@ -233,10 +238,10 @@ struct BinnedForest: Sendable {
         case .floatUpper:
             for r in 0..<rows {
                 let row = features + r * stride
-                let out = bins + r * fc
+                let out = bins + r
                 for f in 0..<fc {
                     let x = Float(row[f])
-                    if x.isNaN { out[f] = Self.nanBin; continue }
+                    if x.isNaN { out[f &<< Self.blockShift] = Self.nanBin; continue }
                     var base = cutsF + cutStart[f]
                     var n = cutStart[f + 1] - cutStart[f]
                     let first = base
@@ -246,16 +251,16 @@ struct BinnedForest: Sendable {
                         n -= half
                     }
                     let count = (base - first) + (n == 1 && base[0] <= x ? 1 : 0)
-                    out[f] = UInt16(truncatingIfNeeded: count)
+                    out[f &<< Self.blockShift] = UInt16(truncatingIfNeeded: count)
                 }
             }
         case .doubleLower:
             for r in 0..<rows {
                 let row = features + r * stride
-                let out = bins + r * fc
+                let out = bins + r
                 for f in 0..<fc {
                     let x = row[f]
-                    if x.isNaN { out[f] = Self.nanBin; continue }
+                    if x.isNaN { out[f &<< Self.blockShift] = Self.nanBin; continue }
                     var base = cutsD + cutStart[f]
                     var n = cutStart[f + 1] - cutStart[f]
                     let first = base
@@ -265,16 +270,16 @@ struct BinnedForest: Sendable {
                         n -= half
                     }
                     let count = (base - first) + (n == 1 && base[0] < x ? 1 : 0)
-                    out[f] = UInt16(truncatingIfNeeded: count)
+                    out[f &<< Self.blockShift] = UInt16(truncatingIfNeeded: count)
                 }
             }
         case .doubleTwice:
             for r in 0..<rows {
                 let row = features + r * stride
-                let out = bins + r * fc
+                let out = bins + r
                 for f in 0..<fc {
                     let x = row[f]
-                    if x.isNaN { out[f] = Self.nanBin; continue }
+                    if x.isNaN { out[f &<< Self.blockShift] = Self.nanBin; continue }
                     var base = cutsD + cutStart[f]
                     let k = cutStart[f + 1] - cutStart[f]
                     var n = k
@@ -286,7 +291,7 @@ struct BinnedForest: Sendable {
                     }
                     let below = (base - first) + (n == 1 && base[0] < x ? 1 : 0)
                     let equal = below < k && first[below] == x ? 1 : 0
-                    out[f] = UInt16(truncatingIfNeeded: 2 * below + equal)
+                    out[f &<< Self.blockShift] = UInt16(truncatingIfNeeded: 2 * below + equal)
                 }
             }
         }
@@ -294,13 +299,13 @@ struct BinnedForest: Sendable {
 
     // MARK: Descent
 
-    /// One step down from node `n` for a row's bins.
+    /// One step down from node `n` for the row whose bins start at `row` (feature-major block).
     @inline(__always)
-    static func step(_ nodes: UnsafePointer<UInt64>, _ n: Int, _ row: UnsafePointer<UInt16>) -> Int {
+    static func step(_ nodes: UnsafePointer<UInt64>, _ n: Int, _ row: UnsafePointer<UInt16>, _ i: Int) -> Int {
         let w = nodes[n]
         let fs = UInt32(truncatingIfNeeded: w &>> 48)
         let threshold = UInt32(truncatingIfNeeded: w &>> 32) & 0xFFFF
-        let b = (UInt32(row[Int(fs & 0x7FFF)]) &+ (fs &>> 15)) & 0xFFFF
+        let b = (UInt32(row[(Int(fs & 0x7FFF) &<< blockShift) &+ i]) &+ (fs &>> 15)) & 0xFFFF
         return Int(UInt32(truncatingIfNeeded: w)) &+ (b <= threshold ? 0 : 1)
     }
 
@@ -312,15 +317,14 @@ struct BinnedForest: Sendable {
     ) {
         var r = 0
         while r &+ 8 <= rows {
-            let p0 = bins + r &* fc, p1 = p0 + fc, p2 = p1 + fc, p3 = p2 + fc
-            let p4 = p3 + fc, p5 = p4 + fc, p6 = p5 + fc, p7 = p6 + fc
+            let p = bins + r
             var n0 = root, n1 = root, n2 = root, n3 = root, n4 = root, n5 = root, n6 = root, n7 = root
             var d = depth
             while d > 0 {
-                n0 = step(nodes, n0, p0); n1 = step(nodes, n1, p1)
-                n2 = step(nodes, n2, p2); n3 = step(nodes, n3, p3)
-                n4 = step(nodes, n4, p4); n5 = step(nodes, n5, p5)
-                n6 = step(nodes, n6, p6); n7 = step(nodes, n7, p7)
+                n0 = step(nodes, n0, p, 0); n1 = step(nodes, n1, p, 1)
+                n2 = step(nodes, n2, p, 2); n3 = step(nodes, n3, p, 3)
+                n4 = step(nodes, n4, p, 4); n5 = step(nodes, n5, p, 5)
+                n6 = step(nodes, n6, p, 6); n7 = step(nodes, n7, p, 7)
                 d &-= 1
             }
             let l = leaves + r
@@ -328,10 +332,10 @@ struct BinnedForest: Sendable {
             r &+= 8
         }
         while r < rows {
-            let p = bins + r &* fc
+            let p = bins + r
             var n = root
             var d = depth
-            while d > 0 { n = step(nodes, n, p); d &-= 1 }
+            while d > 0 { n = step(nodes, n, p, 0); d &-= 1 }
             leaves[r] = n
             r &+= 1
         }
@@ -346,15 +350,14 @@ struct BinnedForest: Sendable {
     ) {
         var r = 0
         while r &+ 8 <= rows {
-            let p0 = bins + r &* fc, p1 = p0 + fc, p2 = p1 + fc, p3 = p2 + fc
-            let p4 = p3 + fc, p5 = p4 + fc, p6 = p5 + fc, p7 = p6 + fc
+            let p = bins + r
             var n0 = root, n1 = root, n2 = root, n3 = root, n4 = root, n5 = root, n6 = root, n7 = root
             var d = depth
             while d > 0 {
-                n0 = step(nodes, n0, p0); n1 = step(nodes, n1, p1)
-                n2 = step(nodes, n2, p2); n3 = step(nodes, n3, p3)
-                n4 = step(nodes, n4, p4); n5 = step(nodes, n5, p5)
-                n6 = step(nodes, n6, p6); n7 = step(nodes, n7, p7)
+                n0 = step(nodes, n0, p, 0); n1 = step(nodes, n1, p, 1)
+                n2 = step(nodes, n2, p, 2); n3 = step(nodes, n3, p, 3)
+                n4 = step(nodes, n4, p, 4); n5 = step(nodes, n5, p, 5)
+                n6 = step(nodes, n6, p, 6); n7 = step(nodes, n7, p, 7)
                 d &-= 1
             }
             let a = acc + r &* accStride
@@ -365,10 +368,10 @@ struct BinnedForest: Sendable {
             r &+= 8
         }
         while r < rows {
-            let p = bins + r &* fc
+            let p = bins + r
             var n = root
             var d = depth
-            while d > 0 { n = step(nodes, n, p); d &-= 1 }
+            while d > 0 { n = step(nodes, n, p, 0); d &-= 1 }
             acc[r &* accStride] += leaf[n]
             r &+= 1
         }
