@@ -14,7 +14,7 @@
 /// goes left, every other bin keeps its order. LightGBM's missing type None (NaN read as 0) is a
 /// fixed direction per node, so it is the same mechanism.
 ///
-/// Bins are stored feature-major within a block of 128 rows (`bins[f * 128 + r]`), so the eight
+/// Bins are stored feature-major within a block of 256 rows (`bins[f * 256 + r]`), so the eight
 /// rows walked together read through one base address (no spilled row pointers).
 ///
 /// A node is one `UInt64`: left child (32 bits), threshold bin (16), feature (15), `nanShift` (1).
@@ -64,7 +64,7 @@ struct BinnedForest: Sendable {
     /// Rows binned and evaluated together: their bins (`rows × features` UInt16) and sums stay
     /// in L1 while each tree is walked for all of them.
     static let block = 1 << blockShift
-    static var blockShift: Int { 7 }
+    static var blockShift: Int { 8 }
 
     /// Builds the layout, or nil when the forest needs the straightforward kernels.
     init?(_ forest: Forest) {
