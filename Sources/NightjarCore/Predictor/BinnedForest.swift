@@ -43,6 +43,10 @@ struct BinnedForest: Sendable {
 
     let binning: Binning
     let featureCount: Int
+    /// Every feature has at most 256 cut points, stored at `cuts[f * 256 ..< f * 256 + 256]`
+    /// padded with NaN (never ≤ or < any value): rows are binned by a fixed eight-step search
+    /// with no branch. Otherwise `cutStart` delimits each feature's cut points.
+    let fixed256: Bool
     /// Cut points of feature f: `cuts[cutStart[f] ..< cutStart[f + 1]]`, ascending.
     let cutStart: [Int]
     let cutsF: [Float]
@@ -199,9 +203,32 @@ struct BinnedForest: Sendable {
         self.denseD = denseD
         self.binning = binning
         self.featureCount = featureCount
-        self.cutStart = cutStart
-        self.cutsF = cutsF
-        self.cutsD = cutsD
+        let fixed256 = (0..<featureCount).allSatisfy { cutStart[$0 + 1] - cutStart[$0] <= 256 }
+        self.fixed256 = fixed256
+        if fixed256 {
+            var paddedF: [Float] = [], paddedD: [Double] = []
+            if binning == .floatUpper {
+                paddedF = [Float](repeating: .nan, count: featureCount * 256)
+            } else {
+                paddedD = [Double](repeating: .nan, count: featureCount * 256)
+            }
+            for f in 0..<featureCount {
+                for k in cutStart[f]..<cutStart[f + 1] {
+                    if binning == .floatUpper {
+                        paddedF[f * 256 + k - cutStart[f]] = cutsF[k]
+                    } else {
+                        paddedD[f * 256 + k - cutStart[f]] = cutsD[k]
+                    }
+                }
+            }
+            self.cutStart = (0...featureCount).map { $0 * 256 }
+            self.cutsF = paddedF
+            self.cutsD = paddedD
+        } else {
+            self.cutStart = cutStart
+            self.cutsF = cutsF
+            self.cutsD = cutsD
+        }
         self.nodes = nodes
         self.leafF = leafF
         self.leafD = leafD
@@ -234,6 +261,10 @@ struct BinnedForest: Sendable {
     func bin(features: UnsafePointer<Double>, stride: Int, rows: Int, bins: UnsafeMutablePointer<UInt16>,
              cutStart: UnsafePointer<Int>, cutsF: UnsafePointer<Float>, cutsD: UnsafePointer<Double>) {
         let fc = featureCount
+        if fixed256 {
+            binFixed(features: features, stride: stride, rows: rows, bins: bins, cutsF: cutsF, cutsD: cutsD)
+            return
+        }
         switch binning {
         case .floatUpper:
             for r in 0..<rows {
@@ -292,6 +323,56 @@ struct BinnedForest: Sendable {
                     let below = (base - first) + (n == 1 && base[0] < x ? 1 : 0)
                     let equal = below < k && first[below] == x ? 1 : 0
                     out[f &<< Self.blockShift] = UInt16(truncatingIfNeeded: 2 * below + equal)
+                }
+            }
+        }
+    }
+
+    /// `bin` when every feature has at most 256 cut points: `i` = #{ c ≤ x } (or `<`) by eight
+    /// fixed steps over the NaN-padded 256 entries, each step a conditional add.
+    @inline(__always)
+    func binFixed(features: UnsafePointer<Double>, stride: Int, rows: Int, bins: UnsafeMutablePointer<UInt16>,
+                  cutsF: UnsafePointer<Float>, cutsD: UnsafePointer<Double>) {
+        let fc = featureCount
+        switch binning {
+        case .floatUpper:
+            for r in 0..<rows {
+                let row = features + r &* stride
+                let out = bins + r
+                for f in 0..<fc {
+                    let x = Float(row[f])
+                    let c = cutsF + (f &<< 8)
+                    var i = 0
+                    i &+= c[i &+ 127] <= x ? 128 : 0
+                    i &+= c[i &+ 63] <= x ? 64 : 0
+                    i &+= c[i &+ 31] <= x ? 32 : 0
+                    i &+= c[i &+ 15] <= x ? 16 : 0
+                    i &+= c[i &+ 7] <= x ? 8 : 0
+                    i &+= c[i &+ 3] <= x ? 4 : 0
+                    i &+= c[i &+ 1] <= x ? 2 : 0
+                    i &+= c[i] <= x ? 1 : 0
+                    out[f &<< Self.blockShift] = x.isNaN ? Self.nanBin : UInt16(truncatingIfNeeded: i)
+                }
+            }
+        case .doubleLower, .doubleTwice:
+            let twice = binning == .doubleTwice
+            for r in 0..<rows {
+                let row = features + r &* stride
+                let out = bins + r
+                for f in 0..<fc {
+                    let x = row[f]
+                    let c = cutsD + (f &<< 8)
+                    var i = 0
+                    i &+= c[i &+ 127] < x ? 128 : 0
+                    i &+= c[i &+ 63] < x ? 64 : 0
+                    i &+= c[i &+ 31] < x ? 32 : 0
+                    i &+= c[i &+ 15] < x ? 16 : 0
+                    i &+= c[i &+ 7] < x ? 8 : 0
+                    i &+= c[i &+ 3] < x ? 4 : 0
+                    i &+= c[i &+ 1] < x ? 2 : 0
+                    i &+= c[i] < x ? 1 : 0
+                    if twice { i = 2 &* i &+ (i < 256 && c[i] == x ? 1 : 0) }
+                    out[f &<< Self.blockShift] = x.isNaN ? Self.nanBin : UInt16(truncatingIfNeeded: i)
                 }
             }
         }
