@@ -24,7 +24,7 @@ def main():
         booster = xgb.Booster(params={"nthread": args.threads})
         booster.load_model(args.model)
         names = booster.feature_names
-        types = booster.feature_types
+        types = booster.feature_types or ["float"] * len(names)  # None when trained on a plain matrix
         df = pd.read_csv(args.input)
         X = df[names].copy()
         # Categories in training order, as stored in the model (XGBoost 3 keeps them under `cats`),

@@ -53,6 +53,22 @@ import Testing
         #expect(r.stdout.contains("\(db) (table churn_scores)"))
     }
 
+    /// `nightjar bench` prints one JSON object with the documented figures (no timing asserted).
+    @Test func benchPrintsOneJSONObject() throws {
+        let r = try run(["bench", "--model", "fixtures/churn/churn_xgb.json", "--input", "fixtures/churn/score_input.csv",
+                         "--rows", "300", "--threads", "2", "--repeat", "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(object?["rows"] as? Int == 300)
+        for key in ["scoring_rows_per_second", "end_to_end_rows_per_second", "parse_rows_per_second",
+                    "encode_rows_per_second", "model_load_seconds"] {
+            #expect((object?[key] as? Double ?? -1) > 0, "\(key)")
+        }
+        let bad = try run(["bench", "--model", "fixtures/churn/churn_xgb.json", "--input", "missing.csv"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.hasPrefix("error: "))
+    }
+
     @Test func inspectDescribesTheModel() throws {
         let r = try run(["inspect", "fixtures/extra/lgbm_multi.txt"])
         #expect(r.status == 0)

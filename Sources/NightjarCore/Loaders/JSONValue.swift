@@ -1,6 +1,6 @@
 import Foundation
 
-/// Typed access to the loosely typed tree that `JSONSerialization` returns, with errors that
+/// Typed access to the loosely typed tree that `JSONParser` (or `JSONSerialization`) returns, with errors that
 /// name the JSON path that is wrong. Used by model loaders only (load time, not the hot path).
 struct JSONNode {
     let value: Any
@@ -12,7 +12,9 @@ struct JSONNode {
     }
 
     subscript(key: String) -> JSONNode? {
-        guard let o = value as? [String: Any], let v = o[key], !(v is NSNull) else { return nil }
+        // `is NSNull` on a Swift array or dictionary would bridge it to Foundation, deep: compare types.
+        guard let o = value as? [String: Any], let v = o[key],
+              ObjectIdentifier(type(of: v)) != ObjectIdentifier(NSNull.self) else { return nil }
         return JSONNode(value: v, path: "\(path).\(key)")
     }
 
@@ -23,6 +25,9 @@ struct JSONNode {
     }
 
     func array() throws(JSONPathError) -> [JSONNode] {
+        if let numbers = value as? [Double] {
+            return numbers.enumerated().map { JSONNode(value: $1, path: "\(path)[\($0)]") }
+        }
         guard let a = value as? [Any] else { throw JSONPathError(path: path, expected: "an array") }
         return a.enumerated().map { JSONNode(value: $1, path: "\(path)[\($0)]") }
     }
@@ -34,6 +39,7 @@ struct JSONNode {
 
     /// A number, or a string holding one (XGBoost writes many parameters as strings).
     func double() throws(JSONPathError) -> Double {
+        if let d = value as? Double { return d }
         if let n = value as? NSNumber { return n.doubleValue }
         if let s = value as? String, let d = Double(s.trimmingCharacters(in: .whitespaces)) { return d }
         throw JSONPathError(path: path, expected: "a number")
@@ -46,10 +52,12 @@ struct JSONNode {
     }
 
     func doubles() throws(JSONPathError) -> [Double] {
+        if let numbers = value as? [Double] { return numbers }
         guard let a = value as? [Any] else { throw JSONPathError(path: path, expected: "an array of numbers") }
         var out = [Double]()
         out.reserveCapacity(a.count)
         for (i, element) in a.enumerated() {
+            if let d = element as? Double { out.append(d); continue }
             if let n = element as? NSNumber { out.append(n.doubleValue); continue }
             if let s = element as? String, let d = Double(s) { out.append(d); continue }
             throw JSONPathError(path: "\(path)[\(i)]", expected: "a number")

@@ -11,7 +11,7 @@ public enum XGBoostJSONLoader {
     public static func load(data: Data, path: String) throws(ModelError) -> ScoringModel {
         let parsed: Any
         do {
-            parsed = try JSONSerialization.jsonObject(with: data, options: [])
+            parsed = try JSONParser.parse(data)
         } catch {
             throw .malformed(path: path, format: format, detail: "invalid JSON (\(describe(error))); the file may be truncated")
         }
@@ -27,6 +27,7 @@ public enum XGBoostJSONLoader {
     }
 
     private static func describe(_ error: Error) -> String {
+        if let failure = error as? JSONParser.Failure { return failure.description }
         let ns = error as NSError
         if let debug = ns.userInfo["NSDebugDescription"] as? String { return debug }
         return ns.localizedDescription
@@ -141,6 +142,7 @@ public enum XGBoostJSONLoader {
     /// `base_score` as XGBoost writes it: a bare number ("5E-1", 2.x) or a bracketed vector ("[1.8E-1]", 3.x).
     static func parseBaseScore(_ node: JSONNode?) throws -> [Double] {
         guard let node else { return [0.5] }
+        if let d = node.value as? Double { return [d] }
         if let n = node.value as? NSNumber { return [n.doubleValue] }
         let text = try node.string().trimmingCharacters(in: .whitespaces)
         let body = text.hasPrefix("[") && text.hasSuffix("]") ? String(text.dropFirst().dropLast()) : text
@@ -290,9 +292,11 @@ public enum XGBoostJSONLoader {
 
     /// `default_left` is written as 0/1 integers (3.x) or booleans.
     private static func readFlags(_ node: JSONNode) throws -> [Bool] {
+        if let numbers = node.value as? [Double] { return numbers.map { $0 != 0 } }
         guard let a = node.value as? [Any] else { throw JSONPathError(path: node.path, expected: "an array") }
         return try a.enumerated().map { (i, v) in
             if let b = v as? Bool { return b }
+            if let d = v as? Double { return d != 0 }
             if let n = v as? NSNumber { return n.intValue != 0 }
             throw JSONPathError(path: "\(node.path)[\(i)]", expected: "0, 1 or a boolean")
         }

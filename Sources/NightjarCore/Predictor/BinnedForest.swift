@@ -14,6 +14,9 @@
 /// goes left, every other bin keeps its order. LightGBM's missing type None (NaN read as 0) is a
 /// fixed direction per node, so it is the same mechanism.
 ///
+/// Bins are stored feature-major within a block of 256 rows (`bins[f * 256 + r]`), so the eight
+/// rows walked together read through one base address (no spilled row pointers).
+///
 /// A node is one `UInt64`: left child (32 bits), threshold bin (16), feature (15), `nanShift` (1).
 /// The right child is `left + 1` (breadth-first). A leaf is its own left child with threshold
 /// `0xFFFF`, so every row of a tree takes exactly the tree's depth in steps with no exit test:
@@ -40,6 +43,10 @@ struct BinnedForest: Sendable {
 
     let binning: Binning
     let featureCount: Int
+    /// Every feature has at most 256 cut points, stored at `cuts[f * 256 ..< f * 256 + 256]`
+    /// padded with NaN (never ≤ or < any value): rows are binned by a fixed eight-step search
+    /// with no branch. Otherwise `cutStart` delimits each feature's cut points.
+    let fixed256: Bool
     /// Cut points of feature f: `cuts[cutStart[f] ..< cutStart[f + 1]]`, ascending.
     let cutStart: [Int]
     let cutsF: [Float]
@@ -60,7 +67,8 @@ struct BinnedForest: Sendable {
 
     /// Rows binned and evaluated together: their bins (`rows × features` UInt16) and sums stay
     /// in L1 while each tree is walked for all of them.
-    static let block = 128
+    static let block = 1 << blockShift
+    static var blockShift: Int { 8 }
 
     /// Builds the layout, or nil when the forest needs the straightforward kernels.
     init?(_ forest: Forest) {
@@ -195,9 +203,32 @@ struct BinnedForest: Sendable {
         self.denseD = denseD
         self.binning = binning
         self.featureCount = featureCount
-        self.cutStart = cutStart
-        self.cutsF = cutsF
-        self.cutsD = cutsD
+        let fixed256 = (0..<featureCount).allSatisfy { cutStart[$0 + 1] - cutStart[$0] <= 256 }
+        self.fixed256 = fixed256
+        if fixed256 {
+            var paddedF: [Float] = [], paddedD: [Double] = []
+            if binning == .floatUpper {
+                paddedF = [Float](repeating: .nan, count: featureCount * 256)
+            } else {
+                paddedD = [Double](repeating: .nan, count: featureCount * 256)
+            }
+            for f in 0..<featureCount {
+                for k in cutStart[f]..<cutStart[f + 1] {
+                    if binning == .floatUpper {
+                        paddedF[f * 256 + k - cutStart[f]] = cutsF[k]
+                    } else {
+                        paddedD[f * 256 + k - cutStart[f]] = cutsD[k]
+                    }
+                }
+            }
+            self.cutStart = (0...featureCount).map { $0 * 256 }
+            self.cutsF = paddedF
+            self.cutsD = paddedD
+        } else {
+            self.cutStart = cutStart
+            self.cutsF = cutsF
+            self.cutsD = cutsD
+        }
         self.nodes = nodes
         self.leafF = leafF
         self.leafD = leafD
@@ -224,19 +255,24 @@ struct BinnedForest: Sendable {
 
     // MARK: Binning
 
-    /// Writes the bins of `rows` rows (`stride` doubles apart) to `bins` (`featureCount` per row).
+    /// Writes the bins of `rows ≤ block` rows (`stride` doubles apart) to `bins`, feature-major:
+    /// feature f of row r at `bins[f * block + r]`, so the rows walked together share one base address.
     @inline(__always)
     func bin(features: UnsafePointer<Double>, stride: Int, rows: Int, bins: UnsafeMutablePointer<UInt16>,
              cutStart: UnsafePointer<Int>, cutsF: UnsafePointer<Float>, cutsD: UnsafePointer<Double>) {
         let fc = featureCount
+        if fixed256 {
+            binFixed(features: features, stride: stride, rows: rows, bins: bins, cutsF: cutsF, cutsD: cutsD)
+            return
+        }
         switch binning {
         case .floatUpper:
             for r in 0..<rows {
                 let row = features + r * stride
-                let out = bins + r * fc
+                let out = bins + r
                 for f in 0..<fc {
                     let x = Float(row[f])
-                    if x.isNaN { out[f] = Self.nanBin; continue }
+                    if x.isNaN { out[f &<< Self.blockShift] = Self.nanBin; continue }
                     var base = cutsF + cutStart[f]
                     var n = cutStart[f + 1] - cutStart[f]
                     let first = base
@@ -246,16 +282,16 @@ struct BinnedForest: Sendable {
                         n -= half
                     }
                     let count = (base - first) + (n == 1 && base[0] <= x ? 1 : 0)
-                    out[f] = UInt16(truncatingIfNeeded: count)
+                    out[f &<< Self.blockShift] = UInt16(truncatingIfNeeded: count)
                 }
             }
         case .doubleLower:
             for r in 0..<rows {
                 let row = features + r * stride
-                let out = bins + r * fc
+                let out = bins + r
                 for f in 0..<fc {
                     let x = row[f]
-                    if x.isNaN { out[f] = Self.nanBin; continue }
+                    if x.isNaN { out[f &<< Self.blockShift] = Self.nanBin; continue }
                     var base = cutsD + cutStart[f]
                     var n = cutStart[f + 1] - cutStart[f]
                     let first = base
@@ -265,16 +301,16 @@ struct BinnedForest: Sendable {
                         n -= half
                     }
                     let count = (base - first) + (n == 1 && base[0] < x ? 1 : 0)
-                    out[f] = UInt16(truncatingIfNeeded: count)
+                    out[f &<< Self.blockShift] = UInt16(truncatingIfNeeded: count)
                 }
             }
         case .doubleTwice:
             for r in 0..<rows {
                 let row = features + r * stride
-                let out = bins + r * fc
+                let out = bins + r
                 for f in 0..<fc {
                     let x = row[f]
-                    if x.isNaN { out[f] = Self.nanBin; continue }
+                    if x.isNaN { out[f &<< Self.blockShift] = Self.nanBin; continue }
                     var base = cutsD + cutStart[f]
                     let k = cutStart[f + 1] - cutStart[f]
                     var n = k
@@ -286,7 +322,57 @@ struct BinnedForest: Sendable {
                     }
                     let below = (base - first) + (n == 1 && base[0] < x ? 1 : 0)
                     let equal = below < k && first[below] == x ? 1 : 0
-                    out[f] = UInt16(truncatingIfNeeded: 2 * below + equal)
+                    out[f &<< Self.blockShift] = UInt16(truncatingIfNeeded: 2 * below + equal)
+                }
+            }
+        }
+    }
+
+    /// `bin` when every feature has at most 256 cut points: `i` = #{ c ≤ x } (or `<`) by eight
+    /// fixed steps over the NaN-padded 256 entries, each step a conditional add.
+    @inline(__always)
+    func binFixed(features: UnsafePointer<Double>, stride: Int, rows: Int, bins: UnsafeMutablePointer<UInt16>,
+                  cutsF: UnsafePointer<Float>, cutsD: UnsafePointer<Double>) {
+        let fc = featureCount
+        switch binning {
+        case .floatUpper:
+            for r in 0..<rows {
+                let row = features + r &* stride
+                let out = bins + r
+                for f in 0..<fc {
+                    let x = Float(row[f])
+                    let c = cutsF + (f &<< 8)
+                    var i = 0
+                    i &+= c[i &+ 127] <= x ? 128 : 0
+                    i &+= c[i &+ 63] <= x ? 64 : 0
+                    i &+= c[i &+ 31] <= x ? 32 : 0
+                    i &+= c[i &+ 15] <= x ? 16 : 0
+                    i &+= c[i &+ 7] <= x ? 8 : 0
+                    i &+= c[i &+ 3] <= x ? 4 : 0
+                    i &+= c[i &+ 1] <= x ? 2 : 0
+                    i &+= c[i] <= x ? 1 : 0
+                    out[f &<< Self.blockShift] = x.isNaN ? Self.nanBin : UInt16(truncatingIfNeeded: i)
+                }
+            }
+        case .doubleLower, .doubleTwice:
+            let twice = binning == .doubleTwice
+            for r in 0..<rows {
+                let row = features + r &* stride
+                let out = bins + r
+                for f in 0..<fc {
+                    let x = row[f]
+                    let c = cutsD + (f &<< 8)
+                    var i = 0
+                    i &+= c[i &+ 127] < x ? 128 : 0
+                    i &+= c[i &+ 63] < x ? 64 : 0
+                    i &+= c[i &+ 31] < x ? 32 : 0
+                    i &+= c[i &+ 15] < x ? 16 : 0
+                    i &+= c[i &+ 7] < x ? 8 : 0
+                    i &+= c[i &+ 3] < x ? 4 : 0
+                    i &+= c[i &+ 1] < x ? 2 : 0
+                    i &+= c[i] < x ? 1 : 0
+                    if twice { i = 2 &* i &+ (i < 256 && c[i] == x ? 1 : 0) }
+                    out[f &<< Self.blockShift] = x.isNaN ? Self.nanBin : UInt16(truncatingIfNeeded: i)
                 }
             }
         }
@@ -294,13 +380,13 @@ struct BinnedForest: Sendable {
 
     // MARK: Descent
 
-    /// One step down from node `n` for a row's bins.
+    /// One step down from node `n` for the row whose bins start at `row` (feature-major block).
     @inline(__always)
-    static func step(_ nodes: UnsafePointer<UInt64>, _ n: Int, _ row: UnsafePointer<UInt16>) -> Int {
+    static func step(_ nodes: UnsafePointer<UInt64>, _ n: Int, _ row: UnsafePointer<UInt16>, _ i: Int) -> Int {
         let w = nodes[n]
         let fs = UInt32(truncatingIfNeeded: w &>> 48)
         let threshold = UInt32(truncatingIfNeeded: w &>> 32) & 0xFFFF
-        let b = (UInt32(row[Int(fs & 0x7FFF)]) &+ (fs &>> 15)) & 0xFFFF
+        let b = (UInt32(row[(Int(fs & 0x7FFF) &<< blockShift) &+ i]) &+ (fs &>> 15)) & 0xFFFF
         return Int(UInt32(truncatingIfNeeded: w)) &+ (b <= threshold ? 0 : 1)
     }
 
@@ -312,15 +398,14 @@ struct BinnedForest: Sendable {
     ) {
         var r = 0
         while r &+ 8 <= rows {
-            let p0 = bins + r &* fc, p1 = p0 + fc, p2 = p1 + fc, p3 = p2 + fc
-            let p4 = p3 + fc, p5 = p4 + fc, p6 = p5 + fc, p7 = p6 + fc
+            let p = bins + r
             var n0 = root, n1 = root, n2 = root, n3 = root, n4 = root, n5 = root, n6 = root, n7 = root
             var d = depth
             while d > 0 {
-                n0 = step(nodes, n0, p0); n1 = step(nodes, n1, p1)
-                n2 = step(nodes, n2, p2); n3 = step(nodes, n3, p3)
-                n4 = step(nodes, n4, p4); n5 = step(nodes, n5, p5)
-                n6 = step(nodes, n6, p6); n7 = step(nodes, n7, p7)
+                n0 = step(nodes, n0, p, 0); n1 = step(nodes, n1, p, 1)
+                n2 = step(nodes, n2, p, 2); n3 = step(nodes, n3, p, 3)
+                n4 = step(nodes, n4, p, 4); n5 = step(nodes, n5, p, 5)
+                n6 = step(nodes, n6, p, 6); n7 = step(nodes, n7, p, 7)
                 d &-= 1
             }
             let l = leaves + r
@@ -328,10 +413,10 @@ struct BinnedForest: Sendable {
             r &+= 8
         }
         while r < rows {
-            let p = bins + r &* fc
+            let p = bins + r
             var n = root
             var d = depth
-            while d > 0 { n = step(nodes, n, p); d &-= 1 }
+            while d > 0 { n = step(nodes, n, p, 0); d &-= 1 }
             leaves[r] = n
             r &+= 1
         }
@@ -346,15 +431,14 @@ struct BinnedForest: Sendable {
     ) {
         var r = 0
         while r &+ 8 <= rows {
-            let p0 = bins + r &* fc, p1 = p0 + fc, p2 = p1 + fc, p3 = p2 + fc
-            let p4 = p3 + fc, p5 = p4 + fc, p6 = p5 + fc, p7 = p6 + fc
+            let p = bins + r
             var n0 = root, n1 = root, n2 = root, n3 = root, n4 = root, n5 = root, n6 = root, n7 = root
             var d = depth
             while d > 0 {
-                n0 = step(nodes, n0, p0); n1 = step(nodes, n1, p1)
-                n2 = step(nodes, n2, p2); n3 = step(nodes, n3, p3)
-                n4 = step(nodes, n4, p4); n5 = step(nodes, n5, p5)
-                n6 = step(nodes, n6, p6); n7 = step(nodes, n7, p7)
+                n0 = step(nodes, n0, p, 0); n1 = step(nodes, n1, p, 1)
+                n2 = step(nodes, n2, p, 2); n3 = step(nodes, n3, p, 3)
+                n4 = step(nodes, n4, p, 4); n5 = step(nodes, n5, p, 5)
+                n6 = step(nodes, n6, p, 6); n7 = step(nodes, n7, p, 7)
                 d &-= 1
             }
             let a = acc + r &* accStride
@@ -365,10 +449,10 @@ struct BinnedForest: Sendable {
             r &+= 8
         }
         while r < rows {
-            let p = bins + r &* fc
+            let p = bins + r
             var n = root
             var d = depth
-            while d > 0 { n = step(nodes, n, p); d &-= 1 }
+            while d > 0 { n = step(nodes, n, p, 0); d &-= 1 }
             acc[r &* accStride] += leaf[n]
             r &+= 1
         }

@@ -11,6 +11,8 @@ public struct Predictor: Sendable {
 
     /// Rows a worker takes at a time; small enough to balance, large enough to amortise.
     static let rowsPerTask = 1024
+    /// Rows a preprocessing plan runs on at a time.
+    static let planRows = 128
 
     public init(model: ScoringModel, includeMargin: Bool, threads: Int) {
         self.model = model
@@ -37,11 +39,18 @@ public struct Predictor: Sendable {
                     let margins = UnsafeMutablePointer<Double>.allocate(capacity: count * groups)
                     defer { margins.deallocate() }
                     if let plan = model.plan {
+                        // The plan runs on sub-blocks small enough for its scratch columns to stay in L1.
+                        let sub = Swift.min(count, Predictor.planRows)
                         let features = UnsafeMutablePointer<Double>.allocate(capacity: count * plan.featureCount)
-                        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: count * Swift.max(plan.scratchColumns, 1))
+                        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: sub * Swift.max(plan.scratchColumns, 1))
                         defer { features.deallocate(); scratch.deallocate() }
-                        plan.apply(inputs: featBase.pointer + start * matrix.stride, inputStride: matrix.stride, rows: count,
-                                   features: features, scratch: scratch)
+                        var at = 0
+                        while at < count {
+                            let n = Swift.min(sub, count - at)
+                            plan.apply(inputs: featBase.pointer + (start + at) * matrix.stride, inputStride: matrix.stride, rows: n,
+                                       features: features + at * plan.featureCount, scratch: scratch)
+                            at += n
+                        }
                         model.estimator.computeScores(features: features, stride: plan.featureCount, rows: count, scores: margins)
                     } else {
                         model.estimator.computeScores(

@@ -61,19 +61,19 @@ import Testing
     }
 
     func check(_ semantics: Forest.Semantics, groups: Int, missing: [MissingType], average: Bool, seed: UInt64,
-               votes: Int = 0) throws {
+               votes: Int = 0, cuts: Int = 12) throws {
         var onnx = false
         if case .onnx = semantics { onnx = true }
         var rng = SplitMix(state: seed)
         let features = 7
         // Per-feature pools with near-duplicates: thresholds that are equal in float32 but not in double.
         let pool: [[Double]] = (0..<features).map { _ in
-            var p = (0..<12).map { _ in Double.random(in: -2...2, using: &rng) }
+            var p = (0..<cuts).map { _ in Double.random(in: -2...2, using: &rng) }
             p.append(Double(Float(p[0])).nextUp)
             p.append(0)
             return p
         }
-        let treeCount = 40 * groups
+        let treeCount = (cuts > 256 ? 200 : 40) * groups
         let trees = (0..<treeCount).map { _ in
             Self.randomTree(&rng, features: features, pool: pool, maxDepth: Int.random(in: 1...9, using: &rng), missing: missing,
                             onnx: onnx, votes: votes)
@@ -82,6 +82,8 @@ import Testing
                                 outputGroups: groups, baseMargins: (0..<groups).map { Double($0) * 0.25 - 0.3 },
                                 averageOutput: average, featureCount: features)
         #expect(forest.binned != nil)
+        // Up to 256 cut points per feature: the fixed eight-step search; more: the general one.
+        if cuts > 256 { #expect(forest.binned?.fixed256 == false) }
         // Row counts that exercise full blocks, eight-row groups and the remainder.
         for rows in [1, 7, 8, 9, 300] {
             let stride = features + 2
@@ -126,6 +128,14 @@ import Testing
                 try check(.onnx(multi), groups: 3, missing: [.nan], average: false, seed: seed &+ 10 &+ UInt64(threads), votes: 3)
             }
         }
+    }
+
+    /// Features with more than 256 cut points take the general binary search.
+    @Test func manyCutPointsMatchReference() throws {
+        try check(.xgboost, groups: 1, missing: [.nan], average: false, seed: 7, cuts: 400)
+        try check(.lightgbm, groups: 1, missing: [.nan, .none], average: false, seed: 8, cuts: 400)
+        try check(.onnx(ONNXTreeAggregation(function: .sum, doubleSums: false, multiOutput: false, runtimeThreads: 2)),
+                  groups: 1, missing: [.nan], average: false, seed: 9, cuts: 400)
     }
 
     @Test func forestsOutsideTheLayoutKeepTheReferenceKernels() throws {
