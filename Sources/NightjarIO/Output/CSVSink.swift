@@ -62,13 +62,7 @@ public final class CSVSink: PredictionSink {
                 if c > 0 { text.append(0x2C) }
                 let v = chunk.values[r * width + c]
                 if v.isNaN { continue }
-                if layout.predictions[c].isInteger {
-                    text.append(contentsOf: String(Int64(v)).utf8)
-                } else if layout.float32Values {
-                    text.append(contentsOf: Float(v).description.utf8)
-                } else {
-                    text.append(contentsOf: v.description.utf8)
-                }
+                layout.appendValue(v, column: c, to: &text)
             }
             for m in metadata {
                 text.append(0x2C)

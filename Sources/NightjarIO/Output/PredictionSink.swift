@@ -21,6 +21,31 @@ public struct OutputLayout: Sendable {
     }
 }
 
+extension OutputLayout {
+    /// Per key column: true when every value in `chunk` is a plain integer (the column can be typed
+    /// as one); false for an empty chunk.
+    func keyColumnsAreIntegers(in chunk: ScoredChunk) -> [Bool] {
+        let batch = chunk.batch
+        return keyColumns.map { key in
+            batch.rowCount > 0 && (0..<batch.rowCount).allSatisfy {
+                SQLiteSink.isCanonicalInteger(batch.bytes[batch.fieldRange(row: $0, column: key.index)])
+            }
+        }
+    }
+
+    /// Appends the text of a non-NaN prediction value of column `c`: labels as integers, float32
+    /// predictions with float32's shortest text, others with double's.
+    func appendValue(_ v: Double, column c: Int, to out: inout [UInt8]) {
+        if predictions[c].isInteger {
+            out.append(contentsOf: String(Int64(v)).utf8)
+        } else if float32Values {
+            out.append(contentsOf: Float(v).description.utf8)
+        } else {
+            out.append(contentsOf: v.description.utf8)
+        }
+    }
+}
+
 /// One chunk of scored rows on its way to a sink.
 public struct ScoredChunk {
     public var batch: TextBatch

@@ -39,14 +39,7 @@ public final class SQLiteSink: PredictionSink {
 
     /// Creates the table at the first chunk, when the key columns' types can be seen.
     private func prepareTable(_ chunk: ScoredChunk) throws {
-        let batch = chunk.batch
-        keyIsInteger = layout.keyColumns.map { key in
-            guard batch.rowCount > 0 else { return false }
-            for r in 0..<batch.rowCount where !SQLiteSink.isCanonicalInteger(batch.bytes[batch.fieldRange(row: r, column: key.index)]) {
-                return false
-            }
-            return true
-        }
+        keyIsInteger = layout.keyColumnsAreIntegers(in: chunk)
         let quoted = SQLiteDatabase.quote(table)
         let exists = try !database.query("SELECT 1 FROM sqlite_master WHERE type='table' AND name=\(SQLiteSink.literal(table))").isEmpty
         if exists {

@@ -45,10 +45,7 @@ public final class SQLiteTableWriter {
             if layout.rowNumberColumn {
                 columns.append("\"row\" INTEGER NOT NULL")
             } else {
-                for key in layout.keyColumns {
-                    let integer = chunk.batch.rowCount > 0 && (0..<chunk.batch.rowCount).allSatisfy {
-                        SQLiteSink.isCanonicalInteger(chunk.batch.bytes[chunk.batch.fieldRange(row: $0, column: key.index)])
-                    }
+                for (key, integer) in zip(layout.keyColumns, layout.keyColumnsAreIntegers(in: chunk)) {
                     columns.append("\(SQLiteDatabase.quote(key.name)) \(integer ? "INTEGER" : "TEXT")")
                 }
             }

@@ -51,12 +51,9 @@ public final class PostgresTableWriter {
         if layout.rowNumberColumn {
             columns.append("\"row\" bigint NOT NULL")
         } else {
+            let integers = layout.keyColumnsAreIntegers(in: chunk)
             for (k, key) in layout.keyColumns.enumerated() {
-                var type = keyTypes?[k] ?? "text"
-                if keyTypes == nil, chunk.batch.rowCount > 0,
-                   (0..<chunk.batch.rowCount).allSatisfy({ SQLiteSink.isCanonicalInteger(chunk.batch.bytes[chunk.batch.fieldRange(row: $0, column: key.index)]) }) {
-                    type = "bigint"
-                }
+                let type = keyTypes?[k] ?? (integers[k] ? "bigint" : "text")
                 columns.append("\(PostgresConnection.quoteQualified(key.name)) \(type)")
             }
         }
@@ -136,13 +133,7 @@ public final class PostgresTableWriter {
                 if c > 0 { out.append(0x09) }
                 let v = chunk.values[r * width + c]
                 if v.isNaN { out.append(contentsOf: [0x5C, UInt8(ascii: "N")]); continue }
-                if layout.predictions[c].isInteger {
-                    out.append(contentsOf: String(Int64(v)).utf8)
-                } else if layout.float32Values {
-                    out.append(contentsOf: Float(v).description.utf8)
-                } else {
-                    out.append(contentsOf: v.description.utf8)
-                }
+                layout.appendValue(v, column: c, to: &out)
             }
             out.append(contentsOf: tail)
             out.append(0x0A)

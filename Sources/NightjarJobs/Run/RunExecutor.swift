@@ -216,9 +216,7 @@ public final class RunExecutor {
             }
         case let .csv(pattern):
             let path = DateTemplate.render(pattern, date: LogicalDate(run.logicalDate) ?? LogicalDate(year: 1970, month: 1, day: 1))
-            let url = URL(fileURLWithPath: path)
-            let safe = String(run.runID.map { $0.isLetter || $0.isNumber ? $0 : "_" })
-            unlink(url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(safe)").path)
+            unlink(try CSVPartitionWriter.partialPath(path: path, runID: run.runID))
         case let .postgres(settings, _):
             let connection = try PostgresConnection(conninfo: try settings.conninfo(job: job.name), name: "sink \(settings.description)")
             if try connection.execute("SELECT to_regclass('nightjar.chunks')").string(0, 0) != nil {
