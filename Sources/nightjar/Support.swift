@@ -9,6 +9,10 @@ func runReportingErrors<T>(cancellation: Cancellation? = nil, _ body: () throws 
         return try body()
     } catch let error as ExitCode {
         throw error
+    } catch let refused as BundleRefused {
+        // The worst rows, one per line: the point of the refusal.
+        FileHandle.standardError.write(Data("error: \(refused)\n".utf8))
+        throw ExitCode.failure
     } catch {
         FileHandle.standardError.write(Data("error: \(oneLine(error))\n".utf8))
         if let interrupted = error as? RunInterrupted { throw ExitCode(128 + interrupted.signal) }

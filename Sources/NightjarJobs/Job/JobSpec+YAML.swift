@@ -116,7 +116,7 @@ struct JobYAMLReader {
     mutating func read(_ root: Node) throws(JobFileError) -> JobSpec {
         let top = try entries(root, path: "", allowed: [
             "name", "description", "model", "features", "source", "key", "outputs", "chunk_rows", "threads",
-            "sink", "write_mode", "state", "schedule", "retries", "timeout",
+            "sink", "write_mode", "state", "schedule", "retries", "timeout", "registry", "max_reject_fraction", "drift", "metrics",
         ])
         func required(_ key: String) throws(JobFileError) -> Node {
             guard let v = top[key]?.value else { throw fail(root, key, "is required") }
@@ -128,11 +128,17 @@ struct JobYAMLReader {
         }
         let description = try top["description"].map { (e) throws(JobFileError) in try string(e.value, "description") }
 
-        // model: a path, or {path, name, version}
+        // model: NAME@ALIAS or NAME@VERSION (the registry), a path (model file or bundle), or {path, name, version}
         let modelNode = try required("model")
         var model: JobSpec.Model
-        if case .scalar = modelNode {
-            let p = path(try string(modelNode, "model"))
+        if case .scalar = modelNode, let ref = ModelReference(try string(modelNode, "model")) {
+            model = .init(path: "", name: ref.name, version: nil, reference: ref)
+        } else if case .scalar = modelNode {
+            let text = try string(modelNode, "model")
+            if text.contains("@") && !text.contains("/") {
+                throw fail(modelNode, "model", "'\(text)' is not NAME@VERSION or NAME@ALIAS (letters, digits, '.', '_', '-'), e.g. churn@champion")
+            }
+            let p = path(text)
             model = .init(path: p, name: JobYAMLReader.stem(p), version: nil)
         } else {
             let m = try entries(modelNode, path: "model", allowed: ["path", "name", "version"])
@@ -270,9 +276,58 @@ struct JobYAMLReader {
         let timeout = try top["timeout"].map { (x) throws(JobFileError) in try duration(x.value, "timeout") }
         if let timeout, timeout <= 0 { throw fail(top["timeout"]!.value, "timeout", "must be positive") }
 
-        return JobSpec(file: file, name: name, description: description, model: model, features: features, source: source,
-                       keys: keys, outputs: outputs, chunkRows: chunkRows, threads: threads, sink: sink, writeMode: writeMode,
-                       state: state, statePostgres: statePostgres, schedule: schedule, retries: retries, timeout: timeout)
+        var job = JobSpec(file: file, name: name, description: description, model: model, features: features, source: source,
+                          keys: keys, outputs: outputs, chunkRows: chunkRows, threads: threads, sink: sink, writeMode: writeMode,
+                          state: state, statePostgres: statePostgres, schedule: schedule, retries: retries, timeout: timeout)
+        job.registry = path(try top["registry"].map { (e) throws(JobFileError) in try string(e.value, "registry") } ?? "models")
+        if let r = top["max_reject_fraction"]?.value {
+            job.maxRejectFraction = try fraction(r, "max_reject_fraction")
+        }
+        if let d = top["drift"]?.value {
+            let e = try entries(d, path: "drift", allowed: ["warn", "fail", "features"])
+            if let w = e["warn"]?.value { job.drift.warn = try number(w, "drift.warn") }
+            if let f = e["fail"]?.value { job.drift.fail = try number(f, "drift.fail") }
+            if job.drift.warn > job.drift.fail { throw fail(d, "drift", "warn (\(job.drift.warn)) must not exceed fail (\(job.drift.fail))") }
+            if let features = e["features"]?.value {
+                guard case .mapping(let m) = features else { throw fail(features, "drift.features", "expected a mapping of feature name to {warn, fail}") }
+                for (k, v) in m {
+                    let feature = try string(k, "drift.features")
+                    let fe = try entries(v, path: "drift.features.\(feature)", allowed: ["warn", "fail"])
+                    let warn = try fe["warn"].map { (x) throws(JobFileError) in try number(x.value, "drift.features.\(feature).warn") } ?? job.drift.warn
+                    let failAt = try fe["fail"].map { (x) throws(JobFileError) in try number(x.value, "drift.features.\(feature).fail") } ?? job.drift.fail
+                    if warn > failAt { throw fail(v, "drift.features.\(feature)", "warn (\(warn)) must not exceed fail (\(failAt))") }
+                    job.drift.overrides[feature] = (warn, failAt)
+                }
+            }
+        }
+        if let m = top["metrics"]?.value {
+            let e = try entries(m, path: "metrics", allowed: ["textfile", "pushgateway"])
+            job.metrics.textfile = try e["textfile"].map { (x) throws(JobFileError) in path(try string(x.value, "metrics.textfile")) }
+            if let g = e["pushgateway"]?.value {
+                let url = try string(g, "metrics.pushgateway")
+                guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                    throw fail(g, "metrics.pushgateway", "expected an http:// or https:// URL such as http://pushgateway:9091; got '\(url)'")
+                }
+                job.metrics.pushgateway = url
+            }
+        }
+        return job
+    }
+
+    func number(_ node: Node, _ key: String) throws(JobFileError) -> Double {
+        let text = try string(node, key)
+        guard let v = Double(text), v.isFinite, v >= 0 else { throw fail(node, key, "expected a non-negative number; got '\(text)'") }
+        return v
+    }
+
+    func fraction(_ node: Node, _ key: String) throws(JobFileError) -> Double {
+        var text = try string(node, key).trimmingCharacters(in: .whitespaces)
+        var scale = 1.0
+        if text.hasSuffix("%") { text.removeLast(); scale = 0.01 }
+        guard let v = Double(text).map({ $0 * scale }), v >= 0, v <= 1 else {
+            throw fail(node, key, "expected a fraction between 0 and 1 (or a percentage such as 1%); got '\(text)'")
+        }
+        return v
     }
 
     /// The keys of a postgres mapping; a literal password (a `password` key, or one inside a

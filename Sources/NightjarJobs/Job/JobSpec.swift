@@ -4,11 +4,14 @@ import Foundation
 /// Paths are resolved against the job file's directory.
 public struct JobSpec: Sendable, Equatable {
     public struct Model: Sendable, Equatable {
+        /// A model file or a bundle directory; empty when the model is named through the registry.
         public var path: String
         /// Name recorded on every output row; defaults to the file's name without extension.
         public var name: String
         /// Version recorded on every output row; defaults to `sha256:<first 12 hex digits>`.
         public var version: String?
+        /// `churn@champion` or `churn@3`: a bundle of the registry, the alias resolved when a run starts.
+        public var reference: ModelReference? = nil
     }
 
     public enum Source: Sendable, Equatable {
@@ -106,6 +109,43 @@ public struct JobSpec: Sendable, Equatable {
     public var retries: Retries
     /// Seconds; nil for no limit.
     public var timeout: Double?
+    /// The model registry (`NAME/VERSION/` bundle directories) that `model: NAME@ALIAS` names.
+    public var registry: String = ""
+    /// Share of input rows that may break the input contract before the run stops (0…1).
+    public var maxRejectFraction: Double = 0.01
+    /// PSI thresholds that mark a run warned or failed.
+    public var drift: DriftThresholds = DriftThresholds()
+    /// Where run metrics go.
+    public var metrics: Metrics = Metrics()
+
+    public struct DriftThresholds: Sendable, Equatable {
+        public var warn: Double = 0.1
+        public var fail: Double = 0.25
+        /// Per-feature (and `prediction`) overrides.
+        public var overrides: [String: (warn: Double, fail: Double)] = [:]
+
+        public init() {}
+
+        public func thresholds(for feature: String) -> (warn: Double, fail: Double) { overrides[feature] ?? (warn, fail) }
+
+        public func status(_ psi: Double, feature: String) -> String {
+            let t = thresholds(for: feature)
+            return psi >= t.fail ? "fail" : psi >= t.warn ? "warn" : "ok"
+        }
+
+        public static func == (a: DriftThresholds, b: DriftThresholds) -> Bool {
+            a.warn == b.warn && a.fail == b.fail && a.overrides.count == b.overrides.count
+                && a.overrides.allSatisfy { k, v in b.overrides[k].map { $0.warn == v.warn && $0.fail == v.fail } ?? false }
+        }
+    }
+
+    public struct Metrics: Sendable, Equatable {
+        /// A Prometheus textfile-collector file, rewritten atomically after every run.
+        public var textfile: String? = nil
+        /// A Pushgateway base URL.
+        public var pushgateway: String? = nil
+        public init() {}
+    }
 
     /// The time zone for logical dates: the schedule's, else UTC.
     public var timeZone: TimeZone { schedule?.timeZone ?? TimeZone(identifier: "UTC")! }

@@ -12,10 +12,16 @@ public enum JobValidator {
         let job = try JobSpec.load(path: path)
         var lines = ["job \(job.name): \(path) is valid"]
         let executor = RunExecutor(job: job)
-        let model = try executor.loadModel()
-        lines.append("model: \(job.model.path) (\(model.format.displayName) \(model.objective), \(model.summary), \(model.features.count) input columns)")
         let day = date ?? LogicalDate(Date(), in: job.timeZone)
-        let plan = try executor.plan(date: day)
+        // Aliases live in the run store; without one yet, only versions can be resolved.
+        let store = job.model.reference == nil ? nil : try? RunStores.open(for: job)
+        let resolved = try executor.resolveModel(store: store, date: day.description, restart: true)
+        let plan = try executor.plan(date: day, model: resolved)
+        let model = plan.model
+        if let bundle = resolved.bundle {
+            lines.append("model: bundle \(bundle.directory)\(resolved.alias.map { " (alias \($0))" } ?? "") verified: files match their sha256, \(bundle.manifest.golden.rows) golden rows re-scored within tolerance")
+        }
+        lines.append("model: \(resolved.modelPath) (\(model.format.displayName) \(model.objective), \(model.summary), \(model.features.count) input columns)")
         if case let .postgres(settings, query, key) = job.source {
             let source = try PostgresSource(settings: settings, query: query, key: key, date: day, job: job,
                                             features: model.features.map(\.name), resumeAfter: nil)

@@ -112,7 +112,20 @@ final class PostgresDestination: ChunkDestination {
         """ + chunksShardMigration + """
         CREATE TABLE IF NOT EXISTS nightjar.publications (
             run_id text PRIMARY KEY, logical_date date NOT NULL, table_name text NOT NULL, published_at timestamptz NOT NULL);
+        """ + chunksQualityMigration
+
+    /// Chunks carry their rejected-row count and statistics (merged into the run's drift at the end).
+    static let chunksQualityMigration = """
+        ALTER TABLE nightjar.chunks ADD COLUMN IF NOT EXISTS rows_rejected bigint NOT NULL DEFAULT 0, ADD COLUMN IF NOT EXISTS stats text;
         """
+
+    static let chunkColumns = "run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key, shard, rows_rejected, stats"
+
+    static func chunkValues(_ c: ChunkRecord) -> [String?] {
+        [c.runID, String(c.chunk), String(c.fileIndex), c.sourceFile, String(c.startOffset), String(c.endOffset), String(c.endLine),
+         String(c.rows), c.outputOffset.map { String($0) }, c.committedAt, String(c.seconds), c.lastKey, String(c.shard),
+         String(c.rowsRejected), c.stats]
+    }
 
     /// Shards commit chunks of one run side by side: the shard is part of the checkpoint's key.
     static let chunksShardMigration = """
@@ -126,13 +139,14 @@ final class PostgresDestination: ChunkDestination {
         """
 
     static func chunks(runID: String, shard: Int?, connection: PostgresConnection) throws -> [ChunkRecord] {
-        var sql = "SELECT run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at::text, seconds, last_key, shard FROM nightjar.chunks WHERE run_id = $1"
+        var sql = "SELECT \(chunkColumns.replacingOccurrences(of: "committed_at", with: "committed_at::text")) FROM nightjar.chunks WHERE run_id = $1"
         var args: [String?] = [runID]
         if let shard { sql += " AND shard = $2"; args.append(String(shard)) }
         return try connection.execute(sql + " ORDER BY shard, chunk", args).rows.map { r in
             ChunkRecord(runID: r[0]!, chunk: Int(r[1]!)!, fileIndex: Int(r[2]!)!, sourceFile: r[3]!, startOffset: Int64(r[4]!)!,
                         endOffset: Int64(r[5]!)!, endLine: Int(r[6]!)!, rows: Int(r[7]!)!, outputOffset: r[8].flatMap { Int64($0) },
-                        committedAt: r[9]!, seconds: Double(r[10]!)!, lastKey: r[11], shard: Int(r[12]!)!)
+                        committedAt: r[9]!, seconds: Double(r[10]!)!, lastKey: r[11], shard: Int(r[12]!)!,
+                        rowsRejected: Int(r[13] ?? "0") ?? 0, stats: r[14])
         }
     }
 
@@ -164,10 +178,9 @@ final class PostgresDestination: ChunkDestination {
         try writer.inTransaction {
             try writer.write(chunk, layout: layout, keyTypes: keyTypes)
             try connection.execute("""
-                INSERT INTO nightjar.chunks (run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key, shard)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11, $12)
-                """, [c.runID, String(c.chunk), String(c.fileIndex), c.sourceFile, String(c.startOffset), String(c.endOffset),
-                      String(c.endLine), String(c.rows), c.committedAt, String(c.seconds), c.lastKey, String(c.shard)])
+                INSERT INTO nightjar.chunks (\(PostgresDestination.chunkColumns))
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                """, PostgresDestination.chunkValues(c))
         }
         try store.record(c)
     }

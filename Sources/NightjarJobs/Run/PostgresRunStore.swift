@@ -35,6 +35,25 @@ public final class PostgresRunStore: RunStore {
             rows bigint NOT NULL DEFAULT 0, chunks integer NOT NULL DEFAULT 0, host text NOT NULL, pid integer NOT NULL,
             started_at timestamptz NOT NULL, ended_at timestamptz, error text, PRIMARY KEY (run_id, shard));
         """,
+        // v3: bundles, aliases, input contracts and drift.
+        PostgresDestination.chunksQualityMigration + """
+        ALTER TABLE nightjar.runs ADD COLUMN IF NOT EXISTS bundle_path text, ADD COLUMN IF NOT EXISTS model_alias text,
+            ADD COLUMN IF NOT EXISTS rows_rejected bigint NOT NULL DEFAULT 0, ADD COLUMN IF NOT EXISTS prediction_psi double precision,
+            ADD COLUMN IF NOT EXISTS drift_status text, ADD COLUMN IF NOT EXISTS stats text;
+        CREATE TABLE IF NOT EXISTS nightjar.model_aliases (
+            model text NOT NULL, alias text NOT NULL, version text NOT NULL, updated_at timestamptz NOT NULL, PRIMARY KEY (model, alias));
+        CREATE TABLE IF NOT EXISTS nightjar.alias_events (
+            event_id bigserial PRIMARY KEY, model text NOT NULL, alias text NOT NULL, action text NOT NULL,
+            version text NOT NULL, previous_version text, at timestamptz NOT NULL, reason text, run_id text);
+        CREATE TABLE IF NOT EXISTS nightjar.rejects (
+            run_id text NOT NULL, shard integer NOT NULL DEFAULT 0, chunk integer NOT NULL, row_number bigint NOT NULL,
+            key text NOT NULL, column_name text NOT NULL, value text NOT NULL, reason text NOT NULL,
+            PRIMARY KEY (run_id, shard, chunk, row_number, column_name));
+        CREATE TABLE IF NOT EXISTS nightjar.feature_stats (
+            run_id text NOT NULL, feature text NOT NULL, rows bigint NOT NULL, null_rate double precision NOT NULL,
+            mean double precision, min double precision, max double precision, psi double precision NOT NULL, status text NOT NULL,
+            PRIMARY KEY (run_id, feature));
+        """,
     ]
 
     public init(settings: JobSpec.PostgresSettings, job: String) throws {
@@ -64,19 +83,20 @@ public final class PostgresRunStore: RunStore {
         }
     }
 
-    static let columns = "run_id, job, logical_date::text, trigger, status, attempt, scheduled_for, started_at, ended_at, rows_read, rows_scored, rows_written, chunks, model_name, model_version, model_sha256, model_path, source, sink, nightjar_version, host, pid, error"
+    static let columns = "run_id, job, logical_date::text, trigger, status, attempt, scheduled_for, started_at, ended_at, rows_read, rows_scored, rows_written, chunks, model_name, model_version, model_sha256, model_path, source, sink, nightjar_version, host, pid, error, bundle_path, model_alias, rows_rejected, prediction_psi, drift_status, stats"
 
     func values(_ r: RunRecord) -> [String?] {
         [r.runID, r.job, r.logicalDate, r.trigger.rawValue, r.status.rawValue, String(r.attempt), r.scheduledFor, r.startedAt, r.endedAt,
          String(r.rowsRead), String(r.rowsScored), String(r.rowsWritten), String(r.chunks), r.modelName, r.modelVersion, r.modelSHA256,
-         r.modelPath, r.source, r.sink, r.nightjarVersion, r.host, r.pid.map(String.init), r.error]
+         r.modelPath, r.source, r.sink, r.nightjarVersion, r.host, r.pid.map(String.init), r.error,
+         r.bundlePath, r.modelAlias, String(r.rowsRejected), r.predictionPSI.map { "\($0)" }, r.driftStatus, r.stats]
     }
 
     public func insert(_ r: RunRecord) throws { try update(r) }
 
     public func update(_ r: RunRecord) throws {
         let names = PostgresRunStore.columns.replacingOccurrences(of: "::text", with: "")
-        let marks = (1...23).map { "$\($0)" }.joined(separator: ", ")
+        let marks = (1...29).map { "$\($0)" }.joined(separator: ", ")
         let assignments = names.split(separator: ",").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }
             .map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
         try connection.execute("INSERT INTO nightjar.runs (\(names)) VALUES (\(marks)) ON CONFLICT (run_id) DO UPDATE SET \(assignments)", values(r))
@@ -100,7 +120,8 @@ public final class PostgresRunStore: RunStore {
                       startedAt: time(t[7])!, endedAt: time(t[8]), rowsRead: Int(t[9] ?? "0") ?? 0, rowsScored: Int(t[10] ?? "0") ?? 0,
                       rowsWritten: Int(t[11] ?? "0") ?? 0, chunks: Int(t[12] ?? "0") ?? 0, modelName: t[13], modelVersion: t[14],
                       modelSHA256: t[15], modelPath: t[16], source: t[17], sink: t[18], nightjarVersion: t[19], host: t[20],
-                      pid: t[21].flatMap { Int($0) }, error: t[22])
+                      pid: t[21].flatMap { Int($0) }, error: t[22], bundlePath: t[23], modelAlias: t[24],
+                      rowsRejected: Int(t[25] ?? "0") ?? 0, predictionPSI: t[26].flatMap { Double($0) }, driftStatus: t[27], stats: t[28])
         }
     }
 
@@ -126,10 +147,9 @@ public final class PostgresRunStore: RunStore {
 
     public func record(_ c: ChunkRecord) throws {
         try connection.execute("""
-            INSERT INTO nightjar.chunks (run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key, shard)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (run_id, shard, chunk) DO NOTHING
-            """, [c.runID, String(c.chunk), String(c.fileIndex), c.sourceFile, String(c.startOffset), String(c.endOffset), String(c.endLine),
-                  String(c.rows), c.outputOffset.map { String($0) }, c.committedAt, String(c.seconds), c.lastKey, String(c.shard)])
+            INSERT INTO nightjar.chunks (\(PostgresDestination.chunkColumns))
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (run_id, shard, chunk) DO NOTHING
+            """, PostgresDestination.chunkValues(c))
     }
 
     public func chunks(runID: String) throws -> [ChunkRecord] {

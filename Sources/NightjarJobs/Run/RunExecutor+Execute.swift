@@ -10,7 +10,7 @@ extension RunExecutor {
         let ds = record.logicalDate
         let date = LogicalDate(ds)!
         let metadata: [(name: String, value: String)] = [
-            ("logical_date", ds), ("run_id", record.runID), ("model_name", job.model.name),
+            ("logical_date", ds), ("run_id", record.runID), ("model_name", plan.name),
             ("model_version", plan.version), ("model_sha256", plan.sha256),
         ]
         let float32 = plan.model.float32Outputs

@@ -32,8 +32,8 @@ extension RunExecutor {
         }
         let date = options.date
         let ds = date.description
-        let plan = try plan(date: date)
         let store = try RunStores.open(for: job, override: options.statePath)
+        let plan = try plan(date: date, model: try resolveModel(store: store, date: ds, restart: options.restart))
 
         // Join the date's unfinished run with the same shard count and model, or start one.
         var record: RunRecord = try withDateLock(store, date: ds, wait: options.wait) {
@@ -53,10 +53,10 @@ extension RunExecutor {
             }
             let r = RunRecord(runID: RunExecutor.newRunID(date: date), job: job.name, logicalDate: ds, trigger: options.trigger,
                               status: .running, attempt: 1, scheduledFor: options.scheduledFor.map(Timestamp.format), startedAt: Timestamp.now(),
-                              endedAt: nil, rowsRead: 0, rowsScored: 0, rowsWritten: 0, chunks: 0, modelName: job.model.name,
-                              modelVersion: plan.version, modelSHA256: plan.sha256, modelPath: job.model.path,
+                              endedAt: nil, rowsRead: 0, rowsScored: 0, rowsWritten: 0, chunks: 0, modelName: plan.name,
+                              modelVersion: plan.version, modelSHA256: plan.sha256, modelPath: plan.resolved.modelPath,
                               source: RunExecutor.shardedSource(shard.count), sink: sinkDescription(date: date), nightjarVersion: RunExecutor.version, host: Host.name,
-                              pid: Int(getpid()))
+                              pid: Int(getpid()), bundlePath: plan.resolved.bundle?.directory, modelAlias: plan.resolved.alias)
             try store.update(r)
             return r
         }

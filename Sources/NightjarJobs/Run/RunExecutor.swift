@@ -73,21 +73,16 @@ public final class RunExecutor {
         var model: ScoringModel
         var sha256: String
         var version: String
+        var name: String
+        var resolved: ResolvedModel
         var predictor: Predictor
         var layoutColumns: [OutputColumn]
         var files: [String]
     }
 
-    /// The job's model, bound to its `features` list when the graph takes one tensor (ONNX).
-    func loadModel() throws -> ScoringModel {
-        var options = ScoreOptions(modelPath: job.model.path, inputPath: "", outputPath: "")
-        options.features = job.features
-        return try ScoreRunner.loadModel(options)
-    }
-
-    func plan(date: LogicalDate) throws -> Plan {
-        let model = try loadModel()
-        let sha = try RunExecutor.sha256(ofFile: job.model.path)
+    func plan(date: LogicalDate, model resolved: ResolvedModel) throws -> Plan {
+        let model = try loadModel(resolved)
+        let sha = resolved.sha256
         let all = model.outputColumns(includeMargin: true)
         var includeMargin = false
         var selected = model.outputColumns(includeMargin: false)
@@ -103,8 +98,8 @@ public final class RunExecutor {
         let predictor = Predictor(model: model, includeMargin: includeMargin, threads: threads)
         var files: [String] = []
         if case .csv(let pattern) = job.source { files = try SourceFiles.resolve(pattern: pattern, date: date, job: job.name) }
-        return Plan(model: model, sha256: sha, version: job.model.version ?? "sha256:\(sha.prefix(12))",
-                    predictor: predictor, layoutColumns: selected, files: files)
+        return Plan(model: model, sha256: sha, version: resolved.version ?? "sha256:\(sha.prefix(12))", name: resolved.name,
+                    resolved: resolved, predictor: predictor, layoutColumns: selected, files: files)
     }
 
     /// Runs the job for `options.date`. Returns the finished run record.
@@ -113,7 +108,6 @@ public final class RunExecutor {
         if let shard = options.shard { return try runShard(options, shard: shard) }
         let date = options.date
         let ds = date.description
-        let plan = try plan(date: date)
         let store = try RunStores.open(for: job, override: options.statePath)
 
         // One process per (job, date).
@@ -132,13 +126,14 @@ public final class RunExecutor {
         }
         defer { try? store.unlock(job: job.name, date: ds) }
         try store.markDeadRunsInterrupted(job: job.name, date: ds)
+        let resolved = try resolveModel(store: store, date: ds, restart: options.restart)
 
         // Resume the unfinished run of this date, or start a new one.
         let previous = try store.latestRun(job: job.name, date: ds)
         var record: RunRecord
         var resuming = false
         let previousWasSharded = try previous.map { try !store.shards(runID: $0.runID).isEmpty || $0.source?.hasPrefix("sharded over") == true } ?? false
-        if let p = previous, p.status != .succeeded, !options.restart, p.modelSHA256 == plan.sha256, !previousWasSharded {
+        if let p = previous, p.status != .succeeded, !options.restart, p.modelSHA256 == resolved.sha256, !previousWasSharded {
             record = p
             record.attempt += 1
             record.trigger = options.trigger == .manual ? p.trigger : options.trigger
@@ -157,24 +152,30 @@ public final class RunExecutor {
         record.status = .running
         record.error = nil
         record.endedAt = nil
-        record.modelName = job.model.name
-        record.modelVersion = plan.version
-        record.modelSHA256 = plan.sha256
-        record.modelPath = job.model.path
-        switch job.source {
-        case .csv: record.source = plan.files.joined(separator: ", ")
-        case let .postgres(settings, _, key): record.source = "postgres:\(settings.description) ordered by \(key)"
-        }
+        record.modelName = resolved.name
+        record.modelVersion = resolved.version ?? "sha256:\(resolved.sha256.prefix(12))"
+        record.modelSHA256 = resolved.sha256
+        record.modelPath = resolved.modelPath
+        record.bundlePath = resolved.bundle?.directory
+        record.modelAlias = resolved.alias
         record.sink = sinkDescription(date: date)
         record.nightjarVersion = RunExecutor.version
         record.host = Host.name
         record.pid = Int(getpid())
         try store.update(record)
         logger.info(resuming ? "resuming run" : "starting run", metadata: [
-            "job": "\(job.name)", "run_id": "\(record.runID)", "logical_date": "\(ds)", "files": "\(plan.files.count)",
+            "job": "\(job.name)", "run_id": "\(record.runID)", "logical_date": "\(ds)",
+            "model": "\(record.modelName ?? "")@\(record.modelVersion ?? "")",
         ])
 
         do {
+            // The model (a bundle verified: hashes, golden rows) before any row is read.
+            let plan = try plan(date: date, model: resolved)
+            switch job.source {
+            case .csv: record.source = plan.files.joined(separator: ", ")
+            case let .postgres(settings, _, key): record.source = "postgres:\(settings.description) ordered by \(key)"
+            }
+            try store.update(record)
             try execute(&record, plan: plan, store: store, resuming: resuming, shard: nil)
             record.status = .succeeded
             record.endedAt = Timestamp.now()

@@ -33,8 +33,22 @@ public struct RunRecord: Sendable, Equatable, Codable {
     public var host: String?
     public var pid: Int?
     public var error: String?
+    /// The bundle directory the model came from (nil for a bare model file).
+    public var bundlePath: String? = nil
+    /// The registry alias the job named (`churn@champion` → `champion`), resolved when the run started.
+    public var modelAlias: String? = nil
+    /// Rows that broke the input contract (not scored; listed in `nightjar_rejects`).
+    public var rowsRejected: Int = 0
+    /// PSI of the predictions against the bundle's reference.
+    public var predictionPSI: Double? = nil
+    /// `ok`, `warn` or `fail`: the worst drift of any feature or of the predictions (nil without reference statistics).
+    public var driftStatus: String? = nil
+    /// The run's merged statistics (`ChunkStatistics` as JSON), for reports.
+    public var stats: String? = nil
 
     enum CodingKeys: String, CodingKey {
+        case bundlePath = "bundle_path", modelAlias = "model_alias", rowsRejected = "rows_rejected"
+        case predictionPSI = "prediction_psi", driftStatus = "drift_status", stats
         case runID = "run_id", job, logicalDate = "logical_date", trigger, status, attempt
         case scheduledFor = "scheduled_for", startedAt = "started_at", endedAt = "ended_at"
         case rowsRead = "rows_read", rowsScored = "rows_scored", rowsWritten = "rows_written", chunks
@@ -62,11 +76,16 @@ public struct ChunkRecord: Sendable, Equatable, Codable {
     public var lastKey: String? = nil
     /// The shard that committed it (1-based; 0 for an unsharded run).
     public var shard: Int = 0
+    /// Rows of the chunk that broke the input contract (counted in `rows`, not written).
+    public var rowsRejected: Int = 0
+    /// Statistics of the chunk's scored rows (`ChunkStatistics` as JSON), merged at the end of the run.
+    public var stats: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case runID = "run_id", chunk, fileIndex = "file_index", sourceFile = "source_file"
         case startOffset = "start_offset", endOffset = "end_offset", endLine = "end_line", rows
         case outputOffset = "output_offset", committedAt = "committed_at", seconds, lastKey = "last_key", shard
+        case rowsRejected = "rows_rejected", stats
     }
 }
 

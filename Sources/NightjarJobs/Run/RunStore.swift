@@ -29,6 +29,29 @@ public protocol RunStore: AnyObject {
     func unlock(job: String, date: String) throws
     /// Marks runs whose process is gone as interrupted (call while holding the lock).
     func markDeadRunsInterrupted(job: String, date: String) throws
+
+    // Registry aliases.
+    func aliases(model: String?) throws -> [ModelAlias]
+    /// Every change of the alias (or of all aliases of the model), oldest first.
+    func aliasEvents(model: String, alias: String?) throws -> [AliasEvent]
+    /// Records the event and points the alias at `event.version`, in one transaction.
+    func apply(_ event: AliasEvent) throws
+
+    // Input contract rejects and feature statistics.
+    /// Replaces the rejects of one chunk (idempotent: a chunk redone after a crash writes the same rows).
+    func replaceRejects(runID: String, shard: Int, chunk: Int, _ rejects: [RejectRecord]) throws
+    /// Drops rejects of chunks not committed (a resumed run redoes them).
+    func deleteRejects(runID: String, shard: Int, fromChunk: Int) throws
+    func rejectCounts(runID: String) throws -> [RejectCount]
+    func rejects(runID: String, limit: Int) throws -> [RejectRecord]
+    func replaceFeatureStats(runID: String, _ stats: [FeatureStatRecord]) throws
+    func featureStats(runID: String) throws -> [FeatureStatRecord]
+}
+
+extension RunStore {
+    public func alias(model: String, alias: String) throws -> String? {
+        try aliases(model: model).first { $0.alias == alias }?.version
+    }
 }
 
 public struct RunLockHolder: Sendable, Equatable {

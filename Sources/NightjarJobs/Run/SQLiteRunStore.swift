@@ -71,6 +71,29 @@ public final class SQLiteRunStore: RunStore {
             rows INTEGER NOT NULL DEFAULT 0, chunks INTEGER NOT NULL DEFAULT 0, host TEXT NOT NULL, pid INTEGER NOT NULL,
             started_at TEXT NOT NULL, ended_at TEXT, error TEXT, PRIMARY KEY (run_id, shard));
         """,
+        // v4: bundles, aliases, input contracts and drift.
+        """
+        ALTER TABLE nightjar_runs ADD COLUMN bundle_path TEXT;
+        ALTER TABLE nightjar_runs ADD COLUMN model_alias TEXT;
+        ALTER TABLE nightjar_runs ADD COLUMN rows_rejected INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE nightjar_runs ADD COLUMN prediction_psi REAL;
+        ALTER TABLE nightjar_runs ADD COLUMN drift_status TEXT;
+        ALTER TABLE nightjar_runs ADD COLUMN stats TEXT;
+        ALTER TABLE nightjar_chunks ADD COLUMN rows_rejected INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE nightjar_chunks ADD COLUMN stats TEXT;
+        CREATE TABLE IF NOT EXISTS nightjar_model_aliases (
+            model TEXT NOT NULL, alias TEXT NOT NULL, version TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (model, alias));
+        CREATE TABLE IF NOT EXISTS nightjar_alias_events (
+            event_id INTEGER PRIMARY KEY AUTOINCREMENT, model TEXT NOT NULL, alias TEXT NOT NULL, action TEXT NOT NULL,
+            version TEXT NOT NULL, previous_version TEXT, at TEXT NOT NULL, reason TEXT, run_id TEXT);
+        CREATE TABLE IF NOT EXISTS nightjar_rejects (
+            run_id TEXT NOT NULL, shard INTEGER NOT NULL DEFAULT 0, chunk INTEGER NOT NULL, row_number INTEGER NOT NULL,
+            key TEXT NOT NULL, column_name TEXT NOT NULL, value TEXT NOT NULL, reason TEXT NOT NULL,
+            PRIMARY KEY (run_id, shard, chunk, row_number, column_name));
+        CREATE TABLE IF NOT EXISTS nightjar_feature_stats (
+            run_id TEXT NOT NULL, feature TEXT NOT NULL, rows INTEGER NOT NULL, null_rate REAL NOT NULL, mean REAL, min REAL, max REAL,
+            psi REAL NOT NULL, status TEXT NOT NULL, PRIMARY KEY (run_id, feature));
+        """,
     ]
 
     public init(path: String) throws {
@@ -113,16 +136,17 @@ public final class SQLiteRunStore: RunStore {
 
     // MARK: Runs
 
-    static let runColumns = "run_id, job, logical_date, trigger, status, attempt, scheduled_for, started_at, ended_at, rows_read, rows_scored, rows_written, chunks, model_name, model_version, model_sha256, model_path, source, sink, nightjar_version, host, pid, error"
+    static let runColumns = "run_id, job, logical_date, trigger, status, attempt, scheduled_for, started_at, ended_at, rows_read, rows_scored, rows_written, chunks, model_name, model_version, model_sha256, model_path, source, sink, nightjar_version, host, pid, error, bundle_path, model_alias, rows_rejected, prediction_psi, drift_status, stats"
+    static let runColumnCount = 29
 
     public func insert(_ r: RunRecord) throws {
-        let stmt = try db.prepare("INSERT INTO nightjar_runs (\(SQLiteRunStore.runColumns)) VALUES (\(Array(repeating: "?", count: 23).joined(separator: ",")))")
+        let stmt = try db.prepare("INSERT INTO nightjar_runs (\(SQLiteRunStore.runColumns)) VALUES (\(Array(repeating: "?", count: SQLiteRunStore.runColumnCount).joined(separator: ",")))")
         bind(stmt, r)
         try stmt.step()
     }
 
     public func update(_ r: RunRecord) throws {
-        let stmt = try db.prepare("REPLACE INTO nightjar_runs (\(SQLiteRunStore.runColumns)) VALUES (\(Array(repeating: "?", count: 23).joined(separator: ",")))")
+        let stmt = try db.prepare("REPLACE INTO nightjar_runs (\(SQLiteRunStore.runColumns)) VALUES (\(Array(repeating: "?", count: SQLiteRunStore.runColumnCount).joined(separator: ",")))")
         bind(stmt, r)
         try stmt.step()
     }
@@ -135,6 +159,9 @@ public final class SQLiteRunStore: RunStore {
         int(10, r.rowsRead); int(11, r.rowsScored); int(12, r.rowsWritten); int(13, r.chunks)
         text(14, r.modelName); text(15, r.modelVersion); text(16, r.modelSHA256); text(17, r.modelPath)
         text(18, r.source); text(19, r.sink); text(20, r.nightjarVersion); text(21, r.host); int(22, r.pid); text(23, r.error)
+        text(24, r.bundlePath); text(25, r.modelAlias); int(26, r.rowsRejected)
+        if let psi = r.predictionPSI { s.bind(27, double: psi) } else { s.bindNull(27) }
+        text(28, r.driftStatus); text(29, r.stats)
     }
 
     private func runs(where clause: String, _ args: [String], limit: Int? = nil) throws -> [RunRecord] {
@@ -149,7 +176,9 @@ public final class SQLiteRunStore: RunStore {
                 status: RunRecord.Status(rawValue: t(4)!) ?? .failed, attempt: n(5) ?? 1, scheduledFor: t(6),
                 startedAt: t(7)!, endedAt: t(8), rowsRead: n(9) ?? 0, rowsScored: n(10) ?? 0, rowsWritten: n(11) ?? 0,
                 chunks: n(12) ?? 0, modelName: t(13), modelVersion: t(14), modelSHA256: t(15), modelPath: t(16),
-                source: t(17), sink: t(18), nightjarVersion: t(19), host: t(20), pid: n(21), error: t(22)))
+                source: t(17), sink: t(18), nightjarVersion: t(19), host: t(20), pid: n(21), error: t(22),
+                bundlePath: t(23), modelAlias: t(24), rowsRejected: n(25) ?? 0, predictionPSI: t(26).flatMap { Double($0) },
+                driftStatus: t(27), stats: t(28)))
         }
         return out
     }
@@ -186,19 +215,20 @@ public final class SQLiteRunStore: RunStore {
     }
 
     static func insertChunk(_ c: ChunkRecord, into db: SQLiteDatabase) throws {
-        let s = try db.prepare("INSERT OR REPLACE INTO nightjar_chunks (run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key, shard) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+        let s = try db.prepare("INSERT OR REPLACE INTO nightjar_chunks (run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key, shard, rows_rejected, stats) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
         s.bind(1, string: c.runID); s.bind(2, int: Int64(c.chunk)); s.bind(3, int: Int64(c.fileIndex)); s.bind(4, string: c.sourceFile)
         s.bind(5, int: c.startOffset); s.bind(6, int: c.endOffset); s.bind(7, int: Int64(c.endLine)); s.bind(8, int: Int64(c.rows))
         if let o = c.outputOffset { s.bind(9, int: o) } else { s.bindNull(9) }
         s.bind(10, string: c.committedAt); s.bind(11, double: c.seconds)
         if let k = c.lastKey { s.bind(12, string: k) } else { s.bindNull(12) }
-        s.bind(13, int: Int64(c.shard))
+        s.bind(13, int: Int64(c.shard)); s.bind(14, int: Int64(c.rowsRejected))
+        if let stats = c.stats { s.bind(15, string: stats) } else { s.bindNull(15) }
         try s.step()
     }
 
     /// A run's chunks (of one shard, when given), in order.
     static func chunks(runID: String, shard: Int? = nil, in db: SQLiteDatabase) throws -> [ChunkRecord] {
-        let s = try db.prepare("SELECT run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key, shard FROM nightjar_chunks WHERE run_id = ?\(shard == nil ? "" : " AND shard = ?") ORDER BY shard, chunk")
+        let s = try db.prepare("SELECT run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key, shard, rows_rejected, stats FROM nightjar_chunks WHERE run_id = ?\(shard == nil ? "" : " AND shard = ?") ORDER BY shard, chunk")
         s.bind(1, string: runID)
         if let shard { s.bind(2, int: Int64(shard)) }
         var out: [ChunkRecord] = []
@@ -206,7 +236,8 @@ public final class SQLiteRunStore: RunStore {
             out.append(ChunkRecord(runID: s.string(at: 0)!, chunk: Int(s.int(at: 1)), fileIndex: Int(s.int(at: 2)), sourceFile: s.string(at: 3)!,
                                    startOffset: s.int(at: 4), endOffset: s.int(at: 5), endLine: Int(s.int(at: 6)), rows: Int(s.int(at: 7)),
                                    outputOffset: s.string(at: 8).flatMap { Int64($0) }, committedAt: s.string(at: 9)!, seconds: s.double(at: 10),
-                                   lastKey: s.string(at: 11), shard: Int(s.int(at: 12))))
+                                   lastKey: s.string(at: 11), shard: Int(s.int(at: 12)), rowsRejected: Int(s.int(at: 13)),
+                                   stats: s.string(at: 14)))
         }
         return out
     }

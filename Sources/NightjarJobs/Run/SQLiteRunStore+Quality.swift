@@ -1,0 +1,131 @@
+import Foundation
+import NightjarIO
+
+extension SQLiteRunStore {
+    // MARK: Aliases
+
+    public func aliases(model: String?) throws -> [ModelAlias] {
+        let s = try db.prepare("SELECT model, alias, version, updated_at FROM nightjar_model_aliases\(model == nil ? "" : " WHERE model = ?") ORDER BY model, alias")
+        if let model { s.bind(1, string: model) }
+        var out: [ModelAlias] = []
+        while try s.step() {
+            out.append(ModelAlias(model: s.string(at: 0)!, alias: s.string(at: 1)!, version: s.string(at: 2)!, updatedAt: s.string(at: 3)!))
+        }
+        return out
+    }
+
+    public func aliasEvents(model: String, alias: String?) throws -> [AliasEvent] {
+        let s = try db.prepare("SELECT model, alias, action, version, previous_version, at, reason, run_id FROM nightjar_alias_events WHERE model = ?\(alias == nil ? "" : " AND alias = ?") ORDER BY event_id")
+        s.bind(1, string: model)
+        if let alias { s.bind(2, string: alias) }
+        var out: [AliasEvent] = []
+        while try s.step() {
+            out.append(AliasEvent(model: s.string(at: 0)!, alias: s.string(at: 1)!, action: AliasEvent.Action(rawValue: s.string(at: 2)!) ?? .promote,
+                                  version: s.string(at: 3)!, previousVersion: s.string(at: 4), at: s.string(at: 5)!,
+                                  reason: s.string(at: 6), runID: s.string(at: 7)))
+        }
+        return out
+    }
+
+    public func apply(_ e: AliasEvent) throws {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            let insert = try db.prepare("INSERT INTO nightjar_alias_events (model, alias, action, version, previous_version, at, reason, run_id) VALUES (?,?,?,?,?,?,?,?)")
+            for (i, v) in [e.model, e.alias, e.action.rawValue, e.version, e.previousVersion, e.at, e.reason, e.runID].enumerated() {
+                if let v { insert.bind(Int32(i + 1), string: v) } else { insert.bindNull(Int32(i + 1)) }
+            }
+            try insert.step()
+            let set = try db.prepare("INSERT OR REPLACE INTO nightjar_model_aliases (model, alias, version, updated_at) VALUES (?,?,?,?)")
+            set.bind(1, string: e.model); set.bind(2, string: e.alias); set.bind(3, string: e.version); set.bind(4, string: e.at)
+            try set.step()
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    // MARK: Rejects and statistics
+
+    public func replaceRejects(runID: String, shard: Int, chunk: Int, _ rejects: [RejectRecord]) throws {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            let delete = try db.prepare("DELETE FROM nightjar_rejects WHERE run_id = ? AND shard = ? AND chunk = ?")
+            delete.bind(1, string: runID); delete.bind(2, int: Int64(shard)); delete.bind(3, int: Int64(chunk))
+            try delete.step()
+            let insert = try db.prepare("INSERT OR REPLACE INTO nightjar_rejects (run_id, shard, chunk, row_number, key, column_name, value, reason) VALUES (?,?,?,?,?,?,?,?)")
+            for r in rejects {
+                insert.reset()
+                insert.bind(1, string: r.runID); insert.bind(2, int: Int64(r.shard)); insert.bind(3, int: Int64(r.chunk))
+                insert.bind(4, int: Int64(r.rowNumber)); insert.bind(5, string: r.key); insert.bind(6, string: r.column)
+                insert.bind(7, string: r.value); insert.bind(8, string: r.reason)
+                try insert.step()
+            }
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    public func deleteRejects(runID: String, shard: Int, fromChunk: Int) throws {
+        let s = try db.prepare("DELETE FROM nightjar_rejects WHERE run_id = ? AND shard = ? AND chunk >= ?")
+        s.bind(1, string: runID); s.bind(2, int: Int64(shard)); s.bind(3, int: Int64(fromChunk))
+        try s.step()
+    }
+
+    public func rejectCounts(runID: String) throws -> [RejectCount] {
+        let s = try db.prepare("SELECT column_name, reason, count(*) FROM nightjar_rejects WHERE run_id = ? GROUP BY column_name, reason ORDER BY count(*) DESC, column_name, reason")
+        s.bind(1, string: runID)
+        var out: [RejectCount] = []
+        while try s.step() { out.append(RejectCount(column: s.string(at: 0)!, reason: s.string(at: 1)!, count: Int(s.int(at: 2)))) }
+        return out
+    }
+
+    public func rejects(runID: String, limit: Int) throws -> [RejectRecord] {
+        let s = try db.prepare("SELECT run_id, shard, chunk, row_number, key, column_name, value, reason FROM nightjar_rejects WHERE run_id = ? ORDER BY shard, chunk, row_number, column_name LIMIT ?")
+        s.bind(1, string: runID); s.bind(2, int: Int64(limit))
+        var out: [RejectRecord] = []
+        while try s.step() {
+            out.append(RejectRecord(runID: s.string(at: 0)!, shard: Int(s.int(at: 1)), chunk: Int(s.int(at: 2)), rowNumber: Int(s.int(at: 3)),
+                                    key: s.string(at: 4)!, column: s.string(at: 5)!, value: s.string(at: 6)!, reason: s.string(at: 7)!))
+        }
+        return out
+    }
+
+    public func replaceFeatureStats(runID: String, _ stats: [FeatureStatRecord]) throws {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            let delete = try db.prepare("DELETE FROM nightjar_feature_stats WHERE run_id = ?")
+            delete.bind(1, string: runID)
+            try delete.step()
+            let insert = try db.prepare("INSERT INTO nightjar_feature_stats (run_id, feature, rows, null_rate, mean, min, max, psi, status) VALUES (?,?,?,?,?,?,?,?,?)")
+            for f in stats {
+                insert.reset()
+                insert.bind(1, string: runID); insert.bind(2, string: f.feature); insert.bind(3, int: Int64(f.rows))
+                insert.bind(4, double: f.nullRate)
+                for (i, v) in [f.mean, f.min, f.max].enumerated() {
+                    if let v, v.isFinite { insert.bind(Int32(5 + i), double: v) } else { insert.bindNull(Int32(5 + i)) }
+                }
+                insert.bind(8, double: f.psi); insert.bind(9, string: f.status)
+                try insert.step()
+            }
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    public func featureStats(runID: String) throws -> [FeatureStatRecord] {
+        let s = try db.prepare("SELECT feature, rows, null_rate, mean, min, max, psi, status FROM nightjar_feature_stats WHERE run_id = ? ORDER BY psi DESC, feature")
+        s.bind(1, string: runID)
+        var out: [FeatureStatRecord] = []
+        while try s.step() {
+            func optional(_ c: Int) -> Double? { s.string(at: c) == nil ? nil : s.double(at: c) }
+            out.append(FeatureStatRecord(runID: runID, feature: s.string(at: 0)!, rows: Int(s.int(at: 1)), nullRate: s.double(at: 2),
+                                         mean: optional(3), min: optional(4), max: optional(5), psi: s.double(at: 6), status: s.string(at: 7)!))
+        }
+        return out
+    }
+}
