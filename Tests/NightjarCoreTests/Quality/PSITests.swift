@@ -11,8 +11,7 @@ import Testing
         //   (.4−.25)·ln(.4/.25) =  .15 · ln 1.6 = .15 · 0.4700036 = 0.0705005
         //   sum = 0.2282174
         #expect(abs(PSI.value(expected: [25, 25, 25, 25], actual: [10, 20, 30, 40]) - 0.2282174) < 1e-6)
-        // Symmetric in the two sides for these proportions' terms? No: swapping gives the same sum,
-        // since each term (a−e)·ln(a/e) is symmetric in a and e.
+        // Each term (a−e)·ln(a/e) is symmetric in a and e, so swapping the sides gives the same sum.
         #expect(abs(PSI.value(expected: [10, 20, 30, 40], actual: [25, 25, 25, 25]) - 0.2282174) < 1e-6)
     }
 
