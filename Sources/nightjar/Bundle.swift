@@ -30,6 +30,7 @@ struct BundleCommand: ParsableCommand {
         @Option(help: "Absolute tolerance.") var tolerance = 1e-6
         @Option(name: .customLong("relative-tolerance"), help: "Relative tolerance.") var relativeTolerance = 1e-5
         @Option(help: "Input columns for a model that takes one tensor (ONNX), comma-separated.") var features: String?
+        @Option(help: "A hand-edited input contract (JSON, e.g. an earlier bundle's contract.json) instead of the derived one.") var contract: String?
         @Option(name: .customLong("library"), help: "Training library and version, e.g. xgboost=3.2.0 (repeatable).") var libraries: [String] = []
 
         func run() throws {
@@ -38,6 +39,7 @@ struct BundleCommand: ParsableCommand {
             o.expectedColumns = expectedColumns
             o.key = key.map { $0.split(separator: ",").map(String.init) } ?? []
             o.goldenRows = goldenRows
+            o.contract = contract
             o.absoluteTolerance = tolerance
             o.relativeTolerance = relativeTolerance
             o.features = features.map { $0.split(separator: ",").map(String.init) }

@@ -6,7 +6,7 @@ struct Nightjar: ParsableCommand {
         commandName: "nightjar",
         abstract: "Batch scoring of XGBoost, LightGBM and ONNX (scikit-learn) models with the training library's own semantics: one-off, as jobs, on schedules.",
         version: NightjarVersion.current,
-        subcommands: [Score.self, Bench.self, Inspect.self, Run.self, BackfillCommand.self, Validate.self, Runs.self, Schedule.self, BundleCommand.self, Models.self]
+        subcommands: [Score.self, Bench.self, Inspect.self, Run.self, BackfillCommand.self, Validate.self, Runs.self, Schedule.self, BundleCommand.self, Models.self, Report.self]
     )
 }
 

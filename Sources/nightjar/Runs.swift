@@ -49,13 +49,14 @@ struct Runs: ParsableCommand {
         @Flag(help: "JSON instead of text.") var json = false
 
         func run() throws {
-            let (record, chunks, shards) = try runReportingErrors { () -> (RunRecord, [ChunkRecord], [ShardRecord]) in
+            let detail = try runReportingErrors { () -> RunReport.Detail in
                 let (s, _) = try store.open()
                 guard let r = try s.run(id: runID) else { throw ScoreError("no run \(runID) in \(s.location)") }
-                return (r, try s.chunks(runID: runID), try s.shards(runID: runID))
+                return RunReport.Detail(run: r, chunks: try s.chunks(runID: runID), shards: try s.shards(runID: runID),
+                                        features: try s.featureStats(runID: runID), rejects: try s.rejectCounts(runID: runID))
             }
-            print(json ? RunReport.json(RunReport.Detail(run: record, chunks: chunks, shards: shards))
-                       : RunReport.detail(record, chunks: chunks, shards: shards))
+            print(json ? RunReport.json(detail)
+                       : RunReport.detail(detail.run, chunks: detail.chunks, shards: detail.shards, features: detail.features, rejects: detail.rejects))
         }
     }
 }

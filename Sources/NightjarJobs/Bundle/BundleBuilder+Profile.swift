@@ -3,8 +3,37 @@ import NightjarCore
 import NightjarIO
 
 extension BundleBuilder {
-    /// The input contract and reference statistics derived from the training sample (JSON).
+    /// The input contract and the reference statistics, derived from the training sample (JSON).
     static func profile(model: ScoringModel, train: CSVTable) throws -> (contract: Data, reference: Data) {
-        (Data("{}".utf8), Data("{}".utf8))  // replaced when the quality kernels land
+        let contract: InputContract
+        do {
+            contract = try InputContract.derive(features: model.features, header: train.header, sample: train.batch)
+        } catch {
+            throw InputError(path: train.path, message: "training sample: \(error.description)")
+        }
+        let (columns, values) = try GoldenRows.score(model, table: train, rows: Array(0..<train.rowCount), includeMargin: false)
+        let encoder = try FeatureEncoder(features: model.features, header: train.header)
+        var matrix = FeatureMatrix(rows: 0, features: model.features.count)
+        try encoder.encode(train.batch, into: &matrix)
+        var builder = ReferenceProfileBuilder(features: model.features)
+        builder.add(matrix)
+        let profiled = model.primaryOutput
+        if let index = columns.firstIndex(where: { $0.name == profiled }) {
+            builder.addPredictions(values, stride: columns.count, column: index, name: profiled)
+        }
+        let json = JSONEncoder()
+        json.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return (try json.encode(contract), try json.encode(builder.build()))
+    }
+}
+
+extension ScoringModel {
+    /// The output column whose distribution is profiled and compared for drift.
+    var primaryOutput: String {
+        switch task {
+        case .binary: return "probability"
+        case .regression: return "prediction"
+        case .multiclass, .multiclassLabel: return "label"
+        }
     }
 }

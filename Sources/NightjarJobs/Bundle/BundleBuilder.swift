@@ -27,6 +27,8 @@ public struct BundleOptions: Sendable {
     /// Training libraries and versions, recorded in the manifest.
     public var libraries: [String: String] = [:]
     public var onnxRuntimeThreads: Int?
+    /// A hand-edited input contract (JSON) to use instead of the one derived from the training sample.
+    public var contract: String?
 
     public init(modelPath: String, name: String, version: String, registry: String, trainSample: String, expected: String) {
         self.modelPath = modelPath
@@ -107,7 +109,10 @@ public enum BundleBuilder {
             }
             try CSVTable.write(header: key + columns.map(\.output), rows: expectedRows, to: temporary.appendingPathComponent(ModelBundle.goldenExpectedFile).path)
 
-            let profile = try BundleBuilder.profile(model: model, train: train)
+            var profile = try BundleBuilder.profile(model: model, train: train)
+            if let edited = o.contract {
+                profile.contract = try BundleBuilder.checkedContract(edited, model: model)
+            }
             try profile.contract.write(to: temporary.appendingPathComponent(ModelBundle.contractFile))
             try profile.reference.write(to: temporary.appendingPathComponent(ModelBundle.referenceFile))
 
@@ -134,6 +139,28 @@ public enum BundleBuilder {
         let bundle = try ModelBundle(directory: target)
         try bundle.verifyFiles()
         return (bundle, check)
+    }
+
+    /// A hand-edited contract, checked to parse and to cover the model's columns.
+    static func checkedContract(_ path: String, model: ScoringModel) throws -> Data {
+        guard let data = FileManager.default.contents(atPath: path) else { throw InputError(path: path, message: "cannot read the contract") }
+        let contract: InputContract
+        do {
+            contract = try JSONDecoder().decode(InputContract.self, from: data)
+        } catch {
+            throw InputError(path: path, message: "not a valid input contract (\(ModelBundle.describe(error)))")
+        }
+        do {
+            _ = try ContractChecker(contract: contract, header: contract.columns.map(\.name))
+        } catch {
+            throw InputError(path: path, message: error.description)
+        }
+        let covered = Set(contract.columns.map(\.name))
+        let missing = model.features.map(\.name).filter { !covered.contains($0) }
+        if !missing.isEmpty {
+            throw InputError(path: path, message: "the contract has no rule for \(missing.joined(separator: ", ")), which the model reads; add a rule per model column")
+        }
+        return data
     }
 
     static func describe(_ f: ModelFeature) -> BundleManifest.Feature {

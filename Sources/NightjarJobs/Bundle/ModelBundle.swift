@@ -115,3 +115,26 @@ public struct BundleVerificationError: Error, CustomStringConvertible, Sendable 
     public var message: String
     public var description: String { "bundle \(bundle) failed verification: \(message)" }
 }
+
+extension ModelBundle {
+    /// The input contract (`contract.json`), as the bundle holds it (it may have been edited by hand before the bundle was created).
+    public func contract() throws -> InputContract {
+        try decode(InputContract.self, ModelBundle.contractFile)
+    }
+
+    /// The reference statistics of the training sample (`reference.json`).
+    public func reference() throws -> ReferenceProfile {
+        try decode(ReferenceProfile.self, ModelBundle.referenceFile)
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ file: String) throws -> T {
+        guard let data = FileManager.default.contents(atPath: path(file)) else {
+            throw BundleVerificationError(bundle: directory, message: "\(file) is missing")
+        }
+        do {
+            return try JSONDecoder().decode(type, from: data)
+        } catch {
+            throw BundleVerificationError(bundle: directory, message: "\(file) is not valid (\(ModelBundle.describe(error)))")
+        }
+    }
+}

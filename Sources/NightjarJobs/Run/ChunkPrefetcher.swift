@@ -14,6 +14,9 @@ final class ChunkPrefetcher: @unchecked Sendable {
         var keyTypes: [String]?
         var fraction: Double?
         var started: Date
+        /// Rows read from the source, rejected ones included (the batch holds the others).
+        var rowsRead: Int = 0
+        var screened = RunQuality.Screened()
     }
 
     enum Next {

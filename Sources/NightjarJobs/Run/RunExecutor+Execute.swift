@@ -51,9 +51,14 @@ extension RunExecutor {
                 record.rowsRead = chunks.reduce(0) { $0 + $1.rows }
                 record.rowsScored = record.rowsRead
                 record.rowsWritten = record.rowsRead
+                try? plan.quality.finish(&record, chunks: chunks, store: store)  // recomputed; the rows are out already
                 return destination
             }
             committed = try destination.committed(runID: record.runID, shard: shard?.index ?? 0)
+        }
+        if plan.quality.contract != nil {
+            // Rejects of chunks that did not commit are redone with them.
+            try store.deleteRejects(runID: record.runID, shard: shard?.index ?? 0, fromChunk: committed.count)
         }
         if let csv = destination as? CSVDestination { try csv.open(runID: record.runID, resumeAt: committed.last?.outputOffset) }
 
@@ -69,10 +74,12 @@ extension RunExecutor {
 
         var chunkIndex = committed.count
         var rows = committed.reduce(0) { $0 + $1.rows }
+        var rejected = committed.reduce(0) { $0 + $1.rowsRejected }
         record.chunks = chunkIndex
         record.rowsRead = rows
-        record.rowsScored = rows
-        record.rowsWritten = rows
+        record.rowsScored = rows - rejected
+        record.rowsWritten = rows - rejected
+        record.rowsRejected = rejected
         // Reading and encoding run one chunk ahead on their own thread; scoring and committing here.
         let features = plan.model.features
         let chunkRows = job.chunkRows
@@ -81,6 +88,11 @@ extension RunExecutor {
         var headerVersion = -1
         var encoder: FeatureEncoder? = nil
         var readerLayout = writerLayout
+        let quality = plan.quality
+        var checker: ContractChecker? = nil
+        var keyColumns: [Int] = []
+        var readerRows = rows
+        var firstChunk = committed.isEmpty
         let prefetcher = ChunkPrefetcher { batch, matrix in
             let started = Date()
             var checkpoint = ChunkRecord(runID: runID, chunk: 0, fileIndex: 0, sourceFile: "", startOffset: 0, endOffset: 0,
@@ -94,7 +106,18 @@ extension RunExecutor {
                     throw InputError(path: source.location(row: 0).file, line: 1, message: error.description)
                 }
                 readerLayout = try layout(for: source.header)
+                checker = try quality.checker(header: source.header, file: source.location(row: 0).file)
+                keyColumns = self.job.keys.compactMap { source.header.firstIndex(of: $0) }
             }
+            // The input contract: rows that break it are set aside before encoding, never scored.
+            let rowsRead = batch.rowCount
+            var screened = RunQuality.Screened()
+            if let checker {
+                screened = try quality.screen(&batch, checker: checker, keyColumns: keyColumns, rowsBefore: readerRows, firstChunk: firstChunk,
+                                              runID: runID, shard: shardIndex, location: source.location(row:))
+            }
+            readerRows += rowsRead
+            firstChunk = false
             if matrix.stride != features.count { matrix = FeatureMatrix(rows: 0, features: features.count) }
             do throws(EncodingError) {
                 try encoder!.encode(batch, into: &matrix)
@@ -105,7 +128,8 @@ extension RunExecutor {
                                  message: error.description.replacingOccurrences(of: "column '\(error.column)': ", with: ""))
             }
             return ChunkPrefetcher.Item(batch: batch, matrix: matrix, checkpoint: checkpoint, layout: readerLayout,
-                                        keyTypes: source.keyTypes, fraction: source.fraction, started: started)
+                                        keyTypes: source.keyTypes, fraction: source.fraction, started: started,
+                                        rowsRead: rowsRead, screened: screened)
         }
         defer { prefetcher.stop() }
         var values: [Double] = []
@@ -121,7 +145,7 @@ extension RunExecutor {
             case .chunk(let i): item = i
             }
             plan.predictor.score(item.matrix, into: &values)
-            let count = item.batch.rowCount
+            let count = item.rowsRead
             do {
                 // The scored chunk takes the batch; once committed, its buffers go back to the reader.
                 let scored = ScoredChunk(batch: item.batch, values: values, firstRowNumber: Int64(rows + 1))
@@ -130,15 +154,25 @@ extension RunExecutor {
                 checkpoint.chunk = chunkIndex
                 checkpoint.committedAt = Timestamp.now()
                 checkpoint.seconds = Date().timeIntervalSince(item.started)
+                checkpoint.rowsRejected = item.screened.rejectedRows
+                checkpoint.stats = try quality.statistics(item.matrix, predictions: values, stride: plan.predictor.columns.count)
+                if item.screened.rejectedRows > 0 {
+                    // Before the chunk commits: a crash in between redoes the chunk, which replaces these.
+                    var rejects = item.screened.rejects
+                    for i in rejects.indices { rejects[i].chunk = chunkIndex }
+                    try store.replaceRejects(runID: record.runID, shard: shardIndex, chunk: chunkIndex, rejects)
+                }
                 try destination.commit(scored, layout: item.layout, keyTypes: item.keyTypes, checkpoint: &checkpoint)
                 item.batch = scored.batch
             }
             chunkIndex += 1
             rows += count
+            rejected += item.screened.rejectedRows
             record.chunks = chunkIndex
             record.rowsRead = rows
-            record.rowsScored = rows
-            record.rowsWritten = rows
+            record.rowsScored = rows - rejected
+            record.rowsWritten = rows - rejected
+            record.rowsRejected = rejected
             if let shard {
                 try store.updateShard(ShardRecord(runID: record.runID, shard: shard.index, shards: shard.count, status: .running, rows: rows,
                                                   chunks: chunkIndex, host: Host.name, pid: Int(getpid()), startedAt: record.startedAt))
@@ -146,11 +180,15 @@ extension RunExecutor {
                 try store.update(record)
             }
             progress?.update(runID: record.runID, chunk: chunkIndex, rows: rows, fraction: item.fraction)
+            try quality.checkRejects(rejected: rejected, read: rows, final: false, store: store, runID: record.runID)
             prefetcher.recycle(item)
             if delay > 0 { Thread.sleep(forTimeInterval: delay / 1000) }
         }
         if let signal = cancellation.requested { throw RunInterrupted(signal: signal, runID: record.runID) }
-        if shard == nil { try destination.finish(runID: record.runID, date: ds) }
+        if shard == nil {
+            try quality.finish(&record, chunks: try destination.committed(runID: record.runID, shard: nil), store: store)
+            try destination.finish(runID: record.runID, date: ds)
+        }
         return destination
     }
 }

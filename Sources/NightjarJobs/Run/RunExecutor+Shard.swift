@@ -111,14 +111,26 @@ extension RunExecutor {
                 current.rowsWritten = shards.reduce(0) { $0 + $1.rows }
                 return current
             }
-            try destination.finish(runID: record.runID, date: ds)
-            current.status = .succeeded
-            current.endedAt = Timestamp.now()
-            current.rowsRead = done.reduce(0) { $0 + $1.rows }
+            let chunks = try destination.committed(runID: record.runID, shard: nil)
+            current.rowsRead = chunks.reduce(0) { $0 + $1.rows }
             current.rowsScored = current.rowsRead
             current.rowsWritten = current.rowsRead
             current.chunks = done.reduce(0) { $0 + $1.chunks }
+            do {
+                try plan.quality.finish(&current, chunks: chunks, store: store)
+                try destination.finish(runID: record.runID, date: ds)
+            } catch {
+                current.status = .failed
+                current.error = "\(error)"
+                current.endedAt = Timestamp.now()
+                try? store.update(current)
+                exportMetrics(current, store: store)
+                throw error
+            }
+            current.status = .succeeded
+            current.endedAt = Timestamp.now()
             try store.update(current)
+            exportMetrics(current, store: store)
             logger.info("all shards finished; run published", metadata: ["run_id": "\(record.runID)", "rows": "\(current.rowsWritten)"])
             return current
         }

@@ -34,7 +34,7 @@ public struct RunOptions: Sendable {
 /// run killed at any point resumes from its last committed chunk and the result is the same as
 /// an uninterrupted run — no row lost, none written twice.
 public final class RunExecutor {
-    public static let version = "0.2.0"
+    public static let version = "0.3.0"
     static let metadataColumns = ["logical_date", "run_id", "model_name", "model_version", "model_sha256"]
 
     let job: JobSpec
@@ -76,6 +76,7 @@ public final class RunExecutor {
         var name: String
         var resolved: ResolvedModel
         var predictor: Predictor
+        var quality: RunQuality
         var layoutColumns: [OutputColumn]
         var files: [String]
     }
@@ -99,7 +100,9 @@ public final class RunExecutor {
         var files: [String] = []
         if case .csv(let pattern) = job.source { files = try SourceFiles.resolve(pattern: pattern, date: date, job: job.name) }
         return Plan(model: model, sha256: sha, version: resolved.version ?? "sha256:\(sha.prefix(12))", name: resolved.name,
-                    resolved: resolved, predictor: predictor, layoutColumns: selected, files: files)
+                    resolved: resolved, predictor: predictor,
+                    quality: try RunQuality(bundle: resolved.bundle, outputColumns: predictor.columns, job: job),
+                    layoutColumns: selected, files: files)
     }
 
     /// Runs the job for `options.date`. Returns the finished run record.
@@ -180,6 +183,7 @@ public final class RunExecutor {
             record.status = .succeeded
             record.endedAt = Timestamp.now()
             try store.update(record)
+            exportMetrics(record, store: store)
             progress?.finish()
             logger.info("run succeeded", metadata: ["run_id": "\(record.runID)", "rows": "\(record.rowsWritten)"])
             return record
@@ -194,6 +198,7 @@ public final class RunExecutor {
             }
             record.endedAt = Timestamp.now()
             try? store.update(record)
+            exportMetrics(record, store: store)
             throw error
         }
     }

@@ -3,10 +3,11 @@ import Foundation
 /// Text and JSON views of the run store for `nightjar runs`.
 public enum RunReport {
     public static func table(_ runs: [RunRecord]) -> String {
-        let header = ["RUN", "JOB", "DATE", "TRIGGER", "STATUS", "ROWS", "STARTED", "SECONDS"]
+        let header = ["RUN", "JOB", "DATE", "TRIGGER", "STATUS", "MODEL", "ROWS", "REJECTED", "DRIFT", "STARTED", "SECONDS"]
         var rows = [header]
         for r in runs {
-            rows.append([r.runID, r.job, r.logicalDate, r.trigger.rawValue, r.status.rawValue, String(r.rowsWritten),
+            rows.append([r.runID, r.job, r.logicalDate, r.trigger.rawValue, r.status.rawValue,
+                         "\(r.modelName ?? "-")@\(r.modelVersion ?? "-")", String(r.rowsWritten), String(r.rowsRejected), r.driftStatus ?? "-",
                          String(r.startedAt.prefix(19)), duration(r).map { String(format: "%.2f", $0) } ?? "-"])
         }
         return align(rows)
@@ -27,7 +28,8 @@ public enum RunReport {
         }.joined(separator: "\n")
     }
 
-    public static func detail(_ r: RunRecord, chunks: [ChunkRecord], shards: [ShardRecord] = []) -> String {
+    public static func detail(_ r: RunRecord, chunks: [ChunkRecord], shards: [ShardRecord] = [], features: [FeatureStatRecord] = [],
+                              rejects: [RejectCount] = []) -> String {
         var lines: [String] = []
         func add(_ k: String, _ v: String?) { lines.append(k.padding(toLength: 16, withPad: " ", startingAt: 0) + (v ?? "-")) }
         add("run", r.runID); add("job", r.job); add("logical date", r.logicalDate); add("trigger", r.trigger.rawValue)
@@ -36,12 +38,34 @@ public enum RunReport {
         if let d = duration(r) {
             add("duration", String(format: "%.2f s (%.0f rows/s)", d, d > 0 ? Double(r.rowsWritten) / d : 0))
         }
-        add("rows", "read \(r.rowsRead), scored \(r.rowsScored), written \(r.rowsWritten)")
-        add("model", "\(r.modelName ?? "-") \(r.modelVersion ?? "") (\(r.modelPath ?? "-"))")
+        add("rows", "read \(r.rowsRead), rejected \(r.rowsRejected), scored \(r.rowsScored), written \(r.rowsWritten)")
+        add("model", "\(r.modelName ?? "-")@\(r.modelVersion ?? "")\(r.modelAlias.map { " (alias \($0) when the run started)" } ?? "") (\(r.modelPath ?? "-"))")
+        if let b = r.bundlePath { add("bundle", b) }
         add("model sha256", r.modelSHA256)
         add("source", r.source); add("sink", r.sink)
         add("nightjar", r.nightjarVersion); add("host", "\(r.host ?? "-") (pid \(r.pid.map(String.init) ?? "-"))")
         if let e = r.error { add("error", e) }
+        if let d = r.driftStatus {
+            add("drift", "\(d)\(r.predictionPSI.map { String(format: ", predictions PSI %.4f", $0) } ?? "")")
+        }
+        if !features.isEmpty {
+            lines.append("")
+            lines.append("most drifted features:")
+            var rows = [["FEATURE", "PSI", "STATUS", "NULL RATE", "MEAN", "MIN", "MAX"]]
+            func number(_ v: Double?) -> String { v.map { String(format: "%.4g", $0) } ?? "-" }
+            for f in features.sorted(by: { $0.psi > $1.psi }).prefix(10) {
+                rows.append([f.feature, String(format: "%.4f", f.psi), f.status, String(format: "%.2f%%", f.nullRate * 100),
+                             number(f.mean), number(f.min), number(f.max)])
+            }
+            lines.append(align(rows))
+        }
+        if !rejects.isEmpty {
+            lines.append("")
+            lines.append("rejected rows by column and reason (rows in nightjar_rejects):")
+            var rows = [["COLUMN", "REASON", "ROWS"]]
+            for c in rejects { rows.append([c.column, c.reason, String(c.count)]) }
+            lines.append(align(rows))
+        }
         if !shards.isEmpty {
             lines.append("")
             lines.append("shards: \(shards.filter { $0.status == .succeeded }.count) of \(shards.first!.shards) finished")
@@ -53,10 +77,10 @@ public enum RunReport {
         }
         lines.append("")
         lines.append("chunks: \(chunks.count)")
-        var rows = [["CHUNK", "FILE", "BYTES", "ROWS", "SECONDS", "COMMITTED"]]
+        var rows = [["CHUNK", "FILE", "BYTES", "ROWS", "REJECTED", "SECONDS", "COMMITTED"]]
         for c in chunks {
             rows.append([String(c.chunk), URL(fileURLWithPath: c.sourceFile).lastPathComponent, "\(c.startOffset)-\(c.endOffset)",
-                         String(c.rows), String(format: "%.3f", c.seconds), String(c.committedAt.prefix(23))])
+                         String(c.rows), String(c.rowsRejected), String(format: "%.3f", c.seconds), String(c.committedAt.prefix(23))])
         }
         lines.append(align(rows))
         return lines.joined(separator: "\n")
@@ -72,10 +96,15 @@ public enum RunReport {
         public var run: RunRecord
         public var chunks: [ChunkRecord]
         public var shards: [ShardRecord]
-        public init(run: RunRecord, chunks: [ChunkRecord], shards: [ShardRecord] = []) {
+        public var features: [FeatureStatRecord]
+        public var rejects: [RejectCount]
+        public init(run: RunRecord, chunks: [ChunkRecord], shards: [ShardRecord] = [], features: [FeatureStatRecord] = [],
+                    rejects: [RejectCount] = []) {
             self.run = run
             self.chunks = chunks
             self.shards = shards
+            self.features = features
+            self.rejects = rejects
         }
     }
 }

@@ -1,0 +1,43 @@
+import Foundation
+import Logging
+
+extension RunExecutor {
+    /// Writes the job's metrics after a run ended (succeeded, failed or interrupted). A metrics
+    /// target that cannot be written is logged, never a reason to fail a run that scored its rows.
+    func exportMetrics(_ r: RunRecord, store: RunStore) {
+        guard job.metrics.textfile != nil || job.metrics.pushgateway != nil else { return }
+        let metrics = RunExecutor.metrics(for: r, job: job, store: store)
+        if let path = job.metrics.textfile {
+            do {
+                try MetricsExporter.writeTextfile(metrics, to: path)
+            } catch {
+                logger.warning("could not write the metrics file", metadata: ["path": "\(path)", "error": "\(error)"])
+            }
+        }
+        if let url = job.metrics.pushgateway {
+            do {
+                try MetricsExporter.push(metrics, to: url)
+            } catch {
+                logger.warning("could not push metrics", metadata: ["url": "\(url)", "error": "\(error)"])
+            }
+        }
+    }
+
+    static func metrics(for r: RunRecord, job: JobSpec, store: RunStore) -> RunMetrics {
+        let started = Timestamp.parse(r.startedAt)
+        let ended = r.endedAt.flatMap(Timestamp.parse) ?? Date()
+        var lastSuccess: Double? = nil
+        if r.status == .succeeded {
+            lastSuccess = ended.timeIntervalSince1970
+        } else if let previous = try? store.recentRuns(job: job.name, limit: 500).first(where: { $0.status == .succeeded }) {
+            lastSuccess = previous.endedAt.flatMap(Timestamp.parse)?.timeIntervalSince1970
+        }
+        let psi = ((try? store.featureStats(runID: r.runID)) ?? []).reduce(into: [String: Double]()) { $0[$1.feature] = $1.psi }
+        return RunMetrics(
+            job: job.name, status: r.status.rawValue, logicalDate: r.logicalDate, modelVersion: r.modelVersion ?? "",
+            durationSeconds: started.map { ended.timeIntervalSince($0) } ?? 0,
+            rows: ["read": r.rowsRead, "scored": r.rowsScored, "written": r.rowsWritten, "rejected": r.rowsRejected],
+            rejectedRows: r.rowsRejected, featurePSI: psi, predictionPSI: r.predictionPSI, lastSuccessTimestamp: lastSuccess,
+            endTimestamp: ended.timeIntervalSince1970)
+    }
+}
