@@ -18,7 +18,13 @@ CREATE TABLE nightjar_runs (
     source TEXT,                      -- input files
     sink TEXT,                        -- sqlite:PATH#TABLE or csv:PATH
     nightjar_version TEXT, host TEXT, pid INTEGER,
-    error TEXT                        -- one line, for failed and interrupted runs
+    error TEXT,                       -- one line, for failed and interrupted runs
+    bundle_path TEXT,                 -- the bundle directory the model came from (NULL for a bare model file)
+    model_alias TEXT,                 -- the alias the job named (churn@champion → champion), resolved at the start
+    rows_rejected INTEGER NOT NULL DEFAULT 0,  -- rows that broke the input contract (in nightjar_rejects, not scored)
+    prediction_psi REAL,              -- PSI of the predictions against the bundle's training reference
+    drift_status TEXT,                -- ok | warn | fail (NULL without reference statistics)
+    stats TEXT                        -- the run's merged statistics (JSON), for reports
 );
 
 -- One row per committed chunk: the checkpoint a resumed run continues from. For SQLite sinks this
@@ -36,7 +42,10 @@ CREATE TABLE nightjar_chunks (
     last_key TEXT,                    -- PostgreSQL sources: key of the last row (resume after it)
     committed_at TEXT NOT NULL,
     seconds REAL NOT NULL,
-    PRIMARY KEY (run_id, chunk)
+    shard INTEGER NOT NULL DEFAULT 0, -- 1-based shard of a sharded run, 0 otherwise
+    rows_rejected INTEGER NOT NULL DEFAULT 0,  -- of `rows`, those that broke the input contract
+    stats TEXT,                       -- statistics of the chunk's scored rows (JSON), committed with it
+    PRIMARY KEY (run_id, shard, chunk)
 );
 
 -- Who runs a job for a date right now: one process per (job, logical_date).
@@ -70,3 +79,49 @@ CREATE TABLE nightjar_shards (
 -- In PostgreSQL (state: postgres) the same tables live in schema `nightjar` (nightjar.runs,
 -- nightjar.chunks, nightjar.locks, nightjar.shards, nightjar.publications, nightjar.schema_migrations),
 -- with date and timestamptz columns.
+
+-- Where each registry alias points now (changed by nightjar models promote / rollback).
+CREATE TABLE nightjar_model_aliases (
+    model TEXT NOT NULL, alias TEXT NOT NULL, version TEXT NOT NULL, updated_at TEXT NOT NULL,
+    PRIMARY KEY (model, alias)
+);
+
+-- Every change of an alias, oldest first: promote | rollback | auto_rollback.
+CREATE TABLE nightjar_alias_events (
+    event_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    model TEXT NOT NULL, alias TEXT NOT NULL, action TEXT NOT NULL,
+    version TEXT NOT NULL,            -- where the alias points after the event
+    previous_version TEXT,            -- where it pointed before
+    at TEXT NOT NULL, reason TEXT,
+    run_id TEXT                       -- the run that triggered an automatic rollback
+);
+
+-- Input rows that broke the bundle's input contract: one row per broken rule (a row may break several).
+CREATE TABLE nightjar_rejects (
+    run_id TEXT NOT NULL, shard INTEGER NOT NULL DEFAULT 0, chunk INTEGER NOT NULL,
+    row_number INTEGER NOT NULL,      -- 1-based row of the run's (shard's) input
+    key TEXT NOT NULL,                -- the row's key columns, comma-separated (file:line without a key)
+    column_name TEXT NOT NULL,
+    value TEXT NOT NULL,              -- as read (first 200 characters)
+    reason TEXT NOT NULL,             -- null_value | not_a_number | unseen_category | out_of_range
+    PRIMARY KEY (run_id, shard, chunk, row_number, column_name)
+);
+
+-- Per run and input feature: statistics of the scored rows and drift against the training reference.
+CREATE TABLE nightjar_feature_stats (
+    run_id TEXT NOT NULL, feature TEXT NOT NULL,
+    rows INTEGER NOT NULL, null_rate REAL NOT NULL,  -- missing (empty, or an unseen category) / rows
+    mean REAL, min REAL, max REAL,                   -- numeric features
+    psi REAL NOT NULL,                               -- population stability index (see README: Drift)
+    status TEXT NOT NULL,                            -- ok | warn | fail against the job's thresholds
+    PRIMARY KEY (run_id, feature)
+);
+
+-- PostgreSQL run stores (state: { postgres: … }) hold the same tables in schema `nightjar`
+-- without the prefix: nightjar.runs, nightjar.chunks, nightjar.rejects, nightjar.feature_stats, …
+
+-- Example: the most drifted features of a job's last week, with the model version that scored.
+-- SELECT r.logical_date, r.model_version, f.feature, f.psi, f.status
+--   FROM nightjar_feature_stats f JOIN nightjar_runs r USING (run_id)
+--  WHERE r.job = 'churn-nightly' AND r.logical_date >= date('now', '-7 days')
+--  ORDER BY f.psi DESC LIMIT 20;

@@ -15,11 +15,18 @@ mkdir -p out
 # The example nightly job, on the embedded SQLite default: scores the churn customers for
 # yesterday's logical date into out/churn.db (table churn_nightly), recording the run.
 DATE="${1:-$(date -u -d yesterday +%F 2>/dev/null || date -u +%F)}"
+# The job reads churn@champion from the registry models/ (bundles committed in the repository);
+# the alias lives in the run store, so a fresh checkout points it at version 1 once.
+"$BIN" models promote churn 1 --alias champion --if-unset --job jobs/churn-nightly.yaml
 "$BIN" run jobs/churn-nightly.yaml --date "$DATE"
 
 echo
 echo "runs so far (nightjar runs --job jobs/churn-nightly.yaml):"
 "$BIN" runs --job jobs/churn-nightly.yaml --limit 5
+
+echo
+echo "models (nightjar models list --job jobs/churn-nightly.yaml):"
+"$BIN" models list --job jobs/churn-nightly.yaml
 
 echo
 echo "first rows (SELECT * FROM churn_nightly LIMIT 3):"

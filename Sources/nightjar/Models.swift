@@ -60,14 +60,19 @@ struct Models: ParsableCommand {
         @Argument(help: "Version.") var version: String
         @Option(help: "Alias to set.") var alias = "champion"
         @Option(help: "Why (recorded with the event).") var reason: String?
+        @Flag(name: .customLong("if-unset"), help: "Only when the alias points nowhere yet (idempotent set-up scripts).") var ifUnset = false
         @OptionGroup var options: RegistryOptions
 
         func run() throws {
-            let event = try runReportingErrors { () -> AliasEvent in
+            let event = try runReportingErrors { () -> AliasEvent? in
                 let (registry, store) = try options.open(needStore: true)
+                if ifUnset, let current = try store!.alias(model: model, alias: alias) {
+                    print("\(model)@\(alias) already points at \(current); left as it is")
+                    return nil
+                }
                 return try ModelAliases(registry: registry, store: store!).promote(model: model, version: version, alias: alias, reason: reason)
             }
-            print("\(model)@\(alias) → \(event.version)\(event.previousVersion.map { " (was \($0))" } ?? "")")
+            if let event { print("\(model)@\(alias) → \(event.version)\(event.previousVersion.map { " (was \($0))" } ?? "")") }
         }
     }
 

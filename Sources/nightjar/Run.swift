@@ -65,7 +65,11 @@ enum RunSummary {
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let s = f.date(from: r.startedAt), let e = r.endedAt.flatMap({ f.date(from: $0) }) { seconds = e.timeIntervalSince(s) }
         let rate = seconds > 0 ? Double(r.rowsWritten) / seconds : 0
-        return String(format: "run %@ (%@, %@): %@, %d rows in %d chunks, %.2f s (%.0f rows/s) → %@",
-                      r.runID, r.job, r.logicalDate, r.status.rawValue, r.rowsWritten, r.chunks, seconds, rate, r.sink ?? "-")
+        var line = String(format: "run %@ (%@, %@): %@, %d rows in %d chunks, %.2f s (%.0f rows/s) → %@",
+                          r.runID, r.job, r.logicalDate, r.status.rawValue, r.rowsWritten, r.chunks, seconds, rate, r.sink ?? "-")
+        if let version = r.modelVersion, r.bundlePath != nil { line += "; model \(r.modelName ?? "")@\(version)" }
+        if r.rowsRejected > 0 { line += "; \(r.rowsRejected) rows rejected" }
+        if let d = r.driftStatus, d != "ok" { line += "; drift \(d) (nightjar runs show \(r.runID))" }
+        return line
     }
 }

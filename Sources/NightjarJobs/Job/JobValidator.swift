@@ -14,8 +14,27 @@ public enum JobValidator {
         let executor = RunExecutor(job: job)
         let day = date ?? LogicalDate(Date(), in: job.timeZone)
         // Aliases live in the run store; without one yet, only versions can be resolved.
-        let store = job.model.reference == nil ? nil : try? RunStores.open(for: job)
-        let resolved = try executor.resolveModel(store: store, date: day.description, restart: true)
+        var store: RunStore? = nil
+        if job.model.reference != nil {
+            if job.statePostgres != nil {
+                store = try? RunStores.open(for: job)
+            } else if FileManager.default.fileExists(atPath: job.state) {
+                store = try? SQLiteRunStore(existing: job.state)  // validating creates no file
+            }
+        }
+        var resolved: RunExecutor.ResolvedModel
+        do {
+            resolved = try executor.resolveModel(store: store, date: day.description, restart: true)
+        } catch let error where job.model.reference != nil {
+            // An alias not set yet: check the newest version, and say so.
+            let ref = job.model.reference!
+            let registry = ModelRegistry(root: job.registry)
+            guard let newest = registry.versions(of: ref.name).last else { throw error }
+            var spec = job
+            spec.model.reference = ModelReference(name: ref.name, selector: newest)
+            resolved = try RunExecutor(job: spec).resolveModel(store: nil, date: day.description, restart: true)
+            lines.append("model: \(ref) is not set (\(error)); checked the newest version, \(ref.name)@\(newest)")
+        }
         let plan = try executor.plan(date: day, model: resolved)
         let model = plan.model
         if let bundle = resolved.bundle {

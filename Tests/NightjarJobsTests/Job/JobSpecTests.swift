@@ -19,7 +19,9 @@ import Testing
     @Test func exampleJobsLoad() throws {
         let nightly = try JobSpec.load(path: fixtures.deletingLastPathComponent().appendingPathComponent("jobs/churn-nightly.yaml").path)
         #expect(nightly.name == "churn-nightly")
-        #expect(nightly.model.path.hasSuffix("/fixtures/churn/churn_xgb.json"))
+        #expect(nightly.model.reference == ModelReference("churn@champion"))
+        #expect(nightly.registry.hasSuffix("/models") && ModelBundle.isBundle(nightly.registry + "/churn/1"))
+        #expect(nightly.maxRejectFraction == 0.01 && nightly.drift.fail == 0.25)
         #expect(nightly.keys == ["customer_id"])
         #expect(nightly.schedule?.timeZone.identifier == "Europe/Berlin")
         #expect(nightly.schedule?.catchUp == .latest)
@@ -104,6 +106,36 @@ import Testing
         #expect(lines.count == 4)
         #expect(lines[0].hasSuffix("ok") && lines[1].hasSuffix("ok") && lines[2].hasSuffix("ok"))
         #expect(lines[3].contains("invalid") && lines[3].contains("colour"))
+    }
+
+    /// The committed bundle manifests agree with schemas/bundle.schema.json; a manifest with a key the schema does not know fails.
+    @Test func bundleManifestsAgreeWithTheirSchema() throws {
+        let root = fixtures.deletingLastPathComponent()
+        let script = """
+            import json, sys, jsonschema
+            schema = json.load(open(sys.argv[1]))
+            jsonschema.Draft202012Validator.check_schema(schema)
+            v = jsonschema.Draft202012Validator(schema)
+            for path in sys.argv[2:]:
+                m = json.load(open(path))
+                errors = list(v.iter_errors(m))
+                print("ok" if not errors else "invalid: " + errors[0].message)
+                m["colour"] = "red"
+                print("ok" if not list(v.iter_errors(m)) else "invalid")
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, root.appendingPathComponent("schemas/bundle.schema.json").path,
+                             root.appendingPathComponent("models/churn/1/manifest.json").path,
+                             root.appendingPathComponent("models/churn/2/manifest.json").path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "python3 with jsonschema is needed: \(output)")
+        #expect(output.split(separator: "\n") == ["ok", "invalid", "ok", "invalid"], "\(output)")
     }
 }
 

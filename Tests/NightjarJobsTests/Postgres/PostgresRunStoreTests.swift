@@ -53,6 +53,51 @@ struct PostgresRunStoreTests {
         #expect(ids == [[second.runID]])
     }
 
+    @Test func aliasesRejectsAndDriftLiveInPostgresToo() throws {
+        let name = PostgresTestServer.name("pgquality")
+        let store = try PostgresRunStore(settings: settings, job: name)
+        let model = "m-\(name)"
+        try store.apply(AliasEvent(model: model, alias: "champion", action: .promote, version: "1", previousVersion: nil, at: "2026-11-28T01:00:00Z"))
+        try store.apply(AliasEvent(model: model, alias: "champion", action: .promote, version: "2", previousVersion: "1", at: "2026-11-28T02:00:00Z", reason: "better"))
+        #expect(try store.alias(model: model, alias: "champion") == "2")
+        #expect(try store.aliasEvents(model: model, alias: nil).map(\.version) == ["1", "2"])
+        #expect(try store.aliasEvents(model: model, alias: "champion").last?.reason == "better")
+
+        let run = "r-\(name)"
+        func reject(_ chunk: Int, _ row: Int, _ column: String, _ reason: String) -> RejectRecord {
+            RejectRecord(runID: run, shard: 0, chunk: chunk, rowNumber: row, key: "K\(row)", column: column, value: "v'\\\(row)", reason: reason)
+        }
+        try store.replaceRejects(runID: run, shard: 0, chunk: 0, [reject(0, 1, "age", "null_value"), reject(0, 2, "region", "unseen_category")])
+        try store.replaceRejects(runID: run, shard: 0, chunk: 1, [reject(1, 7, "region", "unseen_category")])
+        try store.replaceRejects(runID: run, shard: 0, chunk: 1, [reject(1, 8, "region", "unseen_category")])  // a redone chunk replaces its rejects
+        #expect(try store.rejectCounts(runID: run) == [RejectCount(column: "region", reason: "unseen_category", count: 2),
+                                                     RejectCount(column: "age", reason: "null_value", count: 1)])
+        #expect(try store.rejects(runID: run, limit: 10).map(\.rowNumber) == [1, 2, 8])
+        #expect(try store.rejects(runID: run, limit: 10).first?.value == "v'\\1")
+        try store.deleteRejects(runID: run, shard: 0, fromChunk: 1)
+        #expect(try store.rejects(runID: run, limit: 10).count == 2)
+
+        // A run from a bundle records its model lineage and drift in PostgreSQL.
+        let dir = temporaryDirectory()
+        let yaml = """
+            name: \(name)
+            model: \(fixtures.deletingLastPathComponent().appendingPathComponent("models/churn/2").path)
+            source: { csv: \(fixture("churn/score_input.csv")) }
+            key: customer_id
+            chunk_rows: 300
+            sink: { sqlite: { path: out.db, table: scores } }
+            state: { postgres: { dsn_env: NIGHTJAR_TEST_PG_DSN } }
+            """
+        try yaml.write(to: dir.appendingPathComponent("job.yaml"), atomically: true, encoding: .utf8)
+        let record = try RunExecutor(job: try JobSpec.load(path: dir.appendingPathComponent("job.yaml").path)).run(RunOptions(date: LogicalDate("2026-11-28")!))
+        let stored = try #require(try store.run(id: record.runID))
+        #expect(stored.modelName == "churn" && stored.modelVersion == "2" && stored.bundlePath?.hasSuffix("models/churn/2") == true)
+        #expect(stored.driftStatus == "warn" && stored.predictionPSI == record.predictionPSI && stored.stats != nil)
+        let stats = try store.featureStats(runID: record.runID)
+        #expect(stats.count == 9 && stats.first?.feature == "region")
+        #expect(try store.chunks(runID: record.runID).allSatisfy { $0.stats != nil })
+    }
+
     @Test func anAdvisoryLockHeldElsewhereRefusesTheRunAndIsReleasedWithItsSession() throws {
         let name = PostgresTestServer.name("pglock")
         let spec = try job(name)
