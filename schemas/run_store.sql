@@ -117,6 +117,21 @@ CREATE TABLE nightjar_feature_stats (
     PRIMARY KEY (run_id, feature)
 );
 
+-- Per run and shadow challenger: how its predictions compared with the champion's on the same rows.
+CREATE TABLE nightjar_shadow_comparisons (
+    run_id TEXT NOT NULL, job TEXT NOT NULL, logical_date TEXT NOT NULL,
+    challenger TEXT NOT NULL,         -- as the job names it, e.g. churn@challenger
+    model_name TEXT NOT NULL, model_version TEXT NOT NULL,  -- the version the challenger resolved to
+    champion_version TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    mean_abs_diff REAL NOT NULL, max_abs_diff REAL NOT NULL,  -- on probability / prediction / label
+    correlation REAL,                 -- Pearson; NULL when a side is constant
+    flip_rate REAL NOT NULL,          -- share of rows whose label differs (binary: at the job's threshold)
+    prediction_psi REAL NOT NULL,     -- challenger vs champion, over the champion's training deciles
+    champion_us_per_row REAL NOT NULL, challenger_us_per_row REAL NOT NULL,  -- scoring time per row
+    PRIMARY KEY (run_id, challenger)
+);
+
 -- PostgreSQL run stores (state: { postgres: … }) hold the same tables in schema `nightjar`
 -- without the prefix: nightjar.runs, nightjar.chunks, nightjar.rejects, nightjar.feature_stats, …
 

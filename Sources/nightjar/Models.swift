@@ -61,7 +61,20 @@ struct Models: ParsableCommand {
         @Option(help: "Alias to set.") var alias = "champion"
         @Option(help: "Why (recorded with the event).") var reason: String?
         @Flag(name: .customLong("if-unset"), help: "Only when the alias points nowhere yet (idempotent set-up scripts).") var ifUnset = false
+        @Option(name: .customLong("after-shadow-runs"), help: "Canary: promote only if the version's last N succeeded shadow runs meet every bound given.") var afterShadowRuns: Int?
+        @Option(name: .customLong("max-flip-rate"), help: "Canary bound: share of labels flipped against the champion.") var maxFlipRate: Double?
+        @Option(name: .customLong("max-prediction-psi"), help: "Canary bound: PSI of its predictions against the champion's.") var maxPredictionPSI: Double?
+        @Option(name: .customLong("max-mean-abs-diff"), help: "Canary bound: mean absolute difference from the champion.") var maxMeanAbsDiff: Double?
+        @Option(name: .customLong("min-correlation"), help: "Canary bound: correlation with the champion.") var minCorrelation: Double?
         @OptionGroup var options: RegistryOptions
+
+        func validate() throws {
+            let bounds = [maxFlipRate, maxPredictionPSI, maxMeanAbsDiff, minCorrelation].compactMap { $0 }
+            if afterShadowRuns == nil && !bounds.isEmpty {
+                throw ValidationError("canary bounds need --after-shadow-runs N (how many shadow runs to examine)")
+            }
+            if let n = afterShadowRuns, n < 1 { throw ValidationError("--after-shadow-runs must be at least 1") }
+        }
 
         func run() throws {
             let event = try runReportingErrors { () -> AliasEvent? in
@@ -70,7 +83,15 @@ struct Models: ParsableCommand {
                     print("\(model)@\(alias) already points at \(current); left as it is")
                     return nil
                 }
-                return try ModelAliases(registry: registry, store: store!).promote(model: model, version: version, alias: alias, reason: reason)
+                let aliases = ModelAliases(registry: registry, store: store!)
+                var why = reason
+                if let runs = afterShadowRuns {
+                    let checked = try aliases.checkCanary(model: model, version: version, bounds: .init(
+                        runs: runs, maxFlipRate: maxFlipRate, maxPredictionPSI: maxPredictionPSI, maxMeanAbsDiff: maxMeanAbsDiff, minCorrelation: minCorrelation))
+                    let worst = checked.map(\.flipRate).max() ?? 0
+                    why = (reason.map { $0 + "; " } ?? "") + "canary: \(checked.count) shadow runs within bounds (worst flip rate \(String(format: "%.4f", worst)))"
+                }
+                return try aliases.promote(model: model, version: version, alias: alias, reason: why)
             }
             if let event { print("\(model)@\(alias) → \(event.version)\(event.previousVersion.map { " (was \($0))" } ?? "")") }
         }

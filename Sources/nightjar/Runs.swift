@@ -53,10 +53,12 @@ struct Runs: ParsableCommand {
                 let (s, _) = try store.open()
                 guard let r = try s.run(id: runID) else { throw ScoreError("no run \(runID) in \(s.location)") }
                 return RunReport.Detail(run: r, chunks: try s.chunks(runID: runID), shards: try s.shards(runID: runID),
-                                        features: try s.featureStats(runID: runID), rejects: try s.rejectCounts(runID: runID))
+                                        features: try s.featureStats(runID: runID), rejects: try s.rejectCounts(runID: runID),
+                                        shadows: try s.shadowComparisons(runID: runID))
             }
             print(json ? RunReport.json(detail)
-                       : RunReport.detail(detail.run, chunks: detail.chunks, shards: detail.shards, features: detail.features, rejects: detail.rejects))
+                       : RunReport.detail(detail.run, chunks: detail.chunks, shards: detail.shards, features: detail.features, rejects: detail.rejects,
+                                             shadows: detail.shadows))
         }
     }
 }

@@ -188,7 +188,8 @@ import NightjarIO
         try "name: x\nmodel: m.json\nsource: { csv: in.csv }\nsink: { sqlite: { path: o.db } }\nextra: 1\n".write(to: bad, atomically: true, encoding: .utf8)
         let b = try CLITests().run(["validate", bad.path])
         #expect(b.status == 1)
-        #expect(b.stderr == "error: \(bad.path):5: 'extra': unknown key (allowed here: name, description, model, features, source, key, outputs, chunk_rows, threads, sink, write_mode, state, schedule, retries, timeout, registry, max_reject_fraction, drift, metrics)\n")
+        #expect(b.stderr.hasPrefix("error: \(bad.path):5: 'extra': unknown key (allowed here: name, description, model, "))
+        #expect(b.stderr.hasSuffix(", rollback)\n") && b.stderr.filter { $0 == "\n" }.count == 1)
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("o.db").path))
     }
 

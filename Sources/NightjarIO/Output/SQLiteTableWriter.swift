@@ -30,6 +30,17 @@ public final class SQLiteTableWriter {
         try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
     }
 
+    /// A writer on another writer's connection, so both write in the same transactions (shadow
+    /// tables, the challenger's side of a split).
+    public init(sharing other: SQLiteTableWriter, table: String, layout: OutputLayout, metadata: [(name: String, value: String)], partition: Partition?) {
+        self.path = other.path
+        self.table = table
+        self.layout = layout
+        self.metadata = metadata
+        self.partition = partition
+        self.database = other.database
+    }
+
     var columnNames: [String] { layout.columnNames + metadata.map(\.name) }
 
     private func tableExists(_ name: String) throws -> Bool {
@@ -128,14 +139,27 @@ public final class SQLiteTableWriter {
         guard let partition else { return }
         try ensureTables()
         insert = nil
-        let names = columnNames.map(SQLiteDatabase.quote).joined(separator: ", ")
         try inTransaction {
-            let del = try database.prepare("DELETE FROM \(SQLiteDatabase.quote(table)) WHERE \(SQLiteDatabase.quote(partition.column)) = ?")
-            del.bind(1, string: partition.value)
-            try del.step()
+            try publishStatements()
+            try alsoInTransaction()
+        }
+    }
+
+    /// The statements of `publishPartition`, inside a transaction the caller holds (several tables
+    /// published at once).
+    public func publishStatements() throws {
+        guard let partition else { return }
+        if insert == nil, try !tableExists(table) {
+            try prepare(ScoredChunk(batch: TextBatch(columnCount: 0), values: [], firstRowNumber: 1))
+        }
+        insert = nil
+        let names = columnNames.map(SQLiteDatabase.quote).joined(separator: ", ")
+        let del = try database.prepare("DELETE FROM \(SQLiteDatabase.quote(table)) WHERE \(SQLiteDatabase.quote(partition.column)) = ?")
+        del.bind(1, string: partition.value)
+        try del.step()
+        if try tableExists(partition.stagingTable) {
             try database.execute("INSERT INTO \(SQLiteDatabase.quote(table)) (\(names)) SELECT \(names) FROM \(SQLiteDatabase.quote(partition.stagingTable))")
             try database.execute("DROP TABLE \(SQLiteDatabase.quote(partition.stagingTable))")
-            try alsoInTransaction()
         }
     }
 

@@ -151,12 +151,19 @@ public final class PostgresTableWriter {
     public func publishPartition(alsoInTransaction: () throws -> Void = {}) throws {
         guard let partition else { return }
         try ensureTables()
-        let columns = columnNames.map(PostgresConnection.quoteQualified).joined(separator: ", ")
         try inTransaction {
-            try connection.execute("DELETE FROM \(PostgresConnection.quoteQualified(table)) WHERE \(PostgresConnection.quoteQualified(partition.column)) = $1", [partition.value])
-            try connection.execute("INSERT INTO \(PostgresConnection.quoteQualified(table)) (\(columns)) SELECT \(columns) FROM \(PostgresConnection.quoteQualified(partition.stagingTable))")
-            try connection.execute("DROP TABLE \(PostgresConnection.quoteQualified(partition.stagingTable))")
+            try publishStatements()
             try alsoInTransaction()
         }
+    }
+
+    /// The statements of `publishPartition`, inside a transaction the caller holds (several tables
+    /// published at once). The tables must exist (`ensureTables`).
+    public func publishStatements() throws {
+        guard let partition else { return }
+        let columns = columnNames.map(PostgresConnection.quoteQualified).joined(separator: ", ")
+        try connection.execute("DELETE FROM \(PostgresConnection.quoteQualified(table)) WHERE \(PostgresConnection.quoteQualified(partition.column)) = $1", [partition.value])
+        try connection.execute("INSERT INTO \(PostgresConnection.quoteQualified(table)) (\(columns)) SELECT \(columns) FROM \(PostgresConnection.quoteQualified(partition.stagingTable))")
+        try connection.execute("DROP TABLE \(PostgresConnection.quoteQualified(partition.stagingTable))")
     }
 }

@@ -117,6 +117,7 @@ struct JobYAMLReader {
         let top = try entries(root, path: "", allowed: [
             "name", "description", "model", "features", "source", "key", "outputs", "chunk_rows", "threads",
             "sink", "write_mode", "state", "schedule", "retries", "timeout", "registry", "max_reject_fraction", "drift", "metrics",
+            "challengers", "split", "threshold", "rollback",
         ])
         func required(_ key: String) throws(JobFileError) -> Node {
             guard let v = top[key]?.value else { throw fail(root, key, "is required") }
@@ -310,6 +311,47 @@ struct JobYAMLReader {
                 }
                 job.metrics.pushgateway = url
             }
+        }
+        func reference(_ node: Node, _ key: String) throws(JobFileError) -> ModelReference {
+            let text = try string(node, key)
+            guard let ref = ModelReference(text) else {
+                throw fail(node, key, "expected NAME@VERSION or NAME@ALIAS of the registry (e.g. churn@challenger); got '\(text)'")
+            }
+            return ref
+        }
+        if let c = top["challengers"]?.value {
+            guard case .sequence(let items) = c else { throw fail(c, "challengers", "expected a list such as [churn@challenger]") }
+            for item in items { job.challengers.append(try reference(item, "challengers")) }
+        }
+        if let sp = top["split"]?.value {
+            let e = try entries(sp, path: "split", allowed: ["by", "challenger", "share"])
+            guard let ch = e["challenger"]?.value else { throw fail(sp, "split.challenger", "is required (NAME@VERSION or NAME@ALIAS)") }
+            guard let sh = e["share"]?.value else { throw fail(sp, "split.share", "is required: the share of keys scored by the challenger, e.g. 0.10 or 10%") }
+            let by = try e["by"].map { (x) throws(JobFileError) in try strings(x.value, "split.by") } ?? keys
+            if by.isEmpty { throw fail(sp, "split.by", "name the key column(s) to split by (or set key:)") }
+            job.split = .init(by: by, challenger: try reference(ch, "split.challenger"), share: try fraction(sh, "split.share"))
+        }
+        if let t = top["threshold"]?.value {
+            job.threshold = try fraction(t, "threshold")
+        }
+        if let rb = top["rollback"]?.value {
+            let e = try entries(rb, path: "rollback", allowed: ["max_reject_fraction", "max_prediction_psi", "max_failures", "probation_runs"])
+            var policy = JobSpec.RollbackPolicy()
+            policy.maxRejectFraction = try e["max_reject_fraction"].map { (x) throws(JobFileError) in try fraction(x.value, "rollback.max_reject_fraction") }
+            policy.maxPredictionPSI = try e["max_prediction_psi"].map { (x) throws(JobFileError) in try number(x.value, "rollback.max_prediction_psi") }
+            policy.maxFailures = try e["max_failures"].map { (x) throws(JobFileError) in try int(x.value, "rollback.max_failures", min: 1) }
+            policy.probationRuns = try e["probation_runs"].map { (x) throws(JobFileError) in try int(x.value, "rollback.probation_runs", min: 1) } ?? 3
+            if policy.maxRejectFraction == nil && policy.maxPredictionPSI == nil && policy.maxFailures == nil {
+                throw fail(rb, "rollback", "name at least one bound: max_reject_fraction, max_prediction_psi or max_failures")
+            }
+            job.rollback = policy
+        }
+        if !job.challengers.isEmpty || job.split != nil, case .csv = job.sink {
+            throw fail(top["challengers"]?.value ?? top["split"]?.value, top["challengers"] != nil ? "challengers" : "split",
+                       "shadow and split outputs need a SQLite or PostgreSQL sink (their rows commit with the champion's)")
+        }
+        if job.rollback != nil, job.model.reference == nil {
+            throw fail(top["rollback"]?.value, "rollback", "rolls back a registry alias: name the model as NAME@ALIAS (e.g. churn@champion)")
         }
         return job
     }

@@ -139,6 +139,32 @@ public struct JobSpec: Sendable, Equatable {
         }
     }
 
+    /// Challengers score the same rows in the same pass; their rows go to the shadow table.
+    public var challengers: [ModelReference] = []
+    /// An A/B split: rows whose key hashes below `share` are scored (and written) by the challenger.
+    public var split: Split? = nil
+    /// Probability at which a label flips, for comparisons (binary models).
+    public var threshold: Double = 0.5
+    /// Bounds that return a newly promoted champion's alias to the previous version.
+    public var rollback: RollbackPolicy? = nil
+
+    public struct Split: Sendable, Equatable {
+        /// Key columns hashed (SplitHash); default the job's key.
+        public var by: [String]
+        public var challenger: ModelReference
+        public var share: Double
+    }
+
+    public struct RollbackPolicy: Sendable, Equatable {
+        public var maxRejectFraction: Double? = nil
+        public var maxPredictionPSI: Double? = nil
+        /// Failed runs in a row of the new champion.
+        public var maxFailures: Int? = nil
+        /// Runs after a promotion during which the bounds apply ("newly promoted").
+        public var probationRuns: Int = 3
+        public init() {}
+    }
+
     public struct Metrics: Sendable, Equatable {
         /// A Prometheus textfile-collector file, rewritten atomically after every run.
         public var textfile: String? = nil

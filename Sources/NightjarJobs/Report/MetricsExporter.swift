@@ -65,6 +65,17 @@ public enum MetricsExporter {
                                    help: "Population stability index of the predictions of the latest run against the training reference.",
                                    samples: [Sample(labels: job, value: p)]))
         }
+        if let n = m.autoRollbacks {
+            families.append(Family(name: "nightjar_model_auto_rollbacks",
+                                   help: "Automatic rollbacks of the job's model alias recorded in the run store so far.",
+                                   samples: [Sample(labels: job, value: Double(n))]))
+        }
+        families.append(Family(name: "nightjar_shadow_flip_rate",
+                               help: "Share of rows whose label a shadow challenger flipped against the champion in the latest run.",
+                               samples: m.shadowFlipRate.sorted { $0.key < $1.key }.map { Sample(labels: job + [("challenger", $0.key)], value: $0.value) }))
+        families.append(Family(name: "nightjar_shadow_prediction_psi",
+                               help: "PSI of a shadow challenger's predictions against the champion's in the latest run.",
+                               samples: m.shadowPredictionPSI.sorted { $0.key < $1.key }.map { Sample(labels: job + [("challenger", $0.key)], value: $0.value) }))
         if includeLastSuccess, let t = m.lastSuccessTimestamp {
             families.append(Family(name: "nightjar_run_last_success_timestamp_seconds",
                                    help: "Unix time the last successful run of the job ended.",

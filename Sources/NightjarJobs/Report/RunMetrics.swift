@@ -18,6 +18,11 @@ public struct RunMetrics: Sendable, Equatable {
     public var lastSuccessTimestamp: Double?
     /// Unix seconds when this run ended.
     public var endTimestamp: Double
+    /// Automatic rollbacks of the job's model alias so far (nil: the job names no alias).
+    public var autoRollbacks: Int? = nil
+    /// Per shadow challenger (as the job names it): share of flipped labels and prediction PSI against the champion.
+    public var shadowFlipRate: [String: Double] = [:]
+    public var shadowPredictionPSI: [String: Double] = [:]
 
     public init(
         job: String, status: String, logicalDate: String, modelVersion: String, durationSeconds: Double,

@@ -10,16 +10,37 @@ protocol ChunkDestination: AnyObject {
     func committed(runID: String, shard: Int?) throws -> [ChunkRecord]
     /// True when the run's rows were already published (a crash came after the last step).
     func isPublished(runID: String) throws -> Bool
-    /// Writes a chunk and its checkpoint.
-    func commit(_ chunk: ScoredChunk, layout: OutputLayout, keyTypes: [String]?, checkpoint: inout ChunkRecord) throws
+    /// Writes a chunk (and the rows of other writers: shadow tables, a split's challenger side) and
+    /// its checkpoint, in one transaction.
+    func commit(_ chunk: ScoredChunk, layout: OutputLayout, keyTypes: [String]?, extras: [ExtraRows], checkpoint: inout ChunkRecord) throws
     /// Makes the run's rows visible (replace_partition) and closes.
     func finish(runID: String, date: String) throws
+    /// Adds a writer that shares the destination's transactions: into `table` (nil: the main table,
+    /// with other metadata) and published with the main table. Returns its index for `ExtraRows`.
+    func addWriter(table: String?, layout: OutputLayout, metadata: [(name: String, value: String)]) throws -> Int
+}
+
+/// Rows for one of a destination's added writers.
+struct ExtraRows {
+    var writer: Int
+    var layout: OutputLayout
+    var chunk: ScoredChunk
+}
+
+extension ChunkDestination {
+    func commit(_ chunk: ScoredChunk, layout: OutputLayout, keyTypes: [String]?, checkpoint: inout ChunkRecord) throws {
+        try commit(chunk, layout: layout, keyTypes: keyTypes, extras: [], checkpoint: &checkpoint)
+    }
 }
 
 final class SQLiteDestination: ChunkDestination {
     let writer: SQLiteTableWriter
     let store: RunStore
     let replace: Bool
+    let runID: String
+    let date: String
+    /// Added writers, and whether each publishes a table of its own.
+    var extras: [(writer: SQLiteTableWriter, publishes: Bool)] = []
 
     init(path: String, table: String, layout: OutputLayout, metadata: [(name: String, value: String)], replace: Bool,
          runID: String, date: String, store: RunStore) throws {
@@ -27,6 +48,8 @@ final class SQLiteDestination: ChunkDestination {
         writer = try SQLiteTableWriter(path: path, table: table, layout: layout, metadata: metadata, partition: partition)
         self.store = store
         self.replace = replace
+        self.runID = runID
+        self.date = date
         _ = path == store.sqlitePath ? store : try SQLiteRunStore(path: path)  // checkpoint tables in the sink file
         try writer.database.execute("CREATE TABLE IF NOT EXISTS nightjar_publications (run_id TEXT PRIMARY KEY, logical_date TEXT NOT NULL, table_name TEXT NOT NULL, published_at TEXT NOT NULL)")
     }
@@ -37,19 +60,32 @@ final class SQLiteDestination: ChunkDestination {
         try !writer.database.query("SELECT 1 FROM nightjar_publications WHERE run_id = \(SQLiteString.literal(runID))").isEmpty
     }
 
-    func commit(_ chunk: ScoredChunk, layout: OutputLayout, keyTypes: [String]?, checkpoint: inout ChunkRecord) throws {
+    func addWriter(table: String?, layout: OutputLayout, metadata: [(name: String, value: String)]) throws -> Int {
+        // Writers into one table share its staging table; the first of them publishes it.
+        let staging = RunExecutor.stagingTable(runID: runID) + (table == nil ? "" : "_shadow")
+        let partition = replace ? SQLiteTableWriter.Partition(column: "logical_date", value: date, stagingTable: staging) : nil
+        let first = table != nil && !extras.contains { $0.writer.table == table }
+        extras.append((SQLiteTableWriter(sharing: writer, table: table ?? writer.table, layout: layout, metadata: metadata, partition: partition),
+                       first))
+        return extras.count - 1
+    }
+
+    func commit(_ chunk: ScoredChunk, layout: OutputLayout, keyTypes: [String]?, extras more: [ExtraRows], checkpoint: inout ChunkRecord) throws {
         let c = checkpoint
         try writer.inTransaction {
             try writer.write(chunk, layout: layout)
+            for e in more { try extras[e.writer].writer.write(e.chunk, layout: e.layout) }
             try SQLiteRunStore.insertChunk(c, into: writer.database)
         }
         if writer.path != store.sqlitePath { try store.record(c) }
     }
 
     func finish(runID: String, date: String) throws {
+        for e in extras where !replace || e.publishes { try e.writer.ensureTables() }
         if replace {
             let table = writer.table
             try writer.publishPartition {
+                for e in extras where e.publishes { try e.writer.publishStatements() }
                 try writer.database.execute("INSERT OR REPLACE INTO nightjar_publications (run_id, logical_date, table_name, published_at) VALUES (\(SQLiteString.literal(runID)), \(SQLiteString.literal(date)), \(SQLiteString.literal(table)), \(SQLiteString.literal(Timestamp.now())))")
             }
         } else {
@@ -86,9 +122,14 @@ final class CSVDestination: ChunkDestination {
         writer = try CSVPartitionWriter(path: path, runID: runID, layout: layout, metadata: metadata, resumeAt: resumeAt)
     }
 
-    func commit(_ chunk: ScoredChunk, layout: OutputLayout, keyTypes: [String]?, checkpoint: inout ChunkRecord) throws {
+    func commit(_ chunk: ScoredChunk, layout: OutputLayout, keyTypes: [String]?, extras: [ExtraRows], checkpoint: inout ChunkRecord) throws {
+        precondition(extras.isEmpty, "a CSV sink has no shadow or split writers")
         checkpoint.outputOffset = try writer!.write(chunk, layout: layout)
         try store.record(checkpoint)
+    }
+
+    func addWriter(table: String?, layout: OutputLayout, metadata: [(name: String, value: String)]) throws -> Int {
+        throw ScoreError("a CSV sink cannot hold shadow or split outputs; write to SQLite or PostgreSQL")
     }
 
     func finish(runID: String, date: String) throws {
@@ -101,6 +142,9 @@ final class PostgresDestination: ChunkDestination {
     let writer: PostgresTableWriter
     let store: RunStore
     let replace: Bool
+    let runID: String
+    let date: String
+    var extras: [(writer: PostgresTableWriter, publishes: Bool)] = []
 
     static let setup = """
         CREATE SCHEMA IF NOT EXISTS nightjar;
@@ -163,6 +207,18 @@ final class PostgresDestination: ChunkDestination {
                                      partition: replace ? .init(column: "logical_date", value: date, stagingTable: staging) : nil)
         self.store = store
         self.replace = replace
+        self.runID = runID
+        self.date = date
+    }
+
+    func addWriter(table: String?, layout: OutputLayout, metadata: [(name: String, value: String)]) throws -> Int {
+        let staging = "nightjar." + RunExecutor.stagingTable(runID: runID) + (table == nil ? "" : "_shadow")
+        let typed = metadata.map { (name: $0.name, value: $0.value, type: $0.name == "logical_date" ? "date" : "text") }
+        let first = table != nil && !extras.contains { $0.writer.table == table }
+        extras.append((PostgresTableWriter(connection: connection, table: table ?? writer.table, layout: layout, metadata: typed,
+                                           partition: replace ? .init(column: "logical_date", value: date, stagingTable: staging) : nil),
+                       first))
+        return extras.count - 1
     }
 
     func committed(runID: String, shard: Int?) throws -> [ChunkRecord] {
@@ -173,10 +229,11 @@ final class PostgresDestination: ChunkDestination {
         try connection.execute("SELECT 1 FROM nightjar.publications WHERE run_id = $1", [runID]).rowCount > 0
     }
 
-    func commit(_ chunk: ScoredChunk, layout: OutputLayout, keyTypes: [String]?, checkpoint: inout ChunkRecord) throws {
+    func commit(_ chunk: ScoredChunk, layout: OutputLayout, keyTypes: [String]?, extras more: [ExtraRows], checkpoint: inout ChunkRecord) throws {
         let c = checkpoint
         try writer.inTransaction {
             try writer.write(chunk, layout: layout, keyTypes: keyTypes)
+            for e in more { try extras[e.writer].writer.write(e.chunk, layout: e.layout, keyTypes: keyTypes) }
             try connection.execute("""
                 INSERT INTO nightjar.chunks (\(PostgresDestination.chunkColumns))
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
@@ -186,8 +243,10 @@ final class PostgresDestination: ChunkDestination {
     }
 
     func finish(runID: String, date: String) throws {
+        for e in extras where !replace || e.publishes { try e.writer.ensureTables() }
         if replace {
             try writer.publishPartition {
+                for e in extras where e.publishes { try e.writer.publishStatements() }
                 try connection.execute("INSERT INTO nightjar.publications (run_id, logical_date, table_name, published_at) VALUES ($1, $2, $3, now())",
                                        [runID, date, writer.table])
             }

@@ -17,6 +17,11 @@ final class ChunkPrefetcher: @unchecked Sendable {
         /// Rows read from the source, rejected ones included (the batch holds the others).
         var rowsRead: Int = 0
         var screened = RunQuality.Screened()
+        /// Matrices of the shadow challengers that do not share the champion's features (nil: they do).
+        var challengerMatrices: [FeatureMatrix?] = []
+        /// A split: which rows the challenger scores, and their features.
+        var splitMask: [Bool]? = nil
+        var splitMatrix: FeatureMatrix? = nil
     }
 
     enum Next {

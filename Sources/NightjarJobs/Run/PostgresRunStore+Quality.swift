@@ -6,13 +6,13 @@ extension PostgresRunStore {
 
     public func aliases(model: String?) throws -> [ModelAlias] {
         let result = model == nil
-            ? try connection.execute("SELECT model, alias, version, updated_at::text FROM nightjar.model_aliases ORDER BY model, alias")
-            : try connection.execute("SELECT model, alias, version, updated_at::text FROM nightjar.model_aliases WHERE model = $1 ORDER BY alias", [model])
+            ? try connection.execute("SELECT model, alias, version, \(PostgresRunStore.iso("updated_at")) FROM nightjar.model_aliases ORDER BY model, alias")
+            : try connection.execute("SELECT model, alias, version, \(PostgresRunStore.iso("updated_at")) FROM nightjar.model_aliases WHERE model = $1 ORDER BY alias", [model])
         return result.rows.map { ModelAlias(model: $0[0]!, alias: $0[1]!, version: $0[2]!, updatedAt: $0[3]!) }
     }
 
     public func aliasEvents(model: String, alias: String?) throws -> [AliasEvent] {
-        var sql = "SELECT model, alias, action, version, previous_version, at::text, reason, run_id FROM nightjar.alias_events WHERE model = $1"
+        var sql = "SELECT model, alias, action, version, previous_version, \(PostgresRunStore.iso("at")), reason, run_id FROM nightjar.alias_events WHERE model = $1"
         var args: [String?] = [model]
         if let alias { sql += " AND alias = $2"; args.append(alias) }
         return try connection.execute(sql + " ORDER BY event_id", args).rows.map { r in
@@ -102,6 +102,11 @@ extension PostgresRunStore {
         }
     }
 
+    /// A timestamptz column as ISO 8601 in UTC with milliseconds, like the SQLite store's text.
+    static func iso(_ column: String) -> String {
+        "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    }
+
     func transaction(_ body: () throws -> Void) throws {
         try connection.execute("BEGIN")
         do {
@@ -111,5 +116,43 @@ extension PostgresRunStore {
             _ = try? connection.execute("ROLLBACK")
             throw error
         }
+    }
+}
+
+extension PostgresRunStore {
+    static let shadowColumns = "run_id, job, logical_date, challenger, model_name, model_version, champion_version, rows, mean_abs_diff, max_abs_diff, correlation, flip_rate, prediction_psi, champion_us_per_row, challenger_us_per_row"
+
+    public func replaceShadowComparisons(runID: String, _ comparisons: [ShadowComparisonRecord]) throws {
+        try transaction {
+            try connection.execute("DELETE FROM nightjar.shadow_comparisons WHERE run_id = $1", [runID])
+            for c in comparisons {
+                try connection.execute("INSERT INTO nightjar.shadow_comparisons (\(PostgresRunStore.shadowColumns)) VALUES ($1, $2, $3::date, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                                       [c.runID, c.job, c.logicalDate, c.challenger, c.modelName, c.modelVersion, c.championVersion, String(c.rows),
+                                        "\(c.meanAbsDiff)", "\(c.maxAbsDiff)", c.correlation.map { "\($0)" }, "\(c.flipRate)", "\(c.predictionPSI)",
+                                        "\(c.championMicrosPerRow)", "\(c.challengerMicrosPerRow)"])
+            }
+        }
+    }
+
+    private func shadowRows(_ sql: String, _ args: [String?]) throws -> [ShadowComparisonRecord] {
+        try connection.execute(sql, args).rows.map { r in
+            ShadowComparisonRecord(runID: r[0]!, job: r[1]!, logicalDate: r[2]!, challenger: r[3]!, modelName: r[4]!, modelVersion: r[5]!,
+                                   championVersion: r[6]!, rows: Int(r[7]!)!, meanAbsDiff: Double(r[8]!)!, maxAbsDiff: Double(r[9]!)!,
+                                   correlation: r[10].flatMap(Double.init), flipRate: Double(r[11]!)!, predictionPSI: Double(r[12]!)!,
+                                   championMicrosPerRow: Double(r[13]!)!, challengerMicrosPerRow: Double(r[14]!)!)
+        }
+    }
+
+    public func shadowComparisons(runID: String) throws -> [ShadowComparisonRecord] {
+        try shadowRows("SELECT \(PostgresRunStore.shadowColumns.replacingOccurrences(of: "logical_date", with: "logical_date::text")) FROM nightjar.shadow_comparisons WHERE run_id = $1 ORDER BY challenger", [runID])
+    }
+
+    public func shadowHistory(model: String, version: String, limit: Int) throws -> [ShadowComparisonRecord] {
+        let columns = PostgresRunStore.shadowColumns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }
+            .joined(separator: ", ").replacingOccurrences(of: "c.logical_date", with: "c.logical_date::text")
+        return try shadowRows("""
+            SELECT \(columns) FROM nightjar.shadow_comparisons c JOIN nightjar.runs r USING (run_id)
+            WHERE c.model_name = $1 AND c.model_version = $2 AND r.status = 'succeeded' ORDER BY r.started_at DESC LIMIT $3
+            """, [model, version, String(limit)])
     }
 }

@@ -54,6 +54,16 @@ public final class PostgresRunStore: RunStore {
             mean double precision, min double precision, max double precision, psi double precision NOT NULL, status text NOT NULL,
             PRIMARY KEY (run_id, feature));
         """,
+        // v4: shadow challengers.
+        """
+        CREATE TABLE IF NOT EXISTS nightjar.shadow_comparisons (
+            run_id text NOT NULL, job text NOT NULL, logical_date date NOT NULL, challenger text NOT NULL,
+            model_name text NOT NULL, model_version text NOT NULL, champion_version text NOT NULL, rows bigint NOT NULL,
+            mean_abs_diff double precision NOT NULL, max_abs_diff double precision NOT NULL, correlation double precision,
+            flip_rate double precision NOT NULL, prediction_psi double precision NOT NULL,
+            champion_us_per_row double precision NOT NULL, challenger_us_per_row double precision NOT NULL,
+            PRIMARY KEY (run_id, challenger));
+        """,
     ]
 
     public init(settings: JobSpec.PostgresSettings, job: String) throws {

@@ -83,3 +83,31 @@ public struct FeatureStatRecord: Sendable, Equatable, Codable {
         case runID = "run_id", feature, rows, nullRate = "null_rate", mean, min, max, psi, status
     }
 }
+
+/// How a shadow challenger compared with the champion over one run (`nightjar_shadow_comparisons`).
+public struct ShadowComparisonRecord: Sendable, Equatable, Codable {
+    public var runID: String
+    public var job: String
+    public var logicalDate: String
+    /// As the job names it, e.g. churn@challenger.
+    public var challenger: String
+    public var modelName: String
+    public var modelVersion: String
+    public var championVersion: String
+    public var rows: Int
+    public var meanAbsDiff: Double
+    public var maxAbsDiff: Double
+    public var correlation: Double?
+    /// Share of rows whose label differs (at the job's threshold for binary models).
+    public var flipRate: Double
+    public var predictionPSI: Double
+    public var championMicrosPerRow: Double
+    public var challengerMicrosPerRow: Double
+
+    enum CodingKeys: String, CodingKey {
+        case runID = "run_id", job, logicalDate = "logical_date", challenger, modelName = "model_name", modelVersion = "model_version"
+        case championVersion = "champion_version", rows, meanAbsDiff = "mean_abs_diff", maxAbsDiff = "max_abs_diff", correlation
+        case flipRate = "flip_rate", predictionPSI = "prediction_psi", championMicrosPerRow = "champion_us_per_row"
+        case challengerMicrosPerRow = "challenger_us_per_row"
+    }
+}

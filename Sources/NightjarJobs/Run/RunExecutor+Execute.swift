@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import NightjarCore
 import NightjarIO
@@ -30,6 +31,19 @@ extension RunExecutor {
         // The writer's column layout: key names and prediction columns (key positions come per chunk).
         let writerLayout = OutputLayout(keyColumns: job.keys.enumerated().map { ($1, $0) }, predictions: plan.layoutColumns, float32Values: float32)
 
+        // Challengers (shadow) and a split's challenger: resolved, verified and loaded before anything is written.
+        let includeMargin = plan.predictor.columns.contains { if case .margin = $0.role { return true } else { return false } }
+        let challengers = try job.challengers.map {
+            try contender($0, store: store, champion: plan.model, outputs: plan.layoutColumns, includeMargin: includeMargin,
+                          threads: plan.predictor.threads, date: date, runID: record.runID)
+        }
+        let splitContender = try job.split.map {
+            try contender($0.challenger, store: store, champion: plan.model, outputs: plan.layoutColumns, includeMargin: includeMargin,
+                          threads: plan.predictor.threads, date: date, runID: record.runID)
+        }
+        let championProjection = RunExecutor.projection(plan.layoutColumns, in: plan.predictor.columns).map { $0! }
+        let comparison = ComparisonSetup(plan: plan, threshold: job.threshold)
+
         // The destination first: it holds the authoritative checkpoints.
         let destination: ChunkDestination
         switch job.sink {
@@ -42,6 +56,10 @@ extension RunExecutor {
             destination = try PostgresDestination(settings: settings, table: table, layout: writerLayout, metadata: metadata, replace: replace,
                                                   runID: record.runID, date: ds, job: job, store: store)
         }
+        let shadowWriters = try challengers.map {
+            try destination.addWriter(table: RunExecutor.shadowTable(job.sink.table ?? ""), layout: writerLayout, metadata: $0.metadata)
+        }
+        let splitWriter = try splitContender.map { try destination.addWriter(table: nil, layout: writerLayout, metadata: $0.metadata) }
         var committed: [ChunkRecord] = []
         if resuming {
             if shard == nil, try destination.isPublished(runID: record.runID) {
@@ -93,6 +111,10 @@ extension RunExecutor {
         var keyColumns: [Int] = []
         var readerRows = rows
         var firstChunk = committed.isEmpty
+        var challengerEncoders: [FeatureEncoder?] = []
+        var splitEncoder: FeatureEncoder? = nil
+        var splitColumns: [Int] = []
+        let split = job.split
         let prefetcher = ChunkPrefetcher { batch, matrix in
             let started = Date()
             var checkpoint = ChunkRecord(runID: runID, chunk: 0, fileIndex: 0, sourceFile: "", startOffset: 0, endOffset: 0,
@@ -108,6 +130,23 @@ extension RunExecutor {
                 readerLayout = try layout(for: source.header)
                 checker = try quality.checker(header: source.header, file: source.location(row: 0).file)
                 keyColumns = self.job.keys.compactMap { source.header.firstIndex(of: $0) }
+                func contenderEncoder(_ c: Contender) throws -> FeatureEncoder {
+                    do throws(MissingColumnsError) {
+                        return try FeatureEncoder(features: c.model.features, header: source.header)
+                    } catch {
+                        throw InputError(path: source.location(row: 0).file, line: 1, message: "challenger \(c.reference): \(error.description)")
+                    }
+                }
+                challengerEncoders = try challengers.map { $0.sharesFeatures ? nil : try contenderEncoder($0) }
+                splitEncoder = try splitContender.map { try contenderEncoder($0) }
+                if let split {
+                    splitColumns = try split.by.map { name in
+                        guard let i = source.header.firstIndex(of: name) else {
+                            throw InputError(path: source.location(row: 0).file, line: 1, message: "split.by column '\(name)' is not in the input")
+                        }
+                        return i
+                    }
+                }
             }
             // The input contract: rows that break it are set aside before encoding, never scored.
             let rowsRead = batch.rowCount
@@ -127,9 +166,29 @@ extension RunExecutor {
                 throw InputError(path: file, line: line, column: column + 1, columnName: error.column,
                                  message: error.description.replacingOccurrences(of: "column '\(error.column)': ", with: ""))
             }
-            return ChunkPrefetcher.Item(batch: batch, matrix: matrix, checkpoint: checkpoint, layout: readerLayout,
-                                        keyTypes: source.keyTypes, fraction: source.fraction, started: started,
-                                        rowsRead: rowsRead, screened: screened)
+            var item = ChunkPrefetcher.Item(batch: batch, matrix: matrix, checkpoint: checkpoint, layout: readerLayout,
+                                            keyTypes: source.keyTypes, fraction: source.fraction, started: started,
+                                            rowsRead: rowsRead, screened: screened)
+            // Challengers reading other features get their own matrix; a split's challenger its rows'.
+            func encoded(_ encoder: FeatureEncoder, _ rows: TextBatch) throws -> FeatureMatrix {
+                var m = FeatureMatrix(rows: 0, features: encoder.features.count)
+                do throws(EncodingError) {
+                    try encoder.encode(rows, into: &m)
+                } catch {
+                    let (file, line) = source.location(row: error.row)
+                    throw InputError(path: file, line: line, columnName: error.column, message: error.description)
+                }
+                return m
+            }
+            item.challengerMatrices = try challengerEncoders.map { try $0.map { try encoded($0, batch) } }
+            if let split, let splitEncoder {
+                let mask = (0..<batch.rowCount).map { r in
+                    SplitHash.isChallenger(splitColumns.map { batch.bytes[batch.fieldRange(row: r, column: $0)] }, share: split.share)
+                }
+                item.splitMask = mask
+                if mask.contains(true) { item.splitMatrix = try encoded(splitEncoder, batch.keeping(mask)) }
+            }
+            return item
         }
         defer { prefetcher.stop() }
         var values: [Double] = []
@@ -144,26 +203,62 @@ extension RunExecutor {
             case .failure(let error): throw error
             case .chunk(let i): item = i
             }
+            let scoringStarted = DispatchTime.now()
             plan.predictor.score(item.matrix, into: &values)
+            let championSeconds = DispatchTime.now().seconds(since: scoringStarted)
             let count = item.rowsRead
             do {
+                let width = plan.predictor.columns.count
+                var outputValues = RunExecutor.project(values, width: width, championProjection)
+                // Shadow challengers: the same rows, into the shadow table, compared with the champion.
+                var extras: [ExtraRows] = []
+                var comparisons: [ShadowComparison] = []
+                for (i, c) in challengers.enumerated() {
+                    var shadow: [Double] = []
+                    let started = DispatchTime.now()
+                    c.predictor.score(item.challengerMatrices[i] ?? item.matrix, into: &shadow)
+                    var cmp = comparison.compare(champion: values, championColumns: plan.predictor.columns,
+                                                 challenger: shadow, challengerColumns: c.predictor.columns)
+                    cmp.championSeconds = championSeconds
+                    cmp.challengerSeconds = DispatchTime.now().seconds(since: started)
+                    comparisons.append(cmp)
+                    extras.append(ExtraRows(writer: shadowWriters[i], layout: item.layout,
+                                            chunk: ScoredChunk(batch: item.batch, values: RunExecutor.project(shadow, width: c.predictor.columns.count, c.projection),
+                                                               firstRowNumber: Int64(rows + 1))))
+                }
+                // A split: the challenger's rows leave the champion's chunk and are written with the challenger's name.
+                var mainBatch = item.batch
+                if let s = splitContender, let mask = item.splitMask, let splitMatrix = item.splitMatrix {
+                    var scoredSplit: [Double] = []
+                    s.predictor.score(splitMatrix, into: &scoredSplit)
+                    extras.append(ExtraRows(writer: splitWriter!, layout: item.layout,
+                                            chunk: ScoredChunk(batch: item.batch.keeping(mask),
+                                                               values: RunExecutor.project(scoredSplit, width: s.predictor.columns.count, s.projection),
+                                                               firstRowNumber: Int64(rows + 1))))
+                    let championRows = mask.map { !$0 }
+                    mainBatch = item.batch.keeping(championRows)
+                    outputValues = RunExecutor.rows(outputValues, width: championProjection.count, keep: championRows)
+                }
                 // The scored chunk takes the batch; once committed, its buffers go back to the reader.
-                let scored = ScoredChunk(batch: item.batch, values: values, firstRowNumber: Int64(rows + 1))
+                let scored = ScoredChunk(batch: mainBatch, values: outputValues, firstRowNumber: Int64(rows + 1))
+                mainBatch = TextBatch(columnCount: 0)
                 item.batch = TextBatch(columnCount: 0)
                 var checkpoint = item.checkpoint
                 checkpoint.chunk = chunkIndex
                 checkpoint.committedAt = Timestamp.now()
                 checkpoint.seconds = Date().timeIntervalSince(item.started)
                 checkpoint.rowsRejected = item.screened.rejectedRows
-                checkpoint.stats = try quality.statistics(item.matrix, predictions: values, stride: plan.predictor.columns.count)
+                checkpoint.stats = try quality.statistics(item.matrix, predictions: values, stride: plan.predictor.columns.count,
+                                                          shadows: comparisons)
                 if item.screened.rejectedRows > 0 {
                     // Before the chunk commits: a crash in between redoes the chunk, which replaces these.
                     var rejects = item.screened.rejects
                     for i in rejects.indices { rejects[i].chunk = chunkIndex }
                     try store.replaceRejects(runID: record.runID, shard: shardIndex, chunk: chunkIndex, rejects)
                 }
-                try destination.commit(scored, layout: item.layout, keyTypes: item.keyTypes, checkpoint: &checkpoint)
-                item.batch = scored.batch
+                try destination.commit(scored, layout: item.layout, keyTypes: item.keyTypes, extras: extras, checkpoint: &checkpoint)
+                extras.removeAll()
+                if splitContender == nil { item.batch = scored.batch }
             }
             chunkIndex += 1
             rows += count
@@ -186,7 +281,8 @@ extension RunExecutor {
         }
         if let signal = cancellation.requested { throw RunInterrupted(signal: signal, runID: record.runID) }
         if shard == nil {
-            try quality.finish(&record, chunks: try destination.committed(runID: record.runID, shard: nil), store: store)
+            try quality.finish(&record, chunks: try destination.committed(runID: record.runID, shard: nil), store: store,
+                               challengers: challengers.map(\.info))
             try destination.finish(runID: record.runID, date: ds)
         }
         return destination

@@ -4,6 +4,12 @@ import Logging
 extension RunExecutor {
     /// Writes the job's metrics after a run ended (succeeded, failed or interrupted). A metrics
     /// target that cannot be written is logged, never a reason to fail a run that scored its rows.
+    /// What follows every run, whatever its outcome: the rollback policy, then the metrics.
+    func afterRun(_ r: RunRecord, store: RunStore) {
+        applyRollbackPolicy(r, store: store)
+        exportMetrics(r, store: store)
+    }
+
     func exportMetrics(_ r: RunRecord, store: RunStore) {
         guard job.metrics.textfile != nil || job.metrics.pushgateway != nil else { return }
         let metrics = RunExecutor.metrics(for: r, job: job, store: store)
@@ -23,6 +29,21 @@ extension RunExecutor {
         }
     }
 
+    /// The job's automatic rollback: a newly promoted champion that broke a bound in this run hands
+    /// its alias back to the previous version (the next run uses it). Recorded in the run store.
+    func applyRollbackPolicy(_ r: RunRecord, store: RunStore) {
+        guard let policy = job.rollback, r.status != .interrupted else { return }
+        do {
+            if let event = try ModelAliases(registry: ModelRegistry(root: job.registry), store: store).applyRollbackPolicy(policy, run: r, job: job.name) {
+                logger.error("rolled the model alias back", metadata: [
+                    "model": "\(event.model)", "alias": "\(event.alias)", "from": "\(event.previousVersion ?? "")", "to": "\(event.version)",
+                    "reason": "\(event.reason ?? "")"])
+            }
+        } catch {
+            logger.error("automatic rollback failed", metadata: ["run_id": "\(r.runID)", "error": "\(error)"])
+        }
+    }
+
     static func metrics(for r: RunRecord, job: JobSpec, store: RunStore) -> RunMetrics {
         let started = Timestamp.parse(r.startedAt)
         let ended = r.endedAt.flatMap(Timestamp.parse) ?? Date()
@@ -33,11 +54,21 @@ extension RunExecutor {
             lastSuccess = previous.endedAt.flatMap(Timestamp.parse)?.timeIntervalSince1970
         }
         let psi = ((try? store.featureStats(runID: r.runID)) ?? []).reduce(into: [String: Double]()) { $0[$1.feature] = $1.psi }
-        return RunMetrics(
+        let shadows = (try? store.shadowComparisons(runID: r.runID)) ?? []
+        var metrics = RunMetrics(
             job: job.name, status: r.status.rawValue, logicalDate: r.logicalDate, modelVersion: r.modelVersion ?? "",
             durationSeconds: started.map { ended.timeIntervalSince($0) } ?? 0,
             rows: ["read": r.rowsRead, "scored": r.rowsScored, "written": r.rowsWritten, "rejected": r.rowsRejected],
             rejectedRows: r.rowsRejected, featurePSI: psi, predictionPSI: r.predictionPSI, lastSuccessTimestamp: lastSuccess,
             endTimestamp: ended.timeIntervalSince1970)
+        if let ref = job.model.reference {
+            metrics.autoRollbacks = ((try? store.aliasEvents(model: ref.name, alias: r.modelAlias ?? ref.selector)) ?? [])
+                .filter { $0.action == .autoRollback }.count
+        }
+        for s in shadows {
+            metrics.shadowFlipRate[s.challenger] = s.flipRate
+            metrics.shadowPredictionPSI[s.challenger] = s.predictionPSI
+        }
+        return metrics
     }
 }

@@ -117,20 +117,24 @@ extension RunExecutor {
             current.rowsWritten = current.rowsRead
             current.chunks = done.reduce(0) { $0 + $1.chunks }
             do {
-                try plan.quality.finish(&current, chunks: chunks, store: store)
+                let registry = ModelRegistry(root: job.registry)
+                let challengers = try job.challengers.map { ref in
+                    RunQuality.ChallengerInfo(reference: ref.description, name: ref.name, version: try registry.resolve(ref, store: store).version)
+                }
+                try plan.quality.finish(&current, chunks: chunks, store: store, challengers: challengers)
                 try destination.finish(runID: record.runID, date: ds)
             } catch {
                 current.status = .failed
                 current.error = "\(error)"
                 current.endedAt = Timestamp.now()
                 try? store.update(current)
-                exportMetrics(current, store: store)
+                afterRun(current, store: store)
                 throw error
             }
             current.status = .succeeded
             current.endedAt = Timestamp.now()
             try store.update(current)
-            exportMetrics(current, store: store)
+            afterRun(current, store: store)
             logger.info("all shards finished; run published", metadata: ["run_id": "\(record.runID)", "rows": "\(current.rowsWritten)"])
             return current
         }

@@ -183,7 +183,7 @@ public final class RunExecutor {
             record.status = .succeeded
             record.endedAt = Timestamp.now()
             try store.update(record)
-            exportMetrics(record, store: store)
+            afterRun(record, store: store)
             progress?.finish()
             logger.info("run succeeded", metadata: ["run_id": "\(record.runID)", "rows": "\(record.rowsWritten)"])
             return record
@@ -198,7 +198,7 @@ public final class RunExecutor {
             }
             record.endedAt = Timestamp.now()
             try? store.update(record)
-            exportMetrics(record, store: store)
+            afterRun(record, store: store)
             throw error
         }
     }
@@ -217,6 +217,7 @@ public final class RunExecutor {
         case let .sqlite(path, _):
             let db = try SQLiteDatabase(path: path)
             try db.execute("DROP TABLE IF EXISTS \(SQLiteDatabase.quote(RunExecutor.stagingTable(runID: run.runID)))")
+            try db.execute("DROP TABLE IF EXISTS \(SQLiteDatabase.quote(RunExecutor.stagingTable(runID: run.runID) + "_shadow"))")
             if (try? db.query("SELECT 1 FROM sqlite_master WHERE name = 'nightjar_chunks'"))?.isEmpty == false {
                 try db.execute("DELETE FROM nightjar_chunks WHERE run_id = \(SQLiteString.literal(run.runID))")
             }
@@ -227,6 +228,7 @@ public final class RunExecutor {
             let connection = try PostgresConnection(conninfo: try settings.conninfo(job: job.name), name: "sink \(settings.description)")
             if try connection.execute("SELECT to_regclass('nightjar.chunks')").string(0, 0) != nil {
                 try connection.execute("DROP TABLE IF EXISTS \(PostgresConnection.quoteQualified("nightjar." + RunExecutor.stagingTable(runID: run.runID)))")
+                try connection.execute("DROP TABLE IF EXISTS \(PostgresConnection.quoteQualified("nightjar." + RunExecutor.stagingTable(runID: run.runID) + "_shadow"))")
                 try connection.execute("DELETE FROM nightjar.chunks WHERE run_id = $1", [run.runID])
             }
         }

@@ -87,12 +87,30 @@ final class RunQuality {
 
     // MARK: Scoring thread
 
+    /// What a chunk's checkpoint carries (JSON): its statistics against the reference, and each
+    /// shadow challenger's comparison with the champion.
+    struct ChunkStats: Codable {
+        var drift: ChunkStatistics?
+        var shadows: [ShadowComparison]?
+    }
+
+    /// A shadow challenger as the run's comparisons name it.
+    struct ChallengerInfo {
+        var reference: String
+        var name: String
+        var version: String
+    }
+
     /// The chunk's statistics as JSON, stored with its checkpoint.
-    func statistics(_ matrix: FeatureMatrix, predictions: [Double], stride: Int) throws -> String? {
-        guard let reference else { return nil }
-        var s = ChunkStatistics(reference: reference)
-        s.add(matrix, predictions: predictions, stride: stride)
-        return String(decoding: try JSONEncoder().encode(s), as: UTF8.self)
+    func statistics(_ matrix: FeatureMatrix, predictions: [Double], stride: Int, shadows: [ShadowComparison] = []) throws -> String? {
+        guard reference != nil || !shadows.isEmpty else { return nil }
+        var stats = ChunkStats(drift: nil, shadows: shadows.isEmpty ? nil : shadows)
+        if let reference {
+            var s = ChunkStatistics(reference: reference)
+            s.add(matrix, predictions: predictions, stride: stride)
+            stats.drift = s
+        }
+        return String(decoding: try JSONEncoder().encode(stats), as: UTF8.self)
     }
 
     /// Stops the run when too many rows broke the contract.
@@ -106,30 +124,49 @@ final class RunQuality {
 
     // MARK: End of run
 
+    /// Each challenger's comparisons merged over the run's chunks.
+    static func comparisons(_ stats: [ChunkStats], challengers: [ChallengerInfo], record: RunRecord) -> [ShadowComparisonRecord] {
+        challengers.enumerated().compactMap { i, c in
+            let parts = stats.compactMap { $0.shadows?.count ?? 0 > i ? $0.shadows![i] : nil }
+            guard var total = parts.first else { return nil }
+            for p in parts.dropFirst() { total.merge(p) }
+            let perRow = { (seconds: Double) in total.rows > 0 ? seconds / Double(total.rows) * 1e6 : 0 }
+            return ShadowComparisonRecord(
+                runID: record.runID, job: record.job, logicalDate: record.logicalDate, challenger: c.reference, modelName: c.name,
+                modelVersion: c.version, championVersion: record.modelVersion ?? "", rows: total.rows,
+                meanAbsDiff: total.meanAbsoluteDifference, maxAbsDiff: total.maxAbsoluteDifference, correlation: total.correlation,
+                flipRate: total.flipRate, predictionPSI: total.predictionPSI, championMicrosPerRow: perRow(total.championSeconds),
+                challengerMicrosPerRow: perRow(total.challengerSeconds))
+        }
+    }
+
     /// Merges the chunks' statistics into the run's drift, stores it, and fails the run when a
     /// feature or the predictions drifted beyond the job's `fail` threshold.
-    func finish(_ record: inout RunRecord, chunks: [ChunkRecord], store: RunStore) throws {
+    func finish(_ record: inout RunRecord, chunks: [ChunkRecord], store: RunStore, challengers: [ChallengerInfo] = []) throws {
         record.rowsRejected = chunks.reduce(0) { $0 + $1.rowsRejected }
         record.rowsScored = record.rowsRead - record.rowsRejected
         record.rowsWritten = record.rowsScored
+        let decoder = JSONDecoder()
+        let stats = try chunks.compactMap { c in try c.stats.map { try decoder.decode(ChunkStats.self, from: Data($0.utf8)) } }
+        if !challengers.isEmpty {
+            try store.replaceShadowComparisons(runID: record.runID, RunQuality.comparisons(stats, challengers: challengers, record: record))
+        }
         try checkRejects(rejected: record.rowsRejected, read: record.rowsRead, final: true, store: store, runID: record.runID)
         guard let reference else { return }
         var merged = ChunkStatistics(reference: reference)
-        let decoder = JSONDecoder()
-        for c in chunks {
-            guard let text = c.stats else { continue }
-            merged.merge(try decoder.decode(ChunkStatistics.self, from: Data(text.utf8)))
+        for s in stats {
+            if let drift = s.drift { merged.merge(drift) }
         }
         let (features, predictionPSI) = merged.drift(against: reference)
-        let stats = features.map {
+        let featureStats = features.map {
             FeatureStatRecord(runID: record.runID, feature: $0.name, rows: $0.rows, nullRate: $0.nullRate, mean: $0.mean,
                               min: $0.min, max: $0.max, psi: $0.psi, status: job.drift.status($0.psi, feature: $0.name))
         }
-        try store.replaceFeatureStats(runID: record.runID, stats)
+        try store.replaceFeatureStats(runID: record.runID, featureStats)
         record.predictionPSI = predictionPSI
         record.stats = String(decoding: try JSONEncoder().encode(merged), as: UTF8.self)
-        var failing = stats.filter { $0.status == "fail" }.map { "\($0.feature) PSI \(String(format: "%.3f", $0.psi)) ≥ \(job.drift.thresholds(for: $0.feature).fail)" }
-        var warned = stats.contains { $0.status == "warn" }
+        var failing = featureStats.filter { $0.status == "fail" }.map { "\($0.feature) PSI \(String(format: "%.3f", $0.psi)) ≥ \(job.drift.thresholds(for: $0.feature).fail)" }
+        var warned = featureStats.contains { $0.status == "warn" }
         if let p = predictionPSI {
             switch job.drift.status(p, feature: "prediction") {
             case "fail": failing.append("predictions PSI \(String(format: "%.3f", p)) ≥ \(job.drift.thresholds(for: "prediction").fail)")

@@ -29,7 +29,7 @@ public enum RunReport {
     }
 
     public static func detail(_ r: RunRecord, chunks: [ChunkRecord], shards: [ShardRecord] = [], features: [FeatureStatRecord] = [],
-                              rejects: [RejectCount] = []) -> String {
+                              rejects: [RejectCount] = [], shadows: [ShadowComparisonRecord] = []) -> String {
         var lines: [String] = []
         func add(_ k: String, _ v: String?) { lines.append(k.padding(toLength: 16, withPad: " ", startingAt: 0) + (v ?? "-")) }
         add("run", r.runID); add("job", r.job); add("logical date", r.logicalDate); add("trigger", r.trigger.rawValue)
@@ -59,6 +59,11 @@ public enum RunReport {
             }
             lines.append(align(rows))
         }
+        if !shadows.isEmpty {
+            lines.append("")
+            lines.append("shadow challengers against the champion (\(r.modelName ?? "")@\(r.modelVersion ?? "")):")
+            lines.append(shadowTable(shadows))
+        }
         if !rejects.isEmpty {
             lines.append("")
             lines.append("rejected rows by column and reason (rows in nightjar_rejects):")
@@ -86,6 +91,16 @@ public enum RunReport {
         return lines.joined(separator: "\n")
     }
 
+    public static func shadowTable(_ shadows: [ShadowComparisonRecord]) -> String {
+        var rows = [["CHALLENGER", "VERSION", "ROWS", "MEAN |Δ|", "MAX |Δ|", "CORRELATION", "FLIPPED", "PSI", "µs/ROW (CHAMPION → CHALLENGER)"]]
+        for c in shadows {
+            rows.append([c.challenger, c.modelVersion, String(c.rows), String(format: "%.5f", c.meanAbsDiff), String(format: "%.5f", c.maxAbsDiff),
+                         c.correlation.map { String(format: "%.4f", $0) } ?? "-", String(format: "%.2f%%", c.flipRate * 100),
+                         String(format: "%.4f", c.predictionPSI), String(format: "%.2f → %.2f", c.championMicrosPerRow, c.challengerMicrosPerRow)])
+        }
+        return align(rows)
+    }
+
     public static func json<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -98,8 +113,10 @@ public enum RunReport {
         public var shards: [ShardRecord]
         public var features: [FeatureStatRecord]
         public var rejects: [RejectCount]
+        public var shadows: [ShadowComparisonRecord]
         public init(run: RunRecord, chunks: [ChunkRecord], shards: [ShardRecord] = [], features: [FeatureStatRecord] = [],
-                    rejects: [RejectCount] = []) {
+                    rejects: [RejectCount] = [], shadows: [ShadowComparisonRecord] = []) {
+            self.shadows = shadows
             self.run = run
             self.chunks = chunks
             self.shards = shards

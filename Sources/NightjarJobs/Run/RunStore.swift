@@ -46,6 +46,12 @@ public protocol RunStore: AnyObject {
     func rejects(runID: String, limit: Int) throws -> [RejectRecord]
     func replaceFeatureStats(runID: String, _ stats: [FeatureStatRecord]) throws
     func featureStats(runID: String) throws -> [FeatureStatRecord]
+
+    // Shadow challengers.
+    func replaceShadowComparisons(runID: String, _ comparisons: [ShadowComparisonRecord]) throws
+    func shadowComparisons(runID: String) throws -> [ShadowComparisonRecord]
+    /// The comparisons of succeeded runs where `model`@`version` was a challenger, newest first.
+    func shadowHistory(model: String, version: String, limit: Int) throws -> [ShadowComparisonRecord]
 }
 
 extension RunStore {

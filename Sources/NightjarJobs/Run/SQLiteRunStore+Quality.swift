@@ -129,3 +129,60 @@ extension SQLiteRunStore {
         return out
     }
 }
+
+extension SQLiteRunStore {
+    static let shadowColumns = "run_id, job, logical_date, challenger, model_name, model_version, champion_version, rows, mean_abs_diff, max_abs_diff, correlation, flip_rate, prediction_psi, champion_us_per_row, challenger_us_per_row"
+
+    public func replaceShadowComparisons(runID: String, _ comparisons: [ShadowComparisonRecord]) throws {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            let delete = try db.prepare("DELETE FROM nightjar_shadow_comparisons WHERE run_id = ?")
+            delete.bind(1, string: runID)
+            try delete.step()
+            let insert = try db.prepare("INSERT INTO nightjar_shadow_comparisons (\(SQLiteRunStore.shadowColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+            for c in comparisons {
+                insert.reset()
+                for (i, t) in [c.runID, c.job, c.logicalDate, c.challenger, c.modelName, c.modelVersion, c.championVersion].enumerated() {
+                    insert.bind(Int32(i + 1), string: t)
+                }
+                insert.bind(8, int: Int64(c.rows))
+                insert.bind(9, double: c.meanAbsDiff); insert.bind(10, double: c.maxAbsDiff)
+                if let r = c.correlation { insert.bind(11, double: r) } else { insert.bindNull(11) }
+                insert.bind(12, double: c.flipRate); insert.bind(13, double: c.predictionPSI)
+                insert.bind(14, double: c.championMicrosPerRow); insert.bind(15, double: c.challengerMicrosPerRow)
+                try insert.step()
+            }
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    private func shadowRows(_ sql: String, _ bind: (SQLiteStatement) -> Void) throws -> [ShadowComparisonRecord] {
+        let s = try db.prepare(sql)
+        bind(s)
+        var out: [ShadowComparisonRecord] = []
+        while try s.step() {
+            out.append(ShadowComparisonRecord(
+                runID: s.string(at: 0)!, job: s.string(at: 1)!, logicalDate: s.string(at: 2)!, challenger: s.string(at: 3)!,
+                modelName: s.string(at: 4)!, modelVersion: s.string(at: 5)!, championVersion: s.string(at: 6)!, rows: Int(s.int(at: 7)),
+                meanAbsDiff: s.double(at: 8), maxAbsDiff: s.double(at: 9), correlation: s.string(at: 10) == nil ? nil : s.double(at: 10),
+                flipRate: s.double(at: 11), predictionPSI: s.double(at: 12), championMicrosPerRow: s.double(at: 13),
+                challengerMicrosPerRow: s.double(at: 14)))
+        }
+        return out
+    }
+
+    public func shadowComparisons(runID: String) throws -> [ShadowComparisonRecord] {
+        try shadowRows("SELECT \(SQLiteRunStore.shadowColumns) FROM nightjar_shadow_comparisons WHERE run_id = ? ORDER BY challenger") { $0.bind(1, string: runID) }
+    }
+
+    public func shadowHistory(model: String, version: String, limit: Int) throws -> [ShadowComparisonRecord] {
+        let columns = SQLiteRunStore.shadowColumns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+        return try shadowRows("""
+            SELECT \(columns) FROM nightjar_shadow_comparisons c JOIN nightjar_runs r USING (run_id)
+            WHERE c.model_name = ? AND c.model_version = ? AND r.status = 'succeeded' ORDER BY r.started_at DESC LIMIT ?
+            """) { s in s.bind(1, string: model); s.bind(2, string: version); s.bind(3, int: Int64(limit)) }
+    }
+}

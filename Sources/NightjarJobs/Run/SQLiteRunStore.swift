@@ -94,6 +94,15 @@ public final class SQLiteRunStore: RunStore {
             run_id TEXT NOT NULL, feature TEXT NOT NULL, rows INTEGER NOT NULL, null_rate REAL NOT NULL, mean REAL, min REAL, max REAL,
             psi REAL NOT NULL, status TEXT NOT NULL, PRIMARY KEY (run_id, feature));
         """,
+        // v5: shadow challengers.
+        """
+        CREATE TABLE IF NOT EXISTS nightjar_shadow_comparisons (
+            run_id TEXT NOT NULL, job TEXT NOT NULL, logical_date TEXT NOT NULL, challenger TEXT NOT NULL,
+            model_name TEXT NOT NULL, model_version TEXT NOT NULL, champion_version TEXT NOT NULL, rows INTEGER NOT NULL,
+            mean_abs_diff REAL NOT NULL, max_abs_diff REAL NOT NULL, correlation REAL, flip_rate REAL NOT NULL,
+            prediction_psi REAL NOT NULL, champion_us_per_row REAL NOT NULL, challenger_us_per_row REAL NOT NULL,
+            PRIMARY KEY (run_id, challenger));
+        """,
     ]
 
     public init(path: String) throws {
