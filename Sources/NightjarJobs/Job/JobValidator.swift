@@ -41,6 +41,17 @@ public enum JobValidator {
             lines.append("model: bundle \(bundle.directory)\(resolved.alias.map { " (alias \($0))" } ?? "") verified: files match their sha256, \(bundle.manifest.golden.rows) golden rows re-scored within tolerance")
         }
         lines.append("model: \(resolved.modelPath) (\(model.format.displayName) \(model.objective), \(model.summary), \(model.features.count) input columns)")
+        // Challengers and a split's challenger: resolved and verified like the champion.
+        for (role, ref) in job.challengers.map({ ("shadow challenger", $0) }) + (job.split.map { [("split challenger", $0.challenger)] } ?? []) {
+            let registry = ModelRegistry(root: job.registry)
+            let version = (try? registry.resolve(ref, store: store).version) ?? registry.versions(of: ref.name).last
+            guard let version else { throw ScoreError("\(role) \(ref): no bundle of \(ref.name) in \(job.registry)") }
+            let bundle = try ModelBundle(directory: registry.directory(name: ref.name, version: version))
+            let (challenger, check) = try bundle.verify()
+            let missing = plan.layoutColumns.map(\.name).filter { name in !challenger.outputColumns(includeMargin: true).contains { $0.name == name } }
+            if !missing.isEmpty { throw ScoreError("\(role) \(ref) lacks the output column(s) \(missing.joined(separator: ", ")) the champion writes") }
+            lines.append("\(role): \(ref.name)@\(version) verified (\(check.rows) golden rows)")
+        }
         if case let .postgres(settings, query, key) = job.source {
             let source = try PostgresSource(settings: settings, query: query, key: key, date: day, job: job,
                                             features: model.features.map(\.name), resumeAfter: nil)

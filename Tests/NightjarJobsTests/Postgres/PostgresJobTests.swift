@@ -45,6 +45,43 @@ struct PostgresJobTests {
         #expect(types.map { $0[1]! } == ["text", "double precision", "bigint", "date", "text", "text", "text", "text"])
     }
 
+    @Test func shadowAndSplitRowsCommitWithTheChampionsInPostgres() throws {
+        let c = try PostgresTestServer.connect()
+        let out = PostgresTestServer.name("rollout")
+        let dir = temporaryDirectory()
+        try FileManager.default.copyItem(at: fixtures.deletingLastPathComponent().appendingPathComponent("models"), to: dir.appendingPathComponent("models"))
+        let yaml = """
+            name: \(out)
+            model: churn@1
+            registry: models
+            challengers: [churn@2]
+            split: { challenger: churn@2, share: 0.2 }
+            source: { csv: \(fixture("churn/score_input.csv")) }
+            key: customer_id
+            chunk_rows: 300
+            sink: { postgres: { dsn_env: NIGHTJAR_TEST_PG_DSN, table: \(out) } }
+            """
+        try yaml.write(to: dir.appendingPathComponent("job.yaml"), atomically: true, encoding: .utf8)
+        let spec = try JobSpec.load(path: dir.appendingPathComponent("job.yaml").path)
+        for date in ["2026-11-27", "2026-11-28"] {
+            let record = try RunExecutor(job: spec).run(RunOptions(date: LogicalDate(date)!))
+            #expect(record.status == .succeeded)
+        }
+        let main = try c.execute("SELECT logical_date::text, model_version, count(*) FROM \(out) GROUP BY 1, 2 ORDER BY 1, 2").rows
+        #expect(main.count == 4)
+        let challengerRows = main.filter { $0[1] == "2" }.map { Int($0[2]!)! }
+        #expect(challengerRows.count == 2 && challengerRows[0] == challengerRows[1] && abs(challengerRows[0] - 200) < 40)
+        #expect(main.map { Int($0[2]!)! }.reduce(0, +) == 2000)
+        let shadow = try c.execute("SELECT logical_date::text, model_version, count(*) FROM \(out)_shadow GROUP BY 1, 2 ORDER BY 1").rows
+        #expect(shadow == [["2026-11-27", "2", "1000"], ["2026-11-28", "2", "1000"]])
+        // The same customers on the challenger's side both nights.
+        let moved = try c.execute("""
+            SELECT count(*) FROM \(out) a JOIN \(out) b USING (customer_id)
+            WHERE a.logical_date = '2026-11-27' AND b.logical_date = '2026-11-28' AND a.model_version <> b.model_version
+            """).string(0, 0)
+        #expect(moved == "0")
+    }
+
     @Test func keysetResumeAfterAFailureAndADateBoundAsAParameter() throws {
         let c = try PostgresTestServer.connect()
         let src = PostgresTestServer.name("src")

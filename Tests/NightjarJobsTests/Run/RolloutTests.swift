@@ -186,6 +186,18 @@ import NightjarCore
         #expect(try run(job, "2026-11-28").modelVersion == "1")
     }
 
+    @Test func outputsSelectTheirOwnColumns() throws {
+        // `outputs: [label]` writes the label, not the probability in the label's place.
+        let (job, dir) = try makeJob("outputs: [label]")
+        _ = try run(job, "2026-11-28")
+        let xgb = try expected("churn/churn_xgb.expected.csv")
+        let rows = try query(dir, "SELECT customer_id, label FROM scores")
+        #expect(rows.count == 1000)
+        for r in rows { #expect(r[1] == (xgb[r[0]!]! >= 0.5 ? "1" : "0")) }
+        let columns = try query(dir, "SELECT name FROM pragma_table_info('scores')").map { $0[0]! }
+        #expect(!columns.contains("probability"))
+    }
+
     @Test func challengersNeedTheSameOutputsAndASink() throws {
         #expect(throws: JobFileError.self) {
             try JobSpec.parse(yaml: "name: x\nmodel: churn@champion\nsource: { csv: a.csv }\nchallengers: [churn@2]\nsink: { csv: { path: o.csv } }\n", file: "/j.yaml")
