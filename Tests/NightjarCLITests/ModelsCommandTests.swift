@@ -80,6 +80,38 @@ import NightjarIO
         #expect(runsList.stdout.contains("churn@1") && runsList.stdout.contains("churn@2"))
     }
 
+    @Test func shadowAndSplitRowsSurviveAKillExactlyOnce() throws {
+        let (dir, job) = try makeRegistry()
+        var yaml = try String(contentsOfFile: job, encoding: .utf8)
+        yaml += "\nchallengers: [churn@2]\nsplit: { challenger: churn@2, share: 0.25 }\n"
+        try yaml.write(toFile: job, atomically: true, encoding: .utf8)
+        #expect(try cli.run(["models", "promote", "churn", "1", "--job", job]).status == 0)
+        let clean = try cli.run(["run", job, "--date", "2026-11-01", "--quiet"])
+        #expect(clean.status == 0, "\(clean.stderr)")
+
+        let db = dir.appendingPathComponent("out.db").path
+        let (process, _) = try runs.start(["run", job, "--date", "2026-11-02", "--quiet"], delayMs: 80)
+        runs.waitFor(chunks: 20 + 5, in: db, process: process)  // the clean run's 20 chunks are in the table too
+        #expect(process.isRunning, "the run ended before it could be killed")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let partial = try SQLiteDatabase(path: db, readOnly: true).query("SELECT count(*) FROM nightjar_chunks")[0][0].flatMap { Int($0) } ?? 0
+        #expect(partial > 20 && partial < 40, "\(partial - 20) chunks of 20 committed when killed")
+        let resumed = try cli.run(["run", job, "--date", "2026-11-02", "--quiet"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+
+        let sqlite = try SQLiteDatabase(path: db, readOnly: true)
+        for table in ["scores", "scores_shadow"] {
+            let rows = { (date: String) in
+                try sqlite.query("SELECT customer_id, probability, label, model_version FROM \(table) WHERE logical_date = '\(date)' ORDER BY customer_id")
+            }
+            let a = try rows("2026-11-01"), b = try rows("2026-11-02")
+            #expect(a.count == 2000 && a == b, "\(table): \(a.count) rows clean, \(b.count) after the kill")
+        }
+        let comparisons = try sqlite.query("SELECT c.logical_date, c.rows, c.flip_rate FROM nightjar_shadow_comparisons c JOIN nightjar_runs r USING (run_id) ORDER BY 1")
+        #expect(comparisons.count == 2 && comparisons[0][1] == "2000" && comparisons[0][1...] == comparisons[1][1...])
+    }
+
     @Test func bundleCreateRefusesAndPrintsTheWorstRows() throws {
         let f = CLITests.root.appendingPathComponent("fixtures/churn").path
         let dir = cli.temporaryDirectory()

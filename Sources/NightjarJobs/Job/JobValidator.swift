@@ -40,7 +40,7 @@ public enum JobValidator {
         if let bundle = resolved.bundle {
             lines.append("model: bundle \(bundle.directory)\(resolved.alias.map { " (alias \($0))" } ?? "") verified: files match their sha256, \(bundle.manifest.golden.rows) golden rows re-scored within tolerance")
         }
-        lines.append("model: \(resolved.modelPath) (\(model.format.displayName) \(model.objective), \(model.summary), \(model.features.count) input columns)")
+        lines.append("model: \(resolved.modelPath) (\(model.summary), \(model.features.count) input columns)")
         // Challengers and a split's challenger: resolved and verified like the champion.
         for (role, ref) in job.challengers.map({ ("shadow challenger", $0) }) + (job.split.map { [("split challenger", $0.challenger)] } ?? []) {
             let registry = ModelRegistry(root: job.registry)

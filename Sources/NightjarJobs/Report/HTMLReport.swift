@@ -24,6 +24,7 @@ public enum HTMLReport {
         html += histogramSection(data)
         html += driftSection(data)
         html += rejectsSection(data)
+        if !data.shadows.isEmpty { html += shadowsSection(data) }
         html += lineageSection(data)
         html += """
         <footer>Nightjar \(escape(data.model.nightjarVersion)) · run \(escape(data.runID))</footer>
@@ -105,6 +106,24 @@ public enum HTMLReport {
             s += "</tbody>\n</table>\n"
         }
         s += "</section>\n"
+        return s
+    }
+
+    /// Shadow challengers against this run's champion (only when the job had any).
+    static func shadowsSection(_ d: RunReportData) -> String {
+        var s = "<section id=\"shadows\">\n<h2>Shadow challengers</h2>\n"
+        s += "<p class=\"note\">Scored on the same rows as \(escape(d.model.name))@\(escape(d.model.version)); their rows are in the shadow table. Time per row: champion → challenger.</p>\n"
+        s += "<table class=\"data\">\n<thead><tr><th>Challenger</th><th>Version</th><th class=\"num\">Rows</th><th class=\"num\">Mean |Δ|</th>"
+        s += "<th class=\"num\">Max |Δ|</th><th class=\"num\">Correlation</th><th class=\"num\">Flipped</th><th class=\"num\">PSI</th>"
+        s += "<th class=\"num\">Time / row</th></tr></thead>\n<tbody>\n"
+        for c in d.shadows {
+            s += "<tr><td><code>\(escape(c.challenger))</code></td><td>\(escape(c.version))</td><td class=\"num\">\(escape(grouped(c.rows)))</td>"
+            s += "<td class=\"num\">\(escape(number(c.meanAbsDiff)))</td><td class=\"num\">\(escape(number(c.maxAbsDiff)))</td>"
+            s += "<td class=\"num\">\(escape(number(c.correlation)))</td><td class=\"num\">\(escape(percent(c.flipRate, decimals: 2)))</td>"
+            s += "<td class=\"num\">\(escape(psi(c.predictionPSI)))</td>"
+            s += "<td class=\"num\">\(escape(number(c.championMicrosPerRow))) µs → \(escape(number(c.challengerMicrosPerRow))) µs</td></tr>\n"
+        }
+        s += "</tbody>\n</table>\n</section>\n"
         return s
     }
 

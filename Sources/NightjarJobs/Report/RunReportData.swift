@@ -31,6 +31,8 @@ public struct RunReportData: Sendable, Equatable {
     /// The PSI thresholds the run used, drawn on the drift chart.
     public var driftWarn: Double
     public var driftFail: Double
+    /// Shadow challengers compared with this run's champion.
+    public var shadows: [ShadowRow] = []
 
     public init(
         job: String, runID: String, logicalDate: String, status: String, driftStatus: String,
@@ -166,4 +168,18 @@ public struct RejectSample: Sendable, Equatable {
         self.value = value
         self.reason = reason
     }
+}
+
+/// One shadow challenger's comparison with the champion, for the report.
+public struct ShadowRow: Sendable, Equatable {
+    public var challenger: String
+    public var version: String
+    public var rows: Int
+    public var meanAbsDiff: Double
+    public var maxAbsDiff: Double
+    public var correlation: Double?
+    public var flipRate: Double
+    public var predictionPSI: Double
+    public var championMicrosPerRow: Double
+    public var challengerMicrosPerRow: Double
 }

@@ -124,11 +124,7 @@ extension RunExecutor {
                 try plan.quality.finish(&current, chunks: chunks, store: store, challengers: challengers)
                 try destination.finish(runID: record.runID, date: ds)
             } catch {
-                current.status = .failed
-                current.error = "\(error)"
-                current.endedAt = Timestamp.now()
-                try? store.update(current)
-                afterRun(current, store: store)
+                recordFailure(&current, error, store: store)
                 throw error
             }
             current.status = .succeeded

@@ -189,18 +189,23 @@ public final class RunExecutor {
             return record
         } catch {
             progress?.finish()
-            if let interrupted = error as? RunInterrupted {
-                record.status = .interrupted
-                record.error = interrupted.description
-            } else {
-                record.status = .failed
-                record.error = "\(error)"
-            }
-            record.endedAt = Timestamp.now()
-            try? store.update(record)
-            afterRun(record, store: store)
+            recordFailure(&record, error, store: store)
             throw error
         }
+    }
+
+    /// Marks the run failed (or interrupted) with its one-line reason, then what follows every run.
+    func recordFailure(_ record: inout RunRecord, _ error: Error, store: RunStore) {
+        if let interrupted = error as? RunInterrupted {
+            record.status = .interrupted
+            record.error = interrupted.description
+        } else {
+            record.status = .failed
+            record.error = "\(error)"
+        }
+        record.endedAt = Timestamp.now()
+        try? store.update(record)
+        afterRun(record, store: store)
     }
 
     func sinkDescription(date: LogicalDate) -> String {

@@ -2,6 +2,18 @@ import Foundation
 import NightjarIO
 
 extension SQLiteRunStore {
+    /// Runs `body` in an immediate transaction (the write lock taken at once); rolls back if it throws.
+    func transaction(_ body: () throws -> Void) throws {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            try body()
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
     // MARK: Aliases
 
     public func aliases(model: String?) throws -> [ModelAlias] {
@@ -28,43 +40,33 @@ extension SQLiteRunStore {
     }
 
     public func apply(_ e: AliasEvent) throws {
-        try db.execute("BEGIN IMMEDIATE")
-        do {
-            let insert = try db.prepare("INSERT INTO nightjar_alias_events (model, alias, action, version, previous_version, at, reason, run_id) VALUES (?,?,?,?,?,?,?,?)")
-            for (i, v) in [e.model, e.alias, e.action.rawValue, e.version, e.previousVersion, e.at, e.reason, e.runID].enumerated() {
-                if let v { insert.bind(Int32(i + 1), string: v) } else { insert.bindNull(Int32(i + 1)) }
-            }
-            try insert.step()
-            let set = try db.prepare("INSERT OR REPLACE INTO nightjar_model_aliases (model, alias, version, updated_at) VALUES (?,?,?,?)")
-            set.bind(1, string: e.model); set.bind(2, string: e.alias); set.bind(3, string: e.version); set.bind(4, string: e.at)
-            try set.step()
-            try db.execute("COMMIT")
-        } catch {
-            try? db.execute("ROLLBACK")
-            throw error
+        try transaction {
+        let insert = try db.prepare("INSERT INTO nightjar_alias_events (model, alias, action, version, previous_version, at, reason, run_id) VALUES (?,?,?,?,?,?,?,?)")
+        for (i, v) in [e.model, e.alias, e.action.rawValue, e.version, e.previousVersion, e.at, e.reason, e.runID].enumerated() {
+            if let v { insert.bind(Int32(i + 1), string: v) } else { insert.bindNull(Int32(i + 1)) }
+        }
+        try insert.step()
+        let set = try db.prepare("INSERT OR REPLACE INTO nightjar_model_aliases (model, alias, version, updated_at) VALUES (?,?,?,?)")
+        set.bind(1, string: e.model); set.bind(2, string: e.alias); set.bind(3, string: e.version); set.bind(4, string: e.at)
+        try set.step()
         }
     }
 
     // MARK: Rejects and statistics
 
     public func replaceRejects(runID: String, shard: Int, chunk: Int, _ rejects: [RejectRecord]) throws {
-        try db.execute("BEGIN IMMEDIATE")
-        do {
-            let delete = try db.prepare("DELETE FROM nightjar_rejects WHERE run_id = ? AND shard = ? AND chunk = ?")
-            delete.bind(1, string: runID); delete.bind(2, int: Int64(shard)); delete.bind(3, int: Int64(chunk))
-            try delete.step()
-            let insert = try db.prepare("INSERT OR REPLACE INTO nightjar_rejects (run_id, shard, chunk, row_number, key, column_name, value, reason) VALUES (?,?,?,?,?,?,?,?)")
-            for r in rejects {
-                insert.reset()
-                insert.bind(1, string: r.runID); insert.bind(2, int: Int64(r.shard)); insert.bind(3, int: Int64(r.chunk))
-                insert.bind(4, int: Int64(r.rowNumber)); insert.bind(5, string: r.key); insert.bind(6, string: r.column)
-                insert.bind(7, string: r.value); insert.bind(8, string: r.reason)
-                try insert.step()
-            }
-            try db.execute("COMMIT")
-        } catch {
-            try? db.execute("ROLLBACK")
-            throw error
+        try transaction {
+        let delete = try db.prepare("DELETE FROM nightjar_rejects WHERE run_id = ? AND shard = ? AND chunk = ?")
+        delete.bind(1, string: runID); delete.bind(2, int: Int64(shard)); delete.bind(3, int: Int64(chunk))
+        try delete.step()
+        let insert = try db.prepare("INSERT OR REPLACE INTO nightjar_rejects (run_id, shard, chunk, row_number, key, column_name, value, reason) VALUES (?,?,?,?,?,?,?,?)")
+        for r in rejects {
+            insert.reset()
+            insert.bind(1, string: r.runID); insert.bind(2, int: Int64(r.shard)); insert.bind(3, int: Int64(r.chunk))
+            insert.bind(4, int: Int64(r.rowNumber)); insert.bind(5, string: r.key); insert.bind(6, string: r.column)
+            insert.bind(7, string: r.value); insert.bind(8, string: r.reason)
+            try insert.step()
+        }
         }
     }
 
@@ -94,26 +96,21 @@ extension SQLiteRunStore {
     }
 
     public func replaceFeatureStats(runID: String, _ stats: [FeatureStatRecord]) throws {
-        try db.execute("BEGIN IMMEDIATE")
-        do {
-            let delete = try db.prepare("DELETE FROM nightjar_feature_stats WHERE run_id = ?")
-            delete.bind(1, string: runID)
-            try delete.step()
-            let insert = try db.prepare("INSERT INTO nightjar_feature_stats (run_id, feature, rows, null_rate, mean, min, max, psi, status) VALUES (?,?,?,?,?,?,?,?,?)")
-            for f in stats {
-                insert.reset()
-                insert.bind(1, string: runID); insert.bind(2, string: f.feature); insert.bind(3, int: Int64(f.rows))
-                insert.bind(4, double: f.nullRate)
-                for (i, v) in [f.mean, f.min, f.max].enumerated() {
-                    if let v, v.isFinite { insert.bind(Int32(5 + i), double: v) } else { insert.bindNull(Int32(5 + i)) }
-                }
-                insert.bind(8, double: f.psi); insert.bind(9, string: f.status)
-                try insert.step()
+        try transaction {
+        let delete = try db.prepare("DELETE FROM nightjar_feature_stats WHERE run_id = ?")
+        delete.bind(1, string: runID)
+        try delete.step()
+        let insert = try db.prepare("INSERT INTO nightjar_feature_stats (run_id, feature, rows, null_rate, mean, min, max, psi, status) VALUES (?,?,?,?,?,?,?,?,?)")
+        for f in stats {
+            insert.reset()
+            insert.bind(1, string: runID); insert.bind(2, string: f.feature); insert.bind(3, int: Int64(f.rows))
+            insert.bind(4, double: f.nullRate)
+            for (i, v) in [f.mean, f.min, f.max].enumerated() {
+                if let v, v.isFinite { insert.bind(Int32(5 + i), double: v) } else { insert.bindNull(Int32(5 + i)) }
             }
-            try db.execute("COMMIT")
-        } catch {
-            try? db.execute("ROLLBACK")
-            throw error
+            insert.bind(8, double: f.psi); insert.bind(9, string: f.status)
+            try insert.step()
+        }
         }
     }
 
@@ -134,28 +131,23 @@ extension SQLiteRunStore {
     static let shadowColumns = "run_id, job, logical_date, challenger, model_name, model_version, champion_version, rows, mean_abs_diff, max_abs_diff, correlation, flip_rate, prediction_psi, champion_us_per_row, challenger_us_per_row"
 
     public func replaceShadowComparisons(runID: String, _ comparisons: [ShadowComparisonRecord]) throws {
-        try db.execute("BEGIN IMMEDIATE")
-        do {
-            let delete = try db.prepare("DELETE FROM nightjar_shadow_comparisons WHERE run_id = ?")
-            delete.bind(1, string: runID)
-            try delete.step()
-            let insert = try db.prepare("INSERT INTO nightjar_shadow_comparisons (\(SQLiteRunStore.shadowColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-            for c in comparisons {
-                insert.reset()
-                for (i, t) in [c.runID, c.job, c.logicalDate, c.challenger, c.modelName, c.modelVersion, c.championVersion].enumerated() {
-                    insert.bind(Int32(i + 1), string: t)
-                }
-                insert.bind(8, int: Int64(c.rows))
-                insert.bind(9, double: c.meanAbsDiff); insert.bind(10, double: c.maxAbsDiff)
-                if let r = c.correlation { insert.bind(11, double: r) } else { insert.bindNull(11) }
-                insert.bind(12, double: c.flipRate); insert.bind(13, double: c.predictionPSI)
-                insert.bind(14, double: c.championMicrosPerRow); insert.bind(15, double: c.challengerMicrosPerRow)
-                try insert.step()
+        try transaction {
+        let delete = try db.prepare("DELETE FROM nightjar_shadow_comparisons WHERE run_id = ?")
+        delete.bind(1, string: runID)
+        try delete.step()
+        let insert = try db.prepare("INSERT INTO nightjar_shadow_comparisons (\(SQLiteRunStore.shadowColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+        for c in comparisons {
+            insert.reset()
+            for (i, t) in [c.runID, c.job, c.logicalDate, c.challenger, c.modelName, c.modelVersion, c.championVersion].enumerated() {
+                insert.bind(Int32(i + 1), string: t)
             }
-            try db.execute("COMMIT")
-        } catch {
-            try? db.execute("ROLLBACK")
-            throw error
+            insert.bind(8, int: Int64(c.rows))
+            insert.bind(9, double: c.meanAbsDiff); insert.bind(10, double: c.maxAbsDiff)
+            if let r = c.correlation { insert.bind(11, double: r) } else { insert.bindNull(11) }
+            insert.bind(12, double: c.flipRate); insert.bind(13, double: c.predictionPSI)
+            insert.bind(14, double: c.championMicrosPerRow); insert.bind(15, double: c.challengerMicrosPerRow)
+            try insert.step()
+        }
         }
     }
 

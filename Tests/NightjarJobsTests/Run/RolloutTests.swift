@@ -92,6 +92,9 @@ import NightjarCore
         #expect(c.flipRate == Double(flips) / n)
         #expect(abs(c.predictionPSI - psi) < 1e-6)
         #expect(c.championMicrosPerRow > 0 && c.challengerMicrosPerRow > 0)
+        // The run's report shows it.
+        let html = HTMLReport.render(try RunReportData.load(runID: record.runID, store: try SQLiteRunStore(path: job.state)))
+        #expect(html.contains("id=\"shadows\"") && html.contains("<code>churn@2</code>"))
     }
 
     @Test func aSplitSendsTheSameKeysToTheChallengerEveryNight() throws {
