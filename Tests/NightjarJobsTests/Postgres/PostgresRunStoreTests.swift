@@ -96,6 +96,16 @@ struct PostgresRunStoreTests {
         let stats = try store.featureStats(runID: record.runID)
         #expect(stats.count == 9 && stats.first?.feature == "region")
         #expect(try store.chunks(runID: record.runID).allSatisfy { $0.stats != nil })
+
+        // Shadow comparisons, and the history a canary promotion reads (succeeded runs only).
+        let cmp = ShadowComparisonRecord(runID: record.runID, job: name, logicalDate: "2026-11-28", challenger: "\(model)@challenger",
+                                         modelName: model, modelVersion: "7", championVersion: "2", rows: 1000, meanAbsDiff: 0.04,
+                                         maxAbsDiff: 0.3, correlation: nil, flipRate: 0.041, predictionPSI: 0.011,
+                                         championMicrosPerRow: 2.5, challengerMicrosPerRow: 3.5)
+        try store.replaceShadowComparisons(runID: record.runID, [cmp])
+        #expect(try store.shadowComparisons(runID: record.runID) == [cmp])
+        #expect(try store.shadowHistory(model: model, version: "7", limit: 3) == [cmp])
+        #expect(try store.shadowHistory(model: model, version: "8", limit: 3).isEmpty)
     }
 
     @Test func anAdvisoryLockHeldElsewhereRefusesTheRunAndIsReleasedWithItsSession() throws {
