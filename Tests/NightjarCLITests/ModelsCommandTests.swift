@@ -112,6 +112,28 @@ import NightjarIO
         #expect(comparisons.count == 2 && comparisons[0][1] == "2000" && comparisons[0][1...] == comparisons[1][1...])
     }
 
+    @Test func canaryPromotionFromTheCommandLine() throws {
+        let (dir, job) = try makeRegistry()
+        var yaml = try String(contentsOfFile: job, encoding: .utf8)
+        yaml += "\nchallengers: [churn@2]\n"
+        try yaml.write(toFile: job, atomically: true, encoding: .utf8)
+        #expect(try cli.run(["models", "promote", "churn", "1", "--job", job]).status == 0)
+        for date in ["2026-11-01", "2026-11-02"] { #expect(try cli.run(["run", job, "--date", date, "--quiet"]).status == 0) }
+        let show = try cli.run(["runs", "show", try SQLiteDatabase(path: dir.appendingPathComponent("out.db").path, readOnly: true)
+                                    .query("SELECT run_id FROM nightjar_runs LIMIT 1")[0][0]!, "--job", job])
+        #expect(show.stdout.contains("shadow challengers against the champion (churn@1):") && show.stdout.contains("churn@2"))
+
+        let unbounded = try cli.run(["models", "promote", "churn", "2", "--job", job, "--max-flip-rate", "0.05"])
+        #expect(unbounded.status != 0 && unbounded.stderr.contains("--after-shadow-runs"))
+        let few = try cli.run(["models", "promote", "churn", "2", "--job", job, "--after-shadow-runs", "3", "--max-flip-rate", "0.05"])
+        #expect(few.status == 1 && few.stderr.contains("has 2 succeeded shadow run(s), 3 needed"), "\(few.stderr)")
+        let strict = try cli.run(["models", "promote", "churn", "2", "--job", job, "--after-shadow-runs", "2", "--max-flip-rate", "0.02"])
+        #expect(strict.status == 1 && strict.stderr.contains("flip rate 0.0410 > --max-flip-rate 0.02"), "\(strict.stderr)")
+        let ok = try cli.run(["models", "promote", "churn", "2", "--job", job, "--after-shadow-runs", "2", "--max-flip-rate", "0.05"])
+        #expect(ok.status == 0 && ok.stdout.contains("churn@champion → 2 (was 1)"), "\(ok.stderr)")
+        #expect(try cli.run(["models", "history", "churn", "--job", job]).stdout.contains("canary: 2 shadow runs within bounds"))
+    }
+
     @Test func bundleCreateRefusesAndPrintsTheWorstRows() throws {
         let f = CLITests.root.appendingPathComponent("fixtures/churn").path
         let dir = cli.temporaryDirectory()
