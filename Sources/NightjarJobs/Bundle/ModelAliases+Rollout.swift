@@ -67,7 +67,8 @@ extension ModelAliases {
             broken.append(String(format: "prediction PSI %.4f > max_prediction_psi %g", psi, b))
         }
         if let b = policy.maxFailures {
-            let failures = since.prefix { $0.status == .failed }.count  // newest first: failures in a row
+            // Newest first: failed runs in a row, each with its attempts (a date retried is one run record).
+            let failures = since.prefix { $0.status == .failed }.reduce(0) { $0 + max(1, $1.attempt) }
             if failures >= b { broken.append("\(failures) failed run(s) in a row ≥ max_failures \(b)") }
         }
         guard !broken.isEmpty else { return nil }

@@ -15,12 +15,16 @@ extension RunExecutor {
         var alias: String?
     }
 
-    /// Resolves the job's model. An unfinished run of the date (resumed unless `restart`) keeps the
-    /// bundle it started with even if the alias moved since: an alias change never affects a run in flight.
+    /// Resolves the job's model. A run of the date still in flight — running, or interrupted (killed,
+    /// stopped) and about to be resumed unless `restart` — keeps the bundle it started with even if
+    /// the alias moved since: an alias change never affects a run in flight. A run that failed is
+    /// not in flight: the next attempt takes the alias as it is now (after a rollback, say), and
+    /// starts over if that is another version.
     func resolveModel(store: RunStore?, date: String, restart: Bool) throws -> ResolvedModel {
         if let ref = job.model.reference {
             let registry = ModelRegistry(root: job.registry)
-            if !restart, let store, let unfinished = try store.latestRun(job: job.name, date: date), unfinished.status != .succeeded,
+            if !restart, let store, let unfinished = try store.latestRun(job: job.name, date: date),
+               unfinished.status == .running || unfinished.status == .interrupted,
                let path = unfinished.bundlePath, unfinished.modelName == ref.name,
                unfinished.modelAlias == ref.selector || unfinished.modelVersion == ref.selector, ModelBundle.isBundle(path) {
                 return try resolved(bundle: ModelBundle(directory: path), alias: unfinished.modelAlias)

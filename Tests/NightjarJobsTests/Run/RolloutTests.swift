@@ -189,6 +189,27 @@ import NightjarCore
         #expect(try run(job, "2026-11-28").modelVersion == "1")
     }
 
+    @Test func aFailedRunRetriedAfterARollbackTakesTheAliasAsItIsNow() throws {
+        // Version 2, newly promoted, fails twice on a drift threshold; max_failures rolls it back, and
+        // the retry of the same date runs version 1 (a failed run is not in flight).
+        let (job, dir) = try makeJob("""
+            rollback: { max_failures: 2 }
+            drift: { warn: 0.01, fail: 0.05 }
+            """)
+        let a = try aliases(job)
+        try a.promote(model: "churn", version: "2", alias: "champion")
+        for attempt in 1...2 {
+            #expect(throws: (any Error).self, "attempt \(attempt)") { try run(job, "2026-11-28") }
+        }
+        #expect(try a.store.alias(model: "churn", alias: "champion") == "1")
+        #expect(try a.store.aliasEvents(model: "churn", alias: "champion").last?.reason?.contains("2 failed run(s) in a row") == true)
+        var relaxed = job
+        relaxed.drift = JobSpec.DriftThresholds()
+        let retried = try RunExecutor(job: relaxed).run(RunOptions(date: LogicalDate("2026-11-28")!))
+        #expect(retried.status == .succeeded && retried.modelVersion == "1")
+        #expect(try query(dir, "SELECT DISTINCT model_version FROM scores") == [["1"]])
+    }
+
     @Test func outputsSelectTheirOwnColumns() throws {
         // `outputs: [label]` writes the label, not the probability in the label's place.
         let (job, dir) = try makeJob("outputs: [label]")
