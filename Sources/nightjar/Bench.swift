@@ -32,6 +32,9 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("ort-threads"), help: "ONNX tree models: reproduce ONNX Runtime's float32 sums for this many intra-op threads.")
     var ortThreads: Int?
 
+    @Flag(name: .customLong("parse-only"), help: "Only the CSV parsing and encoding figures (no scoring, no end-to-end run).")
+    var parseOnly = false
+
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let rows, rows < 1 { throw ValidationError("--rows must be at least 1") }
@@ -42,7 +45,7 @@ struct Bench: ParsableCommand {
         let options = BenchOptions(
             modelPath: model, inputPath: input, rows: rows, threads: threads ?? 0, repeats: `repeat`,
             features: features.isEmpty ? nil : features.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } },
-            onnxRuntimeThreads: ortThreads)
+            onnxRuntimeThreads: ortThreads, parseOnly: parseOnly)
         let report = try runReportingErrors { try BenchRunner.run(options) }
         print(report.json)
     }

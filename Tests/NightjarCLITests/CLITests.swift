@@ -61,7 +61,7 @@ import Testing
         let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         #expect(object?["rows"] as? Int == 300)
         for key in ["scoring_rows_per_second", "end_to_end_rows_per_second", "parse_rows_per_second",
-                    "encode_rows_per_second", "model_load_seconds"] {
+                    "encode_rows_per_second", "parse_encode_rows_per_second", "model_load_seconds"] {
             #expect((object?[key] as? Double ?? -1) > 0, "\(key)")
         }
         let bad = try run(["bench", "--model", "fixtures/churn/churn_xgb.json", "--input", "missing.csv"])

@@ -7,16 +7,10 @@ import Darwin
 /// Parses decimal numbers from field bytes without creating Strings.
 ///
 /// Written by hand because it runs once per numeric field (the hottest loop of parsing):
-/// the fast path is exact (Clinger: a mantissa below 2^53 times a power of ten up to 10^22 is one
-/// correctly rounded IEEE operation); anything else goes to the C library's `strtod`, which is
+/// the fast path is exact (Clinger: a mantissa up to 2^53 times or over a power of ten up to 10^22
+/// is one correctly rounded IEEE operation); anything else goes to the C library's `strtod`, which is
 /// correctly rounded. Results are bit-identical to `strtod` for every input.
 public enum NumberParser {
-    @usableFromInline static let powersOfTen: [Double] = (0...22).map { p in
-        var v = 1.0
-        for _ in 0..<p { v *= 10 }
-        return v
-    }
-
     /// What a field holds when read as a number.
     public enum Result: Equatable {
         case number(Double)
@@ -47,70 +41,123 @@ public enum NumberParser {
         var lo = 0, hi = p.count
         while lo < hi && (p[lo] == 0x20 || p[lo] == 0x09) { lo += 1 }
         while hi > lo && (p[hi - 1] == 0x20 || p[hi - 1] == 0x09) { hi -= 1 }
+        if lo == hi { return .missing }
         let s = UnsafeBufferPointer(rebasing: p[lo..<hi])
-        if isMissingToken(s) { return .missing }
+        // Numbers first: a missing token has no digit, so it never passes the fast path.
         if let v = fastPath(s) { return .number(v) }
+        if isMissingToken(s) { return .missing }
         return slowPath(s)
     }
 
+    /// 10^i for 0 ≤ i ≤ 22, all exact doubles. A switch of literals (compiled to a constant
+    /// table) rather than a global array: the array cost a `swift_once` call per number.
+    @inlinable @inline(__always)
+    static func exactPowerOfTen(_ i: Int) -> Double {
+        switch i {
+        case 0: return 1e0
+        case 1: return 1e1
+        case 2: return 1e2
+        case 3: return 1e3
+        case 4: return 1e4
+        case 5: return 1e5
+        case 6: return 1e6
+        case 7: return 1e7
+        case 8: return 1e8
+        case 9: return 1e9
+        case 10: return 1e10
+        case 11: return 1e11
+        case 12: return 1e12
+        case 13: return 1e13
+        case 14: return 1e14
+        case 15: return 1e15
+        case 16: return 1e16
+        case 17: return 1e17
+        case 18: return 1e18
+        case 19: return 1e19
+        case 20: return 1e20
+        case 21: return 1e21
+        default: return 1e22
+        }
+    }
+
+    /// The value of eight ASCII digits loaded little-endian into `w`, or nil if one is not a digit.
+    /// SWAR: three multiplications instead of eight dependent multiply-adds.
+    @inlinable @inline(__always)
+    static func eightDigits(_ w: UInt64) -> UInt64? {
+        let high: UInt64 = 0xF0F0_F0F0_F0F0_F0F0, zeros: UInt64 = 0x3030_3030_3030_3030
+        guard w & high == zeros, (w &+ 0x0606_0606_0606_0606) & high == zeros else { return nil }
+        var v = w &- zeros
+        v = (v &* 10) &+ (v >> 8)
+        let mask: UInt64 = 0x0000_00FF_0000_00FF
+        v = (((v & mask) &* 0x000F_4240_0000_0064) &+ (((v >> 16) & mask) &* 0x0000_2710_0000_0001)) >> 32
+        return v & 0xFFFF_FFFF
+    }
+
+    /// Exact for a decimal mantissa of at most 19 digits whose value is at most 2^53 and a power of
+    /// ten within ±22 (Clinger: both exact doubles, one correctly rounded IEEE operation); nil for
+    /// anything else (the caller falls back to `strtod`). `s` is not empty.
+    ///
+    /// Pointer walk without overflow checks and with eight fraction digits at a time: on the 28-float
+    /// benchmark file (callgrind) the previous loop (digit by digit, powers of ten in a global array)
+    /// cost about 270 instructions per field, this one about 143.
     @inlinable
     static func fastPath(_ s: UnsafeBufferPointer<UInt8>) -> Double? {
-        var i = 0
-        let n = s.count
+        var p = s.baseAddress!
+        let e = p + s.count
         var negative = false
-        if s[0] == 0x2d { negative = true; i = 1 } else if s[0] == 0x2b { i = 1 }
+        if p.pointee == 0x2d { negative = true; p += 1 } else if p.pointee == 0x2b { p += 1 }
         var mantissa: UInt64 = 0
-        var digits = 0
-        var fractionDigits = 0
-        var sawDigit = false
-        while i < n {
-            let d = s[i] &- 0x30
+        let intStart = p
+        while p < e {
+            let d = p.pointee &- 0x30
             if d > 9 { break }
-            sawDigit = true
-            if mantissa != 0 || d != 0 { digits += 1 }
             mantissa = mantissa &* 10 &+ UInt64(d)
-            i += 1
+            p += 1
         }
-        if i < n && s[i] == 0x2e {
-            i += 1
-            while i < n {
-                let d = s[i] &- 0x30
+        var digits = p - intStart
+        var fractionDigits = 0
+        if p < e && p.pointee == 0x2e {
+            p += 1
+            let fractionStart = p
+            while e - p >= 8, let v = eightDigits(UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))) {
+                mantissa = mantissa &* 100_000_000 &+ v
+                p += 8
+                if p - fractionStart + digits > 19 { return nil }
+            }
+            while p < e {
+                let d = p.pointee &- 0x30
                 if d > 9 { break }
-                sawDigit = true
-                if mantissa != 0 || d != 0 { digits += 1 }
                 mantissa = mantissa &* 10 &+ UInt64(d)
-                fractionDigits += 1
-                i += 1
+                p += 1
             }
+            fractionDigits = p - fractionStart
+            digits &+= fractionDigits
         }
-        guard sawDigit, digits <= 15 else { return nil }
+        // At most 19 digits cannot have wrapped the 64-bit mantissa.
+        guard digits > 0, digits <= 19, mantissa <= 1 << 53 else { return nil }
         var exponent = -fractionDigits
-        if i < n {
-            guard s[i] | 0x20 == 0x65 else { return nil }  // 'e'
-            i += 1
+        if p < e {
+            guard p.pointee | 0x20 == 0x65 else { return nil }  // 'e'
+            p += 1
             var expNegative = false
-            if i < n && (s[i] == 0x2d || s[i] == 0x2b) { expNegative = s[i] == 0x2d; i += 1 }
-            var e = 0
-            var expDigits = 0
-            while i < n {
-                let d = s[i] &- 0x30
-                if d > 9 { return nil }
-                e = e * 10 + Int(d)
-                expDigits += 1
-                if e > 1000 { return nil }
-                i += 1
+            if p < e && (p.pointee == 0x2d || p.pointee == 0x2b) { expNegative = p.pointee == 0x2d; p += 1 }
+            guard p < e else { return nil }
+            var x = 0
+            while p < e {
+                let d = p.pointee &- 0x30
+                if d > 9 || x > 1000 { return nil }
+                x = x &* 10 &+ Int(d)
+                p += 1
             }
-            guard expDigits > 0 else { return nil }
-            exponent += expNegative ? -e : e
+            exponent &+= expNegative ? -x : x
         }
-        guard i == n else { return nil }
-        var v = Double(mantissa)  // exact: mantissa < 10^15 < 2^53
+        var v = Double(mantissa)  // exact: mantissa ≤ 2^53
         if exponent < 0 {
             guard exponent >= -22 else { return nil }
-            v /= powersOfTen[-exponent]
+            v /= exactPowerOfTen(-exponent)
         } else if exponent > 0 {
             guard exponent <= 22 else { return nil }
-            v *= powersOfTen[exponent]
+            v *= exactPowerOfTen(exponent)
         }
         return negative ? -v : v
     }

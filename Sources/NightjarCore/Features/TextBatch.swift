@@ -31,6 +31,11 @@ public struct TextBatch: Sendable {
         rowCount += 1
     }
 
+    /// Marks `count` more rows whose fields were all appended (by a reader writing the arrays directly).
+    public mutating func endRows(_ count: Int) {
+        rowCount += count
+    }
+
     /// Drops the trailing fields and bytes of an incomplete row.
     public mutating func truncate(fields: Int, bytes byteCount: Int) {
         fieldEnds.removeLast(fieldEnds.count - fields)

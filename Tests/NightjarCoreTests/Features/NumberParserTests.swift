@@ -2,6 +2,10 @@ import Foundation
 import Testing
 @testable import NightjarCore
 
+extension NumberParser.Result {
+    var bits: UInt64? { if case .number(let v) = self { v.bitPattern } else { nil } }
+}
+
 @Suite struct NumberParserTests {
     func parse(_ s: String) -> NumberParser.Result {
         Array(s.utf8).withUnsafeBufferPointer { NumberParser.parse($0) }
@@ -30,6 +34,78 @@ import Testing
             }
             #expect(v.bitPattern == expected.bitPattern, "'\(s)': \(v) vs strtod \(expected)")
         }
+    }
+
+    /// The fast path (eight digits at a time, mantissa up to 2^53, powers of ten to 22) against
+    /// strtod on many random strings of the shapes it must get right or hand over: 1 to 25 digits,
+    /// leading zeros, fractions of 8 and more digits, exponents from -330 to 330 (subnormals,
+    /// overflow to infinity), signs. Seeded, so a failure repeats.
+    @Test func fastPathMatchesStrtodOnRandomStrings() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(n))
+        }
+        var mismatches = 0
+        var buffer = [UInt8](repeating: 0, count: 64)
+        for round in 0..<300_000 {
+            var s: [UInt8] = []
+            switch next(3) { case 0: s.append(0x2d); case 1: if next(4) == 0 { s.append(0x2b) }; default: break }
+            let intDigits = next(4) == 0 ? 0 : 1 + next(round % 2 == 0 ? 3 : 20)
+            for k in 0..<intDigits { s.append(UInt8(0x30 + (k == 0 && next(3) == 0 ? 0 : next(10)))) }
+            if next(5) != 0 || intDigits == 0 {
+                s.append(0x2e)
+                let fraction = next(4) == 0 ? next(26) : 1 + next(12)
+                for _ in 0..<fraction { s.append(UInt8(0x30 + next(10))) }
+            }
+            if next(3) == 0 {
+                s.append(next(2) == 0 ? 0x65 : 0x45)
+                if next(2) == 0 { s.append(next(2) == 0 ? 0x2d : 0x2b) }
+                let x = next(4) == 0 ? next(331) : next(25)
+                s.append(contentsOf: Array(String(x).utf8))
+            }
+            buffer.withUnsafeMutableBufferPointer { b in
+                for (k, c) in s.enumerated() { b[k] = c }
+                b[s.count] = 0
+            }
+            let expected = buffer.withUnsafeBufferPointer { b in
+                b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { c -> Double? in
+                    var end: UnsafeMutablePointer<CChar>? = nil
+                    let v = strtod(c, &end)
+                    return end! - UnsafeMutablePointer(mutating: c) == s.count ? v : nil
+                }
+            }
+            let got = s.withUnsafeBufferPointer { NumberParser.parse($0) }
+            let ok: Bool
+            switch (got, expected) {
+            case (.number(let v), let e?): ok = v.bitPattern == e.bitPattern
+            case (.invalid, nil): ok = true
+            default: ok = false
+            }
+            if !ok {
+                mismatches += 1
+                if mismatches < 10 { Issue.record("'\(String(decoding: s, as: UTF8.self))': \(got) vs strtod \(String(describing: expected))") }
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
+    @Test func edgeCases() {
+        #expect(parse("1e-310") == .number(strtod("1e-310", nil)))  // subnormal
+        #expect(parse("-0").bits == (-0.0).bitPattern)
+        #expect(parse(".5") == .number(0.5))
+        #expect(parse("5.") == .number(5))
+        #expect(parse("+3") == .number(3))
+        #expect(parse("1E+308") == .number(1e308))
+        #expect(parse("1e309") == .number(.infinity))  // overflow, as strtod reads it
+        #expect(parse("-1e309") == .number(-.infinity))
+        #expect(parse("1_000") == .invalid)
+        #expect(parse("0x10") == .invalid)
+        #expect(parse("12345678901234567890123") == .number(strtod("12345678901234567890123", nil)))
+        #expect(parse("0.00000000000000000000000001") == .number(1e-26))
+        #expect(parse("9007199254740993") == .number(9007199254740992))  // 2^53 + 1 rounds to even
+        #expect(parse("-3.62257075") == .number(-3.62257075))
+        #expect(parse("1.23456789e-05") == .number(1.23456789e-05))
     }
 
     @Test(arguments: ["", "NA", "na", "N/A", "NaN", "nan", "null", "NULL", "None", "  "])

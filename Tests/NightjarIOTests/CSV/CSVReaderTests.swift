@@ -90,4 +90,101 @@ import NightjarCore
         _ = try reader.readChunk(maxRows: 2, into: &chunk)
         #expect(chunk.startOffset == 14 && chunk.endOffset == 18)
     }
+
+    /// A plain RFC 4180 reader, one byte at a time, as the reference for the word-at-a-time one.
+    static func reference(_ text: [UInt8]) -> [[String]] {
+        var rows: [[String]] = []
+        var row: [String] = []
+        var field: [UInt8] = []
+        var i = 0
+        var inRow = false
+        var quoted = false
+        func endField() {
+            if !quoted && field.last == 0x0D && (i >= text.count || text[i] == 0x0A) { field.removeLast() }
+            row.append(String(decoding: field, as: UTF8.self)); field = []; quoted = false
+        }
+        while i < text.count {
+            let c = text[i]
+            if !inRow {
+                if c == 0x0A { i += 1; continue }
+                if c == 0x0D && i + 1 < text.count && text[i + 1] == 0x0A { i += 2; continue }
+                inRow = true
+            }
+            if c == 0x22 && field.isEmpty && !quoted {
+                i += 1
+                while true {
+                    if text[i] == 0x22 {
+                        if i + 1 < text.count && text[i + 1] == 0x22 { field.append(0x22); i += 2; continue }
+                        i += 1
+                        break
+                    }
+                    field.append(text[i]); i += 1
+                }
+                quoted = true
+                if i < text.count && text[i] == 0x0D { i += 1 }  // CR before LF or at the end
+                continue
+            }
+            if c == 0x2C { endField(); i += 1; continue }
+            if c == 0x0A {
+                endField(); rows.append(row); row = []; inRow = false; i += 1; continue
+            }
+            field.append(c); i += 1
+        }
+        if inRow {
+            endField(); rows.append(row)
+        }
+        return rows
+    }
+
+    /// Random files (quoted fields with commas, doubled quotes and line breaks, CRLF and LF, empty
+    /// fields, blank lines, fields longer than a read block) read with tiny read blocks and chunk
+    /// sizes agree with the reference reader row for row.
+    @Test func wordAtATimeReaderMatchesReferenceAcrossBlocks() throws {
+        var state: UInt64 = 42
+        func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(n))
+        }
+        let columns = 4
+        for file in 0..<30 {
+            var text: [UInt8] = Array("a,b,c,d\n".utf8)
+            for _ in 0..<(50 + next(200)) {
+                if next(20) == 0 { text.append(contentsOf: next(2) == 0 ? [0x0A] : [0x0D, 0x0A]) }  // blank line
+                for c in 0..<columns {
+                    switch next(6) {
+                    case 0: break  // empty
+                    case 1:
+                        text.append(0x22)
+                        for _ in 0..<next(30) {
+                            let pick: [UInt8] = [0x2C, 0x0A, 0x0D, 0x61, 0x20, 0x31]
+                            if next(8) == 0 { text.append(contentsOf: [0x22, 0x22]) } else { text.append(pick[next(pick.count)]) }
+                        }
+                        text.append(0x22)
+                    case 2:
+                        for _ in 0..<(file % 5 == 0 ? 40 + next(200) : next(40)) { text.append(UInt8(0x61 + next(26))) }
+                    default:
+                        text.append(contentsOf: Array(String(Double(next(1_000_000)) / 997).utf8))
+                    }
+                    if c < columns - 1 { text.append(0x2C) }
+                }
+                if next(3) == 0 { text.append(0x0D) }
+                text.append(0x0A)
+            }
+            if next(2) == 0 { text.removeLast(); if text.last == 0x0D { text.removeLast() } }  // no final newline
+            let path = write(text, name: "random\(file).csv")
+            let expected = Array(CSVReaderTests.reference(text).dropFirst())
+            for (blockSize, chunkRows) in [(16, 1), (24, 7), (64, 1000), (1 << 20, 13)] {
+                let reader = try CSVReader(path: path, blockSize: blockSize)
+                #expect(reader.header == ["a", "b", "c", "d"])
+                var chunk = CSVChunk(columnCount: columns)
+                var rows: [[String]] = []
+                while try reader.readChunk(maxRows: chunkRows, into: &chunk) {
+                    for r in 0..<chunk.rowCount {
+                        rows.append((0..<columns).map { chunk.batch.string(row: r, column: $0) })
+                    }
+                }
+                #expect(rows == expected, "file \(file), block \(blockSize), chunk \(chunkRows)")
+            }
+        }
+    }
 }
