@@ -14,7 +14,7 @@ public struct CSVShardRange: Sendable, Equatable {
         guard !path.hasSuffix(".lz4") else {
             throw InputError(path: path, message: "a compressed file cannot be split into byte ranges; split the input into several files (one per shard or more)")
         }
-        let size = ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0).map { Int64($0) } ?? 0
+        let size = Int64((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
         let handle = try FileInput(path: path)
         defer { handle.close() }
         func aligned(_ k: Int) throws -> Int64 {

@@ -136,7 +136,7 @@ public final class SQLiteTableWriter {
     /// Replaces the partition's rows in the output table with the staged rows, in one transaction
     /// (plus whatever `alsoInTransaction` records), and drops the staging table.
     public func publishPartition(alsoInTransaction: () throws -> Void = {}) throws {
-        guard let partition else { return }
+        guard partition != nil else { return }
         try ensureTables()
         insert = nil
         try inTransaction {

@@ -149,7 +149,7 @@ public final class PostgresTableWriter {
 
     /// Swaps the staged rows in for the partition's date, in one transaction with `alsoInTransaction`.
     public func publishPartition(alsoInTransaction: () throws -> Void = {}) throws {
-        guard let partition else { return }
+        guard partition != nil else { return }
         try ensureTables()
         try inTransaction {
             try publishStatements()

@@ -64,7 +64,7 @@ final class CSVFilesSource: ChunkSource {
     }
 
     static func size(_ path: String) -> Int64 {
-        ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0).map { Int64($0) } ?? 0
+        Int64((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
     }
 
     private func open() throws {
