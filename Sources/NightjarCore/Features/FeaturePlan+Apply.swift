@@ -105,3 +105,37 @@ extension FeaturePlan {
         }
     }
 }
+
+extension FeaturePlan {
+    /// The plan as one input column per estimator feature, NaN replaced by a constant, when that is
+    /// all it does (a `SimpleImputer` in front of a linear model): `columns[f]` is the input column of
+    /// feature f and `imputed[f]` its replacement for NaN (NaN when the feature is not imputed).
+    ///
+    /// In float32 this is exactly what the steps compute: `Float(Double(Float(x))) == Float(x)`, and
+    /// a NaN replaced before or after the rounding gives the same `Float(value)`. A linear model can
+    /// then read its inputs directly (`LinearModel.computeScores(inputs:…)`) instead of having the
+    /// plan write a feature matrix first.
+    public var imputedInputs: (columns: [Int], imputed: [Float])? {
+        // Per scratch column: its input column and replacement, or nil when anything else wrote it.
+        var source = [(input: Int, imputed: Float)?](repeating: nil, count: scratchColumns)
+        for step in steps {
+            switch step {
+            case let .load(input, _, into):
+                guard into < scratchColumns else { return nil }
+                source[into] = (input, .nan)
+            case let .map(from, .impute(replaced, value), _, into) where replaced.isNaN:
+                guard from < scratchColumns, into < scratchColumns, let s = source[from], s.imputed.isNaN else { return nil }
+                source[into] = (s.input, Float(value))
+            default:
+                return nil
+            }
+        }
+        var columns: [Int] = [], imputed: [Float] = []
+        for column in outputs {
+            guard column < scratchColumns, let s = source[column] else { return nil }
+            columns.append(s.input)
+            imputed.append(s.imputed)
+        }
+        return (columns, imputed)
+    }
+}

@@ -9,18 +9,21 @@
 /// - LightGBM (`x ≤ t` in double): `bin = #{ c < x }`, and `x ≤ c_j ⟺ bin ≤ j`.
 ///
 /// so each split becomes one comparison of small integers that decides exactly as the library's
-/// own comparison. NaN is the bin `0xFFFF`; a node where NaN goes left stores `nanShift = 1` and a
-/// threshold one higher, and compares `(bin + nanShift) mod 2^16 ≤ threshold`: NaN wraps to 0 and
-/// goes left, every other bin keeps its order. LightGBM's missing type None (NaN read as 0) is a
-/// fixed direction per node, so it is the same mechanism.
+/// own comparison. NaN is the bin `0xFFFF`; a node where NaN goes left compares
+/// `(bin + 1) mod 2^16 ≤ threshold + 1` instead: NaN wraps to 0 and goes left, every other bin
+/// keeps its order. The shifted bins are computed once per block, as a second plane of bins
+/// (`bins[(featureCount + f) * block + r]`), so a node just names the plane row it reads.
+/// LightGBM's missing type None (NaN read as 0) is a fixed direction per node, so it is the same
+/// mechanism.
 ///
-/// Bins are stored feature-major within a block of 256 rows (`bins[f * 256 + r]`), so the eight
+/// Bins are stored feature-major within a block of rows (`bins[f * block + r]`), so the eight
 /// rows walked together read through one base address (no spilled row pointers).
 ///
-/// A node is one `UInt64`: left child (32 bits), threshold bin (16), feature (15), `nanShift` (1).
-/// The right child is `left + 1` (breadth-first). A leaf is its own left child with threshold
-/// `0xFFFF`, so every row of a tree takes exactly the tree's depth in steps with no exit test:
-/// the descent has no data-dependent branch, and eight rows are walked at once to hide latency.
+/// A node is one `UInt64`: left child (32 bits), bin row (16: `f`, or `featureCount + f` when NaN
+/// goes left), threshold bin (16). The right child is `left + 1` (breadth-first). A leaf is its
+/// own left child with threshold `0xFFFF`, so every row of a tree takes exactly the tree's depth
+/// in steps with no exit test: the descent has no data-dependent branch, and eight rows are walked
+/// at once to hide latency.
 ///
 /// - ONNX (`x ≤ t` or `x < t` per node, in double): `bin = #{ c < x } + #{ c ≤ x }`, and
 ///   `x ≤ c_j ⟺ bin ≤ 2j + 1`, `x < c_j ⟺ bin ≤ 2j`; NaN follows `missing_value_tracks_true`.
@@ -79,7 +82,7 @@ struct BinnedForest: Sendable {
         case .onnx: binning = .doubleTwice
         }
         let featureCount = forest.featureCount
-        guard featureCount > 0, featureCount < 0x8000, forest.nodeCount < Int(Int32.max) else { return nil }
+        guard featureCount > 0, featureCount < 0x7FFF, forest.nodeCount < Int(Int32.max) else { return nil }
         // Distinct thresholds per feature, in the comparison type.
         var perF = [[Float]](repeating: [], count: featureCount)
         var perD = [[Double]](repeating: [], count: featureCount)
@@ -141,7 +144,7 @@ struct BinnedForest: Sendable {
                 origin[p] = Int32(o)
                 let f = Int(forest.feature[o])
                 if f < 0 {
-                    nodes[p] = UInt64(UInt32(p)) | (UInt64(0xFFFF) << 32)
+                    nodes[p] = UInt64(UInt32(p)) | (UInt64(0xFFFF) << 48)
                     leafF[p] = forest.valueF[o]
                     leafD[p] = forest.value[o]
                     continue
@@ -171,8 +174,8 @@ struct BinnedForest: Sendable {
                 let shift = nanLeft ? 1 : 0
                 let left = next
                 next += 2
-                nodes[p] = UInt64(UInt32(left)) | (UInt64(UInt16(j + shift)) << 32)
-                    | (UInt64(UInt16(f) | UInt16(shift << 15)) << 48)
+                nodes[p] = UInt64(UInt32(left)) | (UInt64(UInt16(f + shift * featureCount)) << 32)
+                    | (UInt64(UInt16(j + shift)) << 48)
                 queue.append((Int(forest.left[o]), left, d + 1))
                 queue.append((Int(forest.right[o]), left + 1, d + 1))
             }
@@ -381,19 +384,33 @@ struct BinnedForest: Sendable {
     // MARK: Descent
 
     /// One step down from node `n` for the row whose bins start at `row` (feature-major block).
+    ///
+    /// The three fields are read with three narrow loads rather than one load and shifts/masks,
+    /// and the NaN shift is already in the bin plane: 6 instructions a step instead of 13 (objdump
+    /// of the release build); instructions a row (callgrind) XGBoost 500 × depth 8 59,700 → 38,900,
+    /// LightGBM 500 × 127 leaves 116,000 → 73,400, RandomForest 100 × depth 12 26,600 → 20,200.
     @inline(__always)
-    static func step(_ nodes: UnsafePointer<UInt64>, _ n: Int, _ row: UnsafePointer<UInt16>, _ i: Int) -> Int {
-        let w = nodes[n]
-        let fs = UInt32(truncatingIfNeeded: w &>> 48)
-        let threshold = UInt32(truncatingIfNeeded: w &>> 32) & 0xFFFF
-        let b = (UInt32(row[(Int(fs & 0x7FFF) &<< blockShift) &+ i]) &+ (fs &>> 15)) & 0xFFFF
-        return Int(UInt32(truncatingIfNeeded: w)) &+ (b <= threshold ? 0 : 1)
+    static func step(_ nodes: UnsafeRawPointer, _ n: Int, _ row: UnsafePointer<UInt16>, _ i: Int) -> Int {
+        let at = n &<< 3
+        let left = nodes.load(fromByteOffset: at, as: UInt32.self)
+        let plane = nodes.load(fromByteOffset: at &+ 4, as: UInt16.self)
+        let threshold = nodes.load(fromByteOffset: at &+ 6, as: UInt16.self)
+        let b = row[(Int(plane) &<< blockShift) &+ i]
+        return Int(left) &+ (b <= threshold ? 0 : 1)
+    }
+
+    /// Fills the second bin plane (NaN-left nodes): `(bin + 1) mod 2^16`, so NaN becomes 0.
+    @inline(__always)
+    static func shiftedPlane(_ bins: UnsafeMutablePointer<UInt16>, features fc: Int) {
+        let count = fc &<< blockShift
+        let shifted = bins + count
+        for i in 0..<count { shifted[i] = bins[i] &+ 1 }
     }
 
     /// Writes the packed leaf each of `rows` binned rows reaches in tree `(root, depth)` to `leaves`.
     @inline(__always)
     static func descend(
-        nodes: UnsafePointer<UInt64>, root: Int, depth: Int,
+        nodes: UnsafeRawPointer, root: Int, depth: Int,
         bins: UnsafePointer<UInt16>, features fc: Int, rows: Int, leaves: UnsafeMutablePointer<Int>
     ) {
         var r = 0
@@ -425,7 +442,7 @@ struct BinnedForest: Sendable {
     /// Adds tree `(root, depth)`'s leaf value to `acc[r * accStride]` for each of `rows` binned rows.
     @inline(__always)
     static func addTree<T: BinaryFloatingPoint>(
-        nodes: UnsafePointer<UInt64>, leaf: UnsafePointer<T>, root: Int, depth: Int,
+        nodes: UnsafeRawPointer, leaf: UnsafePointer<T>, root: Int, depth: Int,
         bins: UnsafePointer<UInt16>, features fc: Int, rows: Int,
         acc: UnsafeMutablePointer<T>, accStride: Int
     ) {
@@ -467,7 +484,10 @@ extension Forest {
         let groups = outputGroups
         let fc = binned.featureCount
         let block = BinnedForest.block
-        let bins = UnsafeMutablePointer<UInt16>.allocate(capacity: block * fc)
+        // Two planes: the bins, and the bins + 1 that NaN-left nodes read. Initialised once, so
+        // that the shifted plane of a partial block reads defined values.
+        let bins = UnsafeMutablePointer<UInt16>.allocate(capacity: 2 * block * fc)
+        bins.initialize(repeating: 0, count: 2 * block * fc)
         defer { bins.deallocate() }
         binned.nodes.withUnsafeBufferPointer { nodesB in
         binned.cutStart.withUnsafeBufferPointer { cutStartB in
@@ -476,7 +496,7 @@ extension Forest {
         binned.roots.withUnsafeBufferPointer { roots in
         binned.depths.withUnsafeBufferPointer { depths in
         treeGroup.withUnsafeBufferPointer { tgroup in
-            let nodes = nodesB.baseAddress!
+            let nodes = UnsafeRawPointer(nodesB.baseAddress!)
             let cutStart = cutStartB.baseAddress!
             // Empty arrays may have no base address; the binning never reads the unused one.
             let cutsF = cutsFB.baseAddress ?? UnsafePointer(bitPattern: 8)!
@@ -494,6 +514,7 @@ extension Forest {
                         let n = Swift.min(block, rows - start)
                         binned.bin(features: features + start * stride, stride: stride, rows: n, bins: bins,
                                    cutStart: cutStart, cutsF: cutsF, cutsD: cutsD)
+                        BinnedForest.shiftedPlane(bins, features: fc)
                         for r in 0..<n {
                             for g in 0..<groups { acc[r * groups + g] = Float(baseMargins[g]) }
                         }
@@ -518,6 +539,7 @@ extension Forest {
                         let n = Swift.min(block, rows - start)
                         binned.bin(features: features + start * stride, stride: stride, rows: n, bins: bins,
                                    cutStart: cutStart, cutsF: cutsF, cutsD: cutsD)
+                        BinnedForest.shiftedPlane(bins, features: fc)
                         acc.update(repeating: 0, count: n * groups)
                         for t in 0..<trees {
                             BinnedForest.addTree(nodes: nodes, leaf: leaf, root: roots[t], depth: depths[t],
@@ -551,7 +573,7 @@ extension Forest {
     @inline(__always)
     func binnedONNX<T: BinaryFloatingPoint>(
         _: T.Type, _ aggregation: ONNXTreeAggregation, _ binned: BinnedForest, leaf leafValues: [T], dense denseValues: [T],
-        nodes: UnsafePointer<UInt64>, roots: UnsafeBufferPointer<Int>, depths: UnsafeBufferPointer<Int>,
+        nodes: UnsafeRawPointer, roots: UnsafeBufferPointer<Int>, depths: UnsafeBufferPointer<Int>,
         cutStart: UnsafePointer<Int>, cutsF: UnsafePointer<Float>, cutsD: UnsafePointer<Double>,
         bins: UnsafeMutablePointer<UInt16>,
         features: UnsafePointer<Double>, stride: Int, rows: Int, margins: UnsafeMutablePointer<Double>
@@ -577,6 +599,7 @@ extension Forest {
                 let n = Swift.min(block, rows - start)
                 binned.bin(features: features + start * stride, stride: stride, rows: n, bins: bins,
                            cutStart: cutStart, cutsF: cutsF, cutsD: cutsD)
+                BinnedForest.shiftedPlane(bins, features: fc)
                 acc.update(repeating: 0, count: parts * partStride)
                 for p in 0..<parts {
                     let a = acc + p * partStride

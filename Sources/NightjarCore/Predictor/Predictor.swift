@@ -8,6 +8,8 @@ public struct Predictor: Sendable {
     public let model: ScoringModel
     public let columns: [OutputColumn]
     public let threads: Int
+    /// A linear model behind a plan that only imputes: scored straight from the inputs.
+    let imputedInputs: (columns: [Int], imputed: [Float])?
 
     /// Rows a worker takes at a time; small enough to balance, large enough to amortise.
     static let rowsPerTask = 1024
@@ -18,6 +20,12 @@ public struct Predictor: Sendable {
         self.model = model
         self.columns = model.outputColumns(includeMargin: includeMargin)
         self.threads = Swift.max(1, threads)
+        if case .linear(let linear) = model.estimator, let plan = model.plan, let fused = plan.imputedInputs, !fused.columns.isEmpty,
+           fused.columns.count == linear.featureCount {
+            self.imputedInputs = fused
+        } else {
+            self.imputedInputs = nil
+        }
     }
 
     /// Scores `matrix` into `output` (`rows × columns.count`, row-major; labels as whole numbers).
@@ -38,7 +46,15 @@ public struct Predictor: Sendable {
                     let count = Swift.min(Predictor.rowsPerTask, rows - start)
                     let margins = UnsafeMutablePointer<Double>.allocate(capacity: count * groups)
                     defer { margins.deallocate() }
-                    if let plan = model.plan {
+                    if let fused = imputedInputs, case .linear(let linear) = model.estimator {
+                        fused.columns.withUnsafeBufferPointer { columns in
+                            fused.imputed.withUnsafeBufferPointer { imputed in
+                                linear.computeScores(inputs: featBase.pointer + start * matrix.stride, stride: matrix.stride,
+                                                     rows: count, columns: columns.baseAddress!,
+                                                     imputed: imputed.baseAddress!, scores: margins)
+                            }
+                        }
+                    } else if let plan = model.plan {
                         // The plan runs on sub-blocks small enough for its scratch columns to stay in L1.
                         let sub = Swift.min(count, Predictor.planRows)
                         let features = UnsafeMutablePointer<Double>.allocate(capacity: count * plan.featureCount)
@@ -81,6 +97,7 @@ public struct Predictor: Sendable {
         let xgb = model.forest?.semantics == .xgboost
         var classes = groups
         if case .onnx(let t) = model.link { classes = t.outputCount }
+        if applyBinaryLogisticLink(margins: margins, rows: rows, into: out) { return }
         let probs = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(groups, classes, 2))
         defer { probs.deallocate() }
         for r in 0..<rows {
@@ -152,6 +169,49 @@ public struct Predictor: Sendable {
                 }
             }
         }
+    }
+}
+
+extension Predictor {
+    /// `applyLink` for ONNX binary classifiers whose two scores only go through LOGISTIC (skl2onnx's
+    /// LogisticRegression): the probability is class 1's, `logistic(score 1)`, and class 0's is never
+    /// read, so one `exp` per row and no per-row dispatch. The same values as the general loop; there
+    /// it was half of the linear pipeline's instructions after the fused kernel (callgrind).
+    /// Returns false, writing nothing, for any other link or column.
+    @usableFromInline
+    func applyBinaryLogisticLink(margins: UnsafeMutablePointer<Double>, rows: Int, into out: UnsafeMutablePointer<Double>) -> Bool {
+        guard case .onnx(let t) = model.link, model.task == .binary, model.scoreCount == 2,
+              t.rule == .perOutput, t.postTransform == .logistic, t.baseValues.isEmpty, t.normalization == nil,
+              t.scoreCount == 2, t.outputCount == 2 else { return false }
+        // Per column: -1 probability, -2 label, k ≥ 0 margin k.
+        var codes: [Int] = []
+        for column in columns {
+            switch column.role {
+            case .probability(0): codes.append(-1)
+            case .label: codes.append(-2)
+            case .margin(let k) where k < 2: codes.append(k)
+            default: return false
+            }
+        }
+        let width = codes.count
+        if width == 2 && codes[0] == -1 && codes[1] == -2 {
+            for r in 0..<rows {
+                let p = Double(ONNXOutputTransform.logistic(Float(margins[r &* 2 &+ 1])))
+                out[r &* 2] = p
+                out[r &* 2 &+ 1] = p > 0.5 ? 1 : 0
+            }
+            return true
+        }
+        for r in 0..<rows {
+            let m = margins + r &* 2
+            let p = Double(ONNXOutputTransform.logistic(Float(m[1])))
+            let o = out + r &* width
+            for c in 0..<width {
+                let code = codes[c]
+                o[c] = code == -1 ? p : code == -2 ? (p > 0.5 ? 1 : 0) : m[code]
+            }
+        }
+        return true
     }
 }
 
