@@ -117,7 +117,7 @@ public enum HTMLReport {
         s += "<th class=\"num\">Max |Δ|</th><th class=\"num\">Correlation</th><th class=\"num\">Flipped</th><th class=\"num\">PSI</th>"
         s += "<th class=\"num\">Time / row</th></tr></thead>\n<tbody>\n"
         for c in d.shadows {
-            s += "<tr><td><code>\(escape(c.challenger))</code></td><td>\(escape(c.version))</td><td class=\"num\">\(escape(grouped(c.rows)))</td>"
+            s += "<tr><td><code>\(escape(c.challenger))</code></td><td>\(escape(c.modelVersion))</td><td class=\"num\">\(escape(grouped(c.rows)))</td>"
             s += "<td class=\"num\">\(escape(number(c.meanAbsDiff)))</td><td class=\"num\">\(escape(number(c.maxAbsDiff)))</td>"
             s += "<td class=\"num\">\(escape(number(c.correlation)))</td><td class=\"num\">\(escape(percent(c.flipRate, decimals: 2)))</td>"
             s += "<td class=\"num\">\(escape(psi(c.predictionPSI)))</td>"

@@ -33,11 +33,7 @@ extension RunReportData {
             rejectReasons: try store.rejectCounts(runID: runID).map { RejectReasonCount(column: $0.column, reason: $0.reason, count: $0.count) },
             sampleRejects: try store.rejects(runID: runID, limit: 20).map { RejectSample(key: $0.key, column: $0.column, value: $0.value, reason: $0.reason) },
             driftWarn: thresholds.warn, driftFail: thresholds.fail)
-        data.shadows = try store.shadowComparisons(runID: runID).map {
-            ShadowRow(challenger: $0.challenger, version: $0.modelVersion, rows: $0.rows, meanAbsDiff: $0.meanAbsDiff, maxAbsDiff: $0.maxAbsDiff,
-                      correlation: $0.correlation, flipRate: $0.flipRate, predictionPSI: $0.predictionPSI,
-                      championMicrosPerRow: $0.championMicrosPerRow, challengerMicrosPerRow: $0.challengerMicrosPerRow)
-        }
+        data.shadows = try store.shadowComparisons(runID: runID)
         return data
     }
 }

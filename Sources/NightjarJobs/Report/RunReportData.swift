@@ -32,7 +32,7 @@ public struct RunReportData: Sendable, Equatable {
     public var driftWarn: Double
     public var driftFail: Double
     /// Shadow challengers compared with this run's champion.
-    public var shadows: [ShadowRow] = []
+    public var shadows: [ShadowComparisonRecord] = []
 
     public init(
         job: String, runID: String, logicalDate: String, status: String, driftStatus: String,
@@ -170,16 +170,3 @@ public struct RejectSample: Sendable, Equatable {
     }
 }
 
-/// One shadow challenger's comparison with the champion, for the report.
-public struct ShadowRow: Sendable, Equatable {
-    public var challenger: String
-    public var version: String
-    public var rows: Int
-    public var meanAbsDiff: Double
-    public var maxAbsDiff: Double
-    public var correlation: Double?
-    public var flipRate: Double
-    public var predictionPSI: Double
-    public var championMicrosPerRow: Double
-    public var challengerMicrosPerRow: Double
-}
