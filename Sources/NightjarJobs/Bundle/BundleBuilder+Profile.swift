@@ -11,10 +11,9 @@ extension BundleBuilder {
         } catch {
             throw InputError(path: train.path, message: "training sample: \(error.description)")
         }
-        let (columns, values) = try GoldenRows.score(model, table: train, rows: Array(0..<train.rowCount), includeMargin: false)
-        let encoder = try FeatureEncoder(features: model.features, header: train.header)
-        var matrix = FeatureMatrix(rows: 0, features: model.features.count)
-        try encoder.encode(train.batch, into: &matrix)
+        // Encoded once: the feature statistics and the predictions come from the same matrix.
+        let matrix = try GoldenRows.encode(model, table: train, rows: Array(0..<train.rowCount))
+        let (columns, values) = GoldenRows.score(model, matrix: matrix, includeMargin: false)
         var builder = ReferenceProfileBuilder(features: model.features)
         builder.add(matrix)
         let profiled = model.primaryOutput

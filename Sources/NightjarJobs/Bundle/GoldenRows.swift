@@ -70,8 +70,8 @@ public struct GoldenRows: Sendable {
         return pairs
     }
 
-    /// Scores the input rows `rows` with `model`: the predictor's columns and values (rows × columns).
-    public static func score(_ model: ScoringModel, table: CSVTable, rows: [Int], includeMargin: Bool) throws -> (columns: [OutputColumn], values: [Double]) {
+    /// The input rows `rows` encoded for `model` (errors name the file, line and column).
+    public static func encode(_ model: ScoringModel, table: CSVTable, rows: [Int]) throws -> FeatureMatrix {
         let encoder: FeatureEncoder
         do throws(MissingColumnsError) {
             encoder = try FeatureEncoder(features: model.features, header: table.header)
@@ -87,6 +87,11 @@ public struct GoldenRows: Sendable {
             throw InputError(path: table.path, line: table.lines[rows[error.row]], column: column + 1, columnName: error.column,
                              message: error.description.replacingOccurrences(of: "column '\(error.column)': ", with: ""))
         }
+        return matrix
+    }
+
+    /// Scores `matrix` with `model`: the predictor's columns and values (rows × columns).
+    public static func score(_ model: ScoringModel, matrix: FeatureMatrix, includeMargin: Bool) -> (columns: [OutputColumn], values: [Double]) {
         let predictor = Predictor(model: model, includeMargin: includeMargin, threads: 1)
         var values: [Double] = []
         predictor.score(matrix, into: &values)
@@ -101,7 +106,8 @@ public struct GoldenRows: Sendable {
         }
         if pairs.count > limit { pairs.removeLast(pairs.count - limit) }
         let includeMargin = columns.contains { $0.output.hasPrefix("margin") }
-        let (outputs, values) = try GoldenRows.score(model, table: input, rows: pairs.map(\.input), includeMargin: includeMargin)
+        let (outputs, values) = GoldenRows.score(model, matrix: try GoldenRows.encode(model, table: input, rows: pairs.map(\.input)),
+                                                 includeMargin: includeMargin)
         let width = outputs.count
         var compared: [(output: Int, expected: Int, name: String)] = []
         for c in columns {

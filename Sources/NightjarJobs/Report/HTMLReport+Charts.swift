@@ -134,15 +134,14 @@ extension HTMLReport {
         s += "<div class=\"legend\"><span class=\"key ok\"></span>ok<span class=\"key warn\"></span>warn<span class=\"key fail\"></span>fail"
         s += "<span class=\"key line warn\"></span>warn threshold<span class=\"key line fail\"></span>fail threshold</div>\n"
         s += driftSVG(features, warn: d.driftWarn, fail: d.driftFail)
-        s += "<table class=\"data\">\n<thead><tr><th>Feature</th><th>Status</th><th class=\"num\">Null rate</th><th class=\"num\">Reference</th>"
-        s += "<th class=\"num\">Mean</th><th class=\"num\">Min</th><th class=\"num\">Max</th><th class=\"num\">PSI</th></tr></thead>\n<tbody>\n"
-        for f in features {
-            s += "<tr><td><code>\(escape(f.name))</code></td><td>\(badge(f.status, tone: tone(f.status)))</td>"
-            s += "<td class=\"num\">\(escape(percent(f.nullRate)))</td><td class=\"num\">\(escape(percent(f.referenceNullRate)))</td>"
-            s += "<td class=\"num\">\(escape(number(f.mean)))</td><td class=\"num\">\(escape(number(f.min)))</td>"
-            s += "<td class=\"num\">\(escape(number(f.max)))</td><td class=\"num strong\">\(escape(psi(f.psi)))</td></tr>\n"
-        }
-        s += "</tbody>\n</table>\n</section>\n"
+        s += dataTable([("Feature", false), ("Status", false), ("Null rate", true), ("Reference", true), ("Mean", true), ("Min", true),
+                        ("Max", true), ("PSI", true)], rows: features.map { f in
+            "<td><code>\(escape(f.name))</code></td><td>\(badge(f.status, tone: tone(f.status)))</td>"
+                + "<td class=\"num\">\(escape(percent(f.nullRate)))</td><td class=\"num\">\(escape(percent(f.referenceNullRate)))</td>"
+                + "<td class=\"num\">\(escape(number(f.mean)))</td><td class=\"num\">\(escape(number(f.min)))</td>"
+                + "<td class=\"num\">\(escape(number(f.max)))</td><td class=\"num strong\">\(escape(psi(f.psi)))</td>"
+        })
+        s += "</section>\n"
         return s
     }
 

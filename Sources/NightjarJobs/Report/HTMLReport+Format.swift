@@ -10,6 +10,15 @@ extension HTMLReport {
 
     /// Escapes text for HTML element content and quoted attribute values alike: every value in the
     /// report comes from job files, data or error messages, none of which we control.
+    /// A data table: header cells (`numeric` ones right-aligned) and rows given as their rendered `<td>` cells.
+    static func dataTable(_ headers: [(String, numeric: Bool)], rows: [String]) -> String {
+        var s = "<table class=\"data\">\n<thead><tr>"
+        for (h, numeric) in headers { s += numeric ? "<th class=\"num\">\(escape(h))</th>" : "<th>\(escape(h))</th>" }
+        s += "</tr></thead>\n<tbody>\n"
+        for r in rows { s += "<tr>" + r + "</tr>\n" }
+        return s + "</tbody>\n</table>\n"
+    }
+
     static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)

@@ -88,22 +88,18 @@ public enum HTMLReport {
             s += "<p class=\"empty\">\(escape(grouped(d.rowsRejected))) rows rejected; no breakdown by reason was recorded.</p>\n"
         } else {
             let total = max(d.rowsRejected, reasons.reduce(0) { $0 + $1.count })
-            s += "<table class=\"data\">\n<thead><tr><th>Column</th><th>Reason</th><th class=\"num\">Rows</th><th class=\"num\">Share</th></tr></thead>\n<tbody>\n"
-            for r in reasons {
+            s += dataTable([("Column", false), ("Reason", false), ("Rows", true), ("Share", true)], rows: reasons.map { r in
                 let share = total > 0 ? percent(Double(r.count) / Double(total)) : missing
-                s += "<tr><td><code>\(escape(r.column))</code></td><td>\(escape(r.reason))</td>"
-                s += "<td class=\"num\">\(escape(grouped(r.count)))</td><td class=\"num\">\(escape(share))</td></tr>\n"
-            }
-            s += "</tbody>\n</table>\n"
+                return "<td><code>\(escape(r.column))</code></td><td>\(escape(r.reason))</td>"
+                    + "<td class=\"num\">\(escape(grouped(r.count)))</td><td class=\"num\">\(escape(share))</td>"
+            })
         }
         if !d.sampleRejects.isEmpty {
             s += "<h3>Sample of rejected rows</h3>\n"
-            s += "<table class=\"data\">\n<thead><tr><th>Key</th><th>Column</th><th>Value</th><th>Reason</th></tr></thead>\n<tbody>\n"
-            for r in d.sampleRejects {
-                s += "<tr><td><code>\(escape(r.key))</code></td><td><code>\(escape(r.column))</code></td>"
-                s += "<td><code class=\"value\">\(escape(r.value))</code></td><td>\(escape(r.reason))</td></tr>\n"
-            }
-            s += "</tbody>\n</table>\n"
+            s += dataTable([("Key", false), ("Column", false), ("Value", false), ("Reason", false)], rows: d.sampleRejects.map { r in
+                "<td><code>\(escape(r.key))</code></td><td><code>\(escape(r.column))</code></td>"
+                    + "<td><code class=\"value\">\(escape(r.value))</code></td><td>\(escape(r.reason))</td>"
+            })
         }
         s += "</section>\n"
         return s
@@ -113,17 +109,15 @@ public enum HTMLReport {
     static func shadowsSection(_ d: RunReportData) -> String {
         var s = "<section id=\"shadows\">\n<h2>Shadow challengers</h2>\n"
         s += "<p class=\"note\">Scored on the same rows as \(escape(d.model.name))@\(escape(d.model.version)); their rows are in the shadow table. Time per row: champion → challenger.</p>\n"
-        s += "<table class=\"data\">\n<thead><tr><th>Challenger</th><th>Version</th><th class=\"num\">Rows</th><th class=\"num\">Mean |Δ|</th>"
-        s += "<th class=\"num\">Max |Δ|</th><th class=\"num\">Correlation</th><th class=\"num\">Flipped</th><th class=\"num\">PSI</th>"
-        s += "<th class=\"num\">Time / row</th></tr></thead>\n<tbody>\n"
-        for c in d.shadows {
-            s += "<tr><td><code>\(escape(c.challenger))</code></td><td>\(escape(c.modelVersion))</td><td class=\"num\">\(escape(grouped(c.rows)))</td>"
-            s += "<td class=\"num\">\(escape(number(c.meanAbsDiff)))</td><td class=\"num\">\(escape(number(c.maxAbsDiff)))</td>"
-            s += "<td class=\"num\">\(escape(number(c.correlation)))</td><td class=\"num\">\(escape(percent(c.flipRate, decimals: 2)))</td>"
-            s += "<td class=\"num\">\(escape(psi(c.predictionPSI)))</td>"
-            s += "<td class=\"num\">\(escape(number(c.championMicrosPerRow))) µs → \(escape(number(c.challengerMicrosPerRow))) µs</td></tr>\n"
-        }
-        s += "</tbody>\n</table>\n</section>\n"
+        s += dataTable([("Challenger", false), ("Version", false), ("Rows", true), ("Mean |Δ|", true), ("Max |Δ|", true),
+                        ("Correlation", true), ("Flipped", true), ("PSI", true), ("Time / row", true)], rows: d.shadows.map { c in
+            "<td><code>\(escape(c.challenger))</code></td><td>\(escape(c.modelVersion))</td><td class=\"num\">\(escape(grouped(c.rows)))</td>"
+                + "<td class=\"num\">\(escape(number(c.meanAbsDiff)))</td><td class=\"num\">\(escape(number(c.maxAbsDiff)))</td>"
+                + "<td class=\"num\">\(escape(number(c.correlation)))</td><td class=\"num\">\(escape(percent(c.flipRate, decimals: 2)))</td>"
+                + "<td class=\"num\">\(escape(psi(c.predictionPSI)))</td>"
+                + "<td class=\"num\">\(escape(number(c.championMicrosPerRow))) µs → \(escape(number(c.challengerMicrosPerRow))) µs</td>"
+        })
+        s += "</section>\n"
         return s
     }
 

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 import NightjarCore
@@ -51,8 +50,7 @@ public final class RunExecutor {
     }
 
     public static func sha256(ofFile path: String) throws -> String {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        ModelBundle.sha256(try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe))
     }
 
     static func newRunID(date: LogicalDate) -> String {
