@@ -18,7 +18,8 @@ import Testing
     /// A random tree over `features` features whose thresholds come from `pool` (so features share
     /// cut points across trees, as real models do), of depth at most `maxDepth`.
     static func randomTree(_ rng: inout SplitMix, features: Int, pool: [[Double]], maxDepth: Int,
-                           missing: [MissingType], onnx: Bool = false, votes: Int = 0) -> [TreeNode] {
+                           missing: [MissingType], onnx: Bool = false, votes: Int = 0,
+                           categorical: Set<Int> = []) -> [TreeNode] {
         var nodes: [TreeNode] = []
         func build(_ depth: Int) -> Int {
             let index = nodes.count
@@ -36,7 +37,13 @@ import Testing
             }
             let f = Int.random(in: 0..<features, using: &rng)
             let t = pool[f].randomElement(using: &rng)!
-            let split = onnx
+            let split = categorical.contains(f)
+                // Category sets over codes 0..<40 (one or two words, sometimes a trailing zero word).
+                ? TreeNode.Split.categorical(feature: f,
+                                             bitset: (0..<Int.random(in: 1...3, using: &rng)).map { w in
+                                                 w == 2 ? 0 : UInt32.random(in: 0...UInt32.max, using: &rng) & (w == 1 ? 0xFF : ~0) },
+                                             inSetGoesLeft: Bool.random(using: &rng), missingGoesLeft: Bool.random(using: &rng))
+                : onnx
                 ? TreeNode.Split.compare(feature: f, threshold: t, op: Bool.random(using: &rng) ? .less : .lessOrEqual,
                                          nanGoesLeft: Bool.random(using: &rng))
                 : TreeNode.Split.numeric(feature: f, threshold: t, defaultLeft: Bool.random(using: &rng),
@@ -50,6 +57,16 @@ import Testing
         return nodes
     }
 
+    /// A category code, or what a categorical column may hold besides: NaN, negatives, fractions,
+    /// codes beyond every set, values too large for an integer code.
+    static func randomCategory(_ rng: inout SplitMix) -> Double {
+        switch Int.random(in: 0..<12, using: &rng) {
+        case 0: return .nan
+        case 1: return [-1, -0.5, -0.0, 0.5, 2.7, 39.999, 64, 1e7, 16_777_216, 3e9, .infinity, -.infinity].randomElement(using: &rng)!
+        default: return Double(Int.random(in: 0..<40, using: &rng))
+        }
+    }
+
     static func randomValue(_ rng: inout SplitMix, pool: [Double]) -> Double {
         switch Int.random(in: 0..<10, using: &rng) {
         case 0: return .nan
@@ -61,7 +78,7 @@ import Testing
     }
 
     func check(_ semantics: Forest.Semantics, groups: Int, missing: [MissingType], average: Bool, seed: UInt64,
-               votes: Int = 0, cuts: Int = 12) throws {
+               votes: Int = 0, cuts: Int = 12, categorical: Set<Int> = []) throws {
         var onnx = false
         if case .onnx = semantics { onnx = true }
         var rng = SplitMix(state: seed)
@@ -76,18 +93,21 @@ import Testing
         let treeCount = (cuts > 256 ? 200 : 40) * groups
         let trees = (0..<treeCount).map { _ in
             Self.randomTree(&rng, features: features, pool: pool, maxDepth: Int.random(in: 1...9, using: &rng), missing: missing,
-                            onnx: onnx, votes: votes)
+                            onnx: onnx, votes: votes, categorical: categorical)
         }
         let forest = try Forest(semantics: semantics, trees: trees, groups: (0..<treeCount).map { onnx ? 0 : $0 % groups },
                                 outputGroups: groups, baseMargins: (0..<groups).map { Double($0) * 0.25 - 0.3 },
                                 averageOutput: average, featureCount: features)
         #expect(forest.binned != nil)
+        if !categorical.isEmpty { #expect((forest.binned?.planes ?? 0) > 2 * features) }
         // Up to 256 cut points per feature: the fixed eight-step search; more: the general one.
         if cuts > 256 { #expect(forest.binned?.fixed256 == false) }
         // Row counts that exercise full blocks, eight-row groups and the remainder.
         for rows in [1, 7, 8, 9, 300] {
             let stride = features + 2
-            let x = (0..<(rows * stride)).map { i in Self.randomValue(&rng, pool: pool[i % stride % features]) }
+            let x = (0..<(rows * stride)).map { i in
+                categorical.contains(i % stride) ? Self.randomCategory(&rng) : Self.randomValue(&rng, pool: pool[i % stride % features])
+            }
             var fast = [Double](repeating: 0, count: rows * groups)
             var reference = [Double](repeating: 1, count: rows * groups)
             x.withUnsafeBufferPointer { f in
@@ -130,6 +150,31 @@ import Testing
         }
     }
 
+    /// Categorical splits: one predicate plane per distinct (feature, set, directions), numeric
+    /// splits on the other features, both libraries' rules for NaN, negatives and fractions.
+    @Test(arguments: [1 as UInt64, 2, 3])
+    func categoricalSplitsMatchReference(seed: UInt64) throws {
+        try check(.xgboost, groups: 1, missing: [.nan], average: false, seed: seed &+ 300, categorical: [2, 5])
+        try check(.xgboost, groups: 3, missing: [.nan], average: false, seed: seed &+ 400, categorical: [0])
+        try check(.lightgbm, groups: 1, missing: [.nan, .none], average: false, seed: seed &+ 500, categorical: [2, 5])
+        try check(.lightgbm, groups: 2, missing: [.nan], average: true, seed: seed &+ 600, categorical: [6])
+    }
+
+    /// Too many distinct categorical predicates keep the straightforward kernel (still correct).
+    @Test func tooManyPredicatesKeepTheReferenceKernel() throws {
+        let trees: [[TreeNode]] = (0...BinnedForest.maxPredicates).map { i in
+            [TreeNode(split: .categorical(feature: 0, bitset: [UInt32(i + 1), 1], inSetGoesLeft: true, missingGoesLeft: false),
+                      left: 1, right: 2), .leaf(1), .leaf(2)]
+        }
+        let forest = try Forest(semantics: .xgboost, trees: trees, groups: trees.map { _ in 0 },
+                                outputGroups: 1, baseMargins: [0], averageOutput: false, featureCount: 1)
+        #expect(forest.binned == nil)
+        // With one fewer, the layout holds them (one plane each).
+        let fewer = try Forest(semantics: .xgboost, trees: Array(trees.dropLast()), groups: trees.dropLast().map { _ in 0 },
+                               outputGroups: 1, baseMargins: [0], averageOutput: false, featureCount: 1)
+        #expect(fewer.binned?.planes == 2 + BinnedForest.maxPredicates)
+    }
+
     /// Features with more than 256 cut points take the general binary search.
     @Test func manyCutPointsMatchReference() throws {
         try check(.xgboost, groups: 1, missing: [.nan], average: false, seed: 7, cuts: 400)
@@ -139,11 +184,6 @@ import Testing
     }
 
     @Test func forestsOutsideTheLayoutKeepTheReferenceKernels() throws {
-        let categorical = TreeNode(split: .categorical(feature: 0, bitset: [2], inSetGoesLeft: false, missingGoesLeft: true),
-                                   left: 1, right: 2)
-        let xgb = try Forest(semantics: .xgboost, trees: [[categorical, .leaf(1), .leaf(2)]], groups: [0],
-                             outputGroups: 1, baseMargins: [0], averageOutput: false, featureCount: 1)
-        #expect(xgb.binned == nil)
         let zero = TreeNode(split: .numeric(feature: 0, threshold: 1, defaultLeft: true, missing: .zero), left: 1, right: 2)
         let lgb = try Forest(semantics: .lightgbm, trees: [[zero, .leaf(1), .leaf(2)]], groups: [0],
                              outputGroups: 1, baseMargins: [0], averageOutput: false, featureCount: 1)
