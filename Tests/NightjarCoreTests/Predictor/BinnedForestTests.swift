@@ -78,7 +78,7 @@ import Testing
     }
 
     func check(_ semantics: Forest.Semantics, groups: Int, missing: [MissingType], average: Bool, seed: UInt64,
-               votes: Int = 0, cuts: Int = 12, categorical: Set<Int> = []) throws {
+               votes: Int = 0, cuts: Int = 12, categorical: Set<Int> = [], everyCut: Bool = false) throws -> Forest {
         var onnx = false
         if case .onnx = semantics { onnx = true }
         var rng = SplitMix(state: seed)
@@ -90,18 +90,32 @@ import Testing
             p.append(0)
             return p
         }
-        let treeCount = (cuts > 256 ? 200 : 40) * groups
-        let trees = (0..<treeCount).map { _ in
+        let treeCount = (cuts > 200 ? 200 : 40) * groups
+        var trees = (0..<treeCount).map { _ in
             Self.randomTree(&rng, features: features, pool: pool, maxDepth: Int.random(in: 1...9, using: &rng), missing: missing,
                             onnx: onnx, votes: votes, categorical: categorical)
         }
-        let forest = try Forest(semantics: semantics, trees: trees, groups: (0..<treeCount).map { onnx ? 0 : $0 % groups },
+        if everyCut {
+            // One stump per threshold, so that every feature has exactly the pool's cut points.
+            for f in 0..<features {
+                for t in pool[f] {
+                    let split = onnx ? TreeNode.Split.compare(feature: f, threshold: t, op: .lessOrEqual, nanGoesLeft: true)
+                        : TreeNode.Split.numeric(feature: f, threshold: t, defaultLeft: true, missing: .nan)
+                    trees.append([TreeNode(split: split, left: 1, right: 2), .leaf(Double.random(in: -1...1, using: &rng)),
+                                  .leaf(Double.random(in: -1...1, using: &rng))])
+                }
+            }
+            while trees.count % groups != 0 { trees.append([.leaf(0)]) }
+        }
+        let forest = try Forest(semantics: semantics, trees: trees, groups: (0..<trees.count).map { onnx ? 0 : $0 % groups },
                                 outputGroups: groups, baseMargins: (0..<groups).map { Double($0) * 0.25 - 0.3 },
                                 averageOutput: average, featureCount: features)
         #expect(forest.binned != nil)
         if !categorical.isEmpty { #expect((forest.binned?.planes ?? 0) > 2 * features) }
-        // Up to 256 cut points per feature: the fixed eight-step search; more: the general one.
-        if cuts > 256 { #expect(forest.binned?.fixed256 == false) }
+        // Up to 255 cut points per feature: one level of fences; more: segments searched in a second level.
+        if let binned = forest.binned {
+            for f in 0..<features { #expect((binned.cutShift[f] > 0) == (binned.cutCount[f] > 255)) }
+        }
         // Row counts that exercise full blocks, eight-row groups and the remainder.
         for rows in [1, 7, 8, 9, 300] {
             let stride = features + 2
@@ -120,22 +134,23 @@ import Testing
             }
             for i in 0..<fast.count where fast[i].bitPattern != reference[i].bitPattern {
                 Issue.record("row \(i / groups) group \(i % groups): fast \(fast[i]) reference \(reference[i]) (\(rows) rows)")
-                return
+                return forest
             }
         }
+        return forest
     }
 
     @Test(arguments: [1 as UInt64, 2, 3])
     func xgboostMatchesReference(seed: UInt64) throws {
-        try check(.xgboost, groups: 1, missing: [.nan], average: false, seed: seed)
-        try check(.xgboost, groups: 3, missing: [.nan], average: false, seed: seed &+ 100)
+        _ = try check(.xgboost, groups: 1, missing: [.nan], average: false, seed: seed)
+        _ = try check(.xgboost, groups: 3, missing: [.nan], average: false, seed: seed &+ 100)
     }
 
     @Test(arguments: [1 as UInt64, 2, 3])
     func lightgbmMatchesReference(seed: UInt64) throws {
-        try check(.lightgbm, groups: 1, missing: [.nan, .none], average: false, seed: seed)
-        try check(.lightgbm, groups: 3, missing: [.nan, .none], average: false, seed: seed &+ 100)
-        try check(.lightgbm, groups: 1, missing: [.none], average: true, seed: seed &+ 200)
+        _ = try check(.lightgbm, groups: 1, missing: [.nan, .none], average: false, seed: seed)
+        _ = try check(.lightgbm, groups: 3, missing: [.nan, .none], average: false, seed: seed &+ 100)
+        _ = try check(.lightgbm, groups: 1, missing: [.none], average: true, seed: seed &+ 200)
     }
 
     @Test(arguments: [1 as UInt64, 2, 3])
@@ -143,9 +158,9 @@ import Testing
         for threads in [1, 2, 3] {
             for doubleSums in [false, true] {
                 let sum = ONNXTreeAggregation(function: .sum, doubleSums: doubleSums, multiOutput: false, runtimeThreads: threads)
-                try check(.onnx(sum), groups: 1, missing: [.nan], average: false, seed: seed &+ UInt64(threads))
+                _ = try check(.onnx(sum), groups: 1, missing: [.nan], average: false, seed: seed &+ UInt64(threads))
                 let multi = ONNXTreeAggregation(function: .average, doubleSums: doubleSums, multiOutput: true, runtimeThreads: threads)
-                try check(.onnx(multi), groups: 3, missing: [.nan], average: false, seed: seed &+ 10 &+ UInt64(threads), votes: 3)
+                _ = try check(.onnx(multi), groups: 3, missing: [.nan], average: false, seed: seed &+ 10 &+ UInt64(threads), votes: 3)
             }
         }
     }
@@ -154,10 +169,10 @@ import Testing
     /// splits on the other features, both libraries' rules for NaN, negatives and fractions.
     @Test(arguments: [1 as UInt64, 2, 3])
     func categoricalSplitsMatchReference(seed: UInt64) throws {
-        try check(.xgboost, groups: 1, missing: [.nan], average: false, seed: seed &+ 300, categorical: [2, 5])
-        try check(.xgboost, groups: 3, missing: [.nan], average: false, seed: seed &+ 400, categorical: [0])
-        try check(.lightgbm, groups: 1, missing: [.nan, .none], average: false, seed: seed &+ 500, categorical: [2, 5])
-        try check(.lightgbm, groups: 2, missing: [.nan], average: true, seed: seed &+ 600, categorical: [6])
+        _ = try check(.xgboost, groups: 1, missing: [.nan], average: false, seed: seed &+ 300, categorical: [2, 5])
+        _ = try check(.xgboost, groups: 3, missing: [.nan], average: false, seed: seed &+ 400, categorical: [0])
+        _ = try check(.lightgbm, groups: 1, missing: [.nan, .none], average: false, seed: seed &+ 500, categorical: [2, 5])
+        _ = try check(.lightgbm, groups: 2, missing: [.nan], average: true, seed: seed &+ 600, categorical: [6])
     }
 
     /// Too many distinct categorical predicates keep the straightforward kernel (still correct).
@@ -175,11 +190,25 @@ import Testing
         #expect(fewer.binned?.planes == 2 + BinnedForest.maxPredicates)
     }
 
-    /// Features with more than 256 cut points take the general binary search.
+    /// Features with more than 255 cut points take the two-level search; 253 + 2 = 255 is the
+    /// most one level holds, 254 + 2 = 256 the fewest that need two (the last fence must be read).
+    @Test(arguments: [253, 254, 255, 1000])
+    func cutPointCountsAtTheLevelBoundaries(cuts: Int) throws {
+        // XGBoost compares in float32, where the pool's near-duplicate collapses: one cut point fewer.
+        let xgb = try check(.xgboost, groups: 1, missing: [.nan], average: false, seed: UInt64(cuts), cuts: cuts + 1, everyCut: true)
+        #expect(xgb.binned?.cutCount.max() == cuts + 2)
+        let lgb = try check(.lightgbm, groups: 1, missing: [.nan, .none], average: false, seed: UInt64(cuts) &+ 1, cuts: cuts, everyCut: true)
+        #expect(lgb.binned?.cutCount.max() == cuts + 2)
+        let onnx = try check(.onnx(ONNXTreeAggregation(function: .sum, doubleSums: false, multiOutput: false, runtimeThreads: 1)),
+                             groups: 1, missing: [.nan], average: false, seed: UInt64(cuts) &+ 2, cuts: cuts, everyCut: true)
+        #expect(onnx.binned?.cutCount.max() == cuts + 2)
+    }
+
+    /// Features with more than 255 cut points take the two-level search.
     @Test func manyCutPointsMatchReference() throws {
-        try check(.xgboost, groups: 1, missing: [.nan], average: false, seed: 7, cuts: 400)
-        try check(.lightgbm, groups: 1, missing: [.nan, .none], average: false, seed: 8, cuts: 400)
-        try check(.onnx(ONNXTreeAggregation(function: .sum, doubleSums: false, multiOutput: false, runtimeThreads: 2)),
+        _ = try check(.xgboost, groups: 1, missing: [.nan], average: false, seed: 7, cuts: 400)
+        _ = try check(.lightgbm, groups: 1, missing: [.nan, .none], average: false, seed: 8, cuts: 400)
+        _ = try check(.onnx(ONNXTreeAggregation(function: .sum, doubleSums: false, multiOutput: false, runtimeThreads: 2)),
                   groups: 1, missing: [.nan], average: false, seed: 9, cuts: 400)
     }
 
