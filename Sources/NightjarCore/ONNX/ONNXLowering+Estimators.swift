@@ -45,61 +45,95 @@ extension ONNXLowering {
         if classifier && outputs < 2 { throw r.unsupported("a classifier with \(outputs) class") }
 
         // Node positions by (tree, node id); trees in order of first appearance, each a contiguous run.
-        struct Key: Hashable { let tree: Int64; let node: Int64 }
-        var position: [Key: Int] = [:]
-        position.reserveCapacity(n)
-        var runs: [(tree: Int64, root: Int)] = []
-        var seenTrees = Set<Int64>()
-        for i in 0..<n {
-            guard position.updateValue(i, forKey: Key(tree: treeIds[i], node: nodeIds[i])) == nil else {
-                throw r.malformed("node \(nodeIds[i]) of tree \(treeIds[i]) appears twice")
-            }
-            if i == 0 || treeIds[i] != treeIds[i - 1] {
-                guard seenTrees.insert(treeIds[i]).inserted else { throw r.unsupported("the nodes of tree \(treeIds[i]) are not contiguous") }
-                runs.append((treeIds[i], i))
+        let index: ONNXNodeIndex
+        do {
+            index = try ONNXNodeIndex(treeIds: treeIds, nodeIds: nodeIds)
+        } catch {
+            switch error {
+            case .duplicate(let tree, let node): throw r.malformed("node \(node) of tree \(tree) appears twice")
+            case .notContiguous(let tree): throw r.unsupported("the nodes of tree \(tree) are not contiguous")
             }
         }
-        // Leaf votes, in ONNX Runtime's order (sorted by tree, node, then attribute order).
-        var votes: [Int: [(Int, Double)]] = [:]
-        let order = (0..<wIds.count).sorted { a, b in
+        // Modes read once (string comparisons per node were a visible share of loading).
+        let leafMode: UInt8 = 255
+        var modeCodes = [UInt8](repeating: 0, count: n)
+        for p in 0..<n {
+            switch modes[p] {
+            case "LEAF": modeCodes[p] = leafMode
+            case "BRANCH_LEQ": modeCodes[p] = 1
+            case "BRANCH_LT": modeCodes[p] = 2
+            case "BRANCH_EQ": modeCodes[p] = 3
+            case "BRANCH_GT": modeCodes[p] = 4
+            case "BRANCH_GTE": modeCodes[p] = 5
+            case "BRANCH_NEQ": modeCodes[p] = 6
+            default: throw r.unsupported("node mode '\(modes[p])'")
+            }
+        }
+        // Leaf votes, in ONNX Runtime's order (sorted by tree, node, then attribute order): the
+        // votes of leaf p are `voteOutput/voteWeight[voteFirst[p] ..< voteFirst[p] + voteCount[p]]`.
+        var inOrder = true
+        for i in 1..<Swift.max(wIds.count, 1) where (wTrees[i - 1], wNodes[i - 1]) > (wTrees[i], wNodes[i]) {
+            inOrder = false
+            break
+        }
+        let order = inOrder ? Array(0..<wIds.count) : (0..<wIds.count).sorted { a, b in
             (wTrees[a], wNodes[a], a) < (wTrees[b], wNodes[b], b)
         }
+        var voteFirst = [Int32](repeating: -1, count: n), voteCount = [Int32](repeating: 0, count: n)
+        var voteOutput: [Int] = [], voteWeight: [Double] = []
+        voteOutput.reserveCapacity(order.count)
+        voteWeight.reserveCapacity(order.count)
+        var lastTree: Int64? = nil, lastRun: Int? = nil
         for i in order {
-            guard let p = position[Key(tree: wTrees[i], node: wNodes[i])] else {
+            if wTrees[i] != lastTree { lastTree = wTrees[i]; lastRun = index.run(ofTree: wTrees[i]) }
+            guard let run = lastRun, let p = index.position(run: run, node: wNodes[i]) else {
                 throw r.malformed("a weight refers to node \(wNodes[i]) of tree \(wTrees[i]), which does not exist")
             }
-            guard modes[p] == "LEAF" else { continue }  // ONNX Runtime ignores weights on split nodes
+            guard modeCodes[p] == leafMode else { continue }  // ONNX Runtime ignores weights on split nodes
             guard wIds[i] >= 0 && Int(wIds[i]) < outputs else { throw r.malformed("a weight votes for output \(wIds[i]) of \(outputs)") }
-            votes[p, default: []].append((Int(wIds[i]), weights[i]))
+            if voteFirst[p] < 0 { voteFirst[p] = Int32(voteOutput.count) }
+            voteCount[p] += 1
+            voteOutput.append(Int(wIds[i]))
+            voteWeight.append(weights[i])
         }
 
         var trees: [[TreeNode]] = []
-        for (tree, root) in runs {
-            var local: [Int: Int] = [root: 0]
-            var order = [root]
+        trees.reserveCapacity(index.runs.count)
+        var local: [Int32] = []
+        var order2: [Int] = []
+        for (run, (tree, root, end)) in index.runs.enumerated() {
+            // Breadth-first from the run's first node; `local` numbers the nodes reached.
+            local.removeAll(keepingCapacity: true)
+            local.append(contentsOf: repeatElement(-1, count: end - root))
+            local[0] = 0
+            order2.removeAll(keepingCapacity: true)
+            order2.append(root)
             var nodes: [TreeNode] = []
+            nodes.reserveCapacity(end - root)
             var k = 0
-            while k < order.count {
-                let p = order[k]
+            while k < order2.count {
+                let p = order2[k]
                 k += 1
-                let mode = modes[p]
-                if mode == "LEAF" {
-                    guard let v = votes[p], !v.isEmpty else { throw r.malformed("leaf \(nodeIds[p]) of tree \(tree) has no weight") }
+                let mode = modeCodes[p]
+                if mode == leafMode {
+                    let count = Int(voteCount[p])
+                    guard count > 0 else { throw r.malformed("leaf \(nodeIds[p]) of tree \(tree) has no weight") }
+                    let first = Int(voteFirst[p])
                     if classifier {
-                        nodes.append(TreeNode(split: .leafWeights(outputs: v.map(\.0), weights: v.map(\.1))))
+                        nodes.append(TreeNode(split: .leafWeights(outputs: Array(voteOutput[first..<(first + count)]),
+                                                                  weights: Array(voteWeight[first..<(first + count)]))))
                     } else {
-                        nodes.append(.leaf(v[0].1))  // one target: ONNX Runtime adds the leaf's first weight
+                        nodes.append(.leaf(voteWeight[first]))  // one target: ONNX Runtime adds the leaf's first weight
                     }
                     continue
                 }
-                var childIndex: [Int] = []
-                for child in [trues[p], falses[p]] {
-                    guard let c = position[Key(tree: tree, node: child)] else {
-                        throw r.malformed("node \(nodeIds[p]) of tree \(tree) points to node \(child), which does not exist")
-                    }
-                    if local[c] == nil { local[c] = order.count; order.append(c) }
-                    childIndex.append(local[c]!)
+                guard let cTrue = index.position(run: run, node: trues[p]), let cFalse = index.position(run: run, node: falses[p]) else {
+                    let child = index.position(run: run, node: trues[p]) == nil ? trues[p] : falses[p]
+                    throw r.malformed("node \(nodeIds[p]) of tree \(tree) points to node \(child), which does not exist")
                 }
+                if local[cTrue - root] < 0 { local[cTrue - root] = Int32(order2.count); order2.append(cTrue) }
+                if local[cFalse - root] < 0 { local[cFalse - root] = Int32(order2.count); order2.append(cFalse) }
+                let childIndex = (Int(local[cTrue - root]), Int(local[cFalse - root]))
                 let f = Int(featureIds[p])
                 guard f >= 0 && f < features.count else {
                     throw r.malformed("node \(nodeIds[p]) of tree \(tree) reads feature \(f) of \(features.count)")
@@ -108,15 +142,14 @@ extension ONNXLowering {
                 let t = thresholds[p]
                 let split: TreeNode.Split, swap: Bool
                 switch mode {
-                case "BRANCH_LEQ": split = .compare(feature: f, threshold: t, op: .lessOrEqual, nanGoesLeft: track); swap = false
-                case "BRANCH_LT": split = .compare(feature: f, threshold: t, op: .less, nanGoesLeft: track); swap = false
-                case "BRANCH_EQ": split = .compare(feature: f, threshold: t, op: .equal, nanGoesLeft: track); swap = false
-                case "BRANCH_GT": split = .compare(feature: f, threshold: t, op: .lessOrEqual, nanGoesLeft: !track); swap = true
-                case "BRANCH_GTE": split = .compare(feature: f, threshold: t, op: .less, nanGoesLeft: !track); swap = true
-                case "BRANCH_NEQ": split = .compare(feature: f, threshold: t, op: .equal, nanGoesLeft: false); swap = true
-                default: throw r.unsupported("node mode '\(mode)'")
+                case 1: split = .compare(feature: f, threshold: t, op: .lessOrEqual, nanGoesLeft: track); swap = false
+                case 2: split = .compare(feature: f, threshold: t, op: .less, nanGoesLeft: track); swap = false
+                case 3: split = .compare(feature: f, threshold: t, op: .equal, nanGoesLeft: track); swap = false
+                case 4: split = .compare(feature: f, threshold: t, op: .lessOrEqual, nanGoesLeft: !track); swap = true
+                case 5: split = .compare(feature: f, threshold: t, op: .less, nanGoesLeft: !track); swap = true
+                default: split = .compare(feature: f, threshold: t, op: .equal, nanGoesLeft: false); swap = true  // BRANCH_NEQ
                 }
-                nodes.append(TreeNode(split: split, left: swap ? childIndex[1] : childIndex[0], right: swap ? childIndex[0] : childIndex[1]))
+                nodes.append(TreeNode(split: split, left: swap ? childIndex.1 : childIndex.0, right: swap ? childIndex.0 : childIndex.1))
             }
             trees.append(nodes)
         }

@@ -161,6 +161,8 @@ import Testing
                 _ = try check(.onnx(sum), groups: 1, missing: [.nan], average: false, seed: seed &+ UInt64(threads))
                 let multi = ONNXTreeAggregation(function: .average, doubleSums: doubleSums, multiOutput: true, runtimeThreads: threads)
                 _ = try check(.onnx(multi), groups: 3, missing: [.nan], average: false, seed: seed &+ 10 &+ UInt64(threads), votes: 3)
+                // One output voted by every leaf (binary random forests): the votes are summed like leaf values.
+                _ = try check(.onnx(multi), groups: 1, missing: [.nan], average: false, seed: seed &+ 20 &+ UInt64(threads), votes: 1)
             }
         }
     }
