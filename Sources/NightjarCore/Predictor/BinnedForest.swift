@@ -82,6 +82,9 @@ struct BinnedForest: Sendable {
     /// ONNX multi-output leaves: `outputGroups` votes per packed node (empty otherwise).
     let denseF: [Float]
     let denseD: [Double]
+    /// ONNX leaves that all vote once for this one output (-1: none such): their votes are in
+    /// `leafF`/`leafD`, and `denseF`/`denseD` are empty.
+    let singleOutput: Int
     let roots: [Int]
     let depths: [Int]
     /// Categorical predicates, one bin plane each (plane `2 * featureCount + p`): feature, the
@@ -248,22 +251,44 @@ struct BinnedForest: Sendable {
         // leaf votes at most once per output (adding the +0.0 of a missing vote leaves a sum
         // unchanged bit for bit: a sum started at +0.0 is never -0.0).
         var denseF: [Float] = [], denseD: [Double] = []
+        var singleOutput = -1
         if !forest.leafStart.isEmpty {
             let groups = forest.outputGroups
-            denseF = [Float](repeating: 0, count: total * groups)
-            denseD = [Double](repeating: 0, count: total * groups)
+            // Every leaf voting once, for the same output (binary classifiers' forests): the votes
+            // are leaf values, summed into that output (the others stay +0.0, as in the reference).
+            var uniform = -2
             for p in 0..<total where forest.feature[Int(origin[p])] < 0 {
                 let o = Int(origin[p])
-                let s = Int(forest.leafStart[o])
-                var seen = Set<Int>()
-                for w in s..<(s + Int(forest.leafCount[o])) {
-                    let g = Int(forest.leafOutput[w])
-                    guard seen.insert(g).inserted else { return nil }
-                    denseF[p * groups + g] = Float(forest.leafWeight[w])
-                    denseD[p * groups + g] = forest.leafWeight[w]
+                let g = forest.leafCount[o] == 1 ? Int(forest.leafOutput[Int(forest.leafStart[o])]) : -1
+                if uniform == -2 { uniform = g } else if uniform != g { uniform = -1 }
+                if uniform == -1 { break }
+            }
+            if uniform >= 0 {
+                singleOutput = uniform
+                for p in 0..<total where forest.feature[Int(origin[p])] < 0 {
+                    let w = forest.leafWeight[Int(forest.leafStart[Int(origin[p])])]
+                    leafF[p] = Float(w)
+                    leafD[p] = w
+                }
+            } else {
+                denseF = [Float](repeating: 0, count: total * groups)
+                denseD = [Double](repeating: 0, count: total * groups)
+                var seen = [Bool](repeating: false, count: groups)
+                for p in 0..<total where forest.feature[Int(origin[p])] < 0 {
+                    let o = Int(origin[p])
+                    let s = Int(forest.leafStart[o])
+                    for w in s..<(s + Int(forest.leafCount[o])) {
+                        let g = Int(forest.leafOutput[w])
+                        guard !seen[g] else { return nil }
+                        seen[g] = true
+                        denseF[p * groups + g] = Float(forest.leafWeight[w])
+                        denseD[p * groups + g] = forest.leafWeight[w]
+                    }
+                    for w in s..<(s + Int(forest.leafCount[o])) { seen[Int(forest.leafOutput[w])] = false }
                 }
             }
         }
+        self.singleOutput = singleOutput
         self.denseF = denseF
         self.denseD = denseD
         self.binning = binning
@@ -276,6 +301,7 @@ struct BinnedForest: Sendable {
             let lo = cutStart[f], n = cutStart[f + 1] - lo
             var shift = 0
             while (n + (1 << shift) - 1) >> shift > 255 { shift += 1 }
+            guard shift <= 9 else { return nil }  // `segment` has nine steps (n < 2^16 needs at most nine)
             let size = 1 << shift
             let segments = (n + size - 1) >> shift
             cutBase.append(float ? paddedF.count : paddedD.count)
@@ -357,6 +383,26 @@ struct BinnedForest: Sendable {
         }}}}}}}
     }
 
+    /// The second level: `start` plus the cut points of the segment at `c + start` (`1 << shift`
+    /// of them) that pass (`c ≤ x`, or `c < x`). Unrolled steps of constant size, each a
+    /// conditional move: written as a loop, the compiler turned the step into a branch, which
+    /// mispredicted on every other row (20% of the random forest's scoring time, perf).
+    @inline(__always)
+    static func segment<T: BinaryFloatingPoint>(_ c: UnsafePointer<T>, _ x: T, _ shift: Int, _ start: Int, inclusive: Bool) -> Int {
+        @inline(__always) func pass(_ v: T) -> Bool { inclusive ? v <= x : v < x }
+        var i = start
+        if shift >= 9 { i &+= pass(c[i &+ 255]) ? 256 : 0 }
+        if shift >= 8 { i &+= pass(c[i &+ 127]) ? 128 : 0 }
+        if shift >= 7 { i &+= pass(c[i &+ 63]) ? 64 : 0 }
+        if shift >= 6 { i &+= pass(c[i &+ 31]) ? 32 : 0 }
+        if shift >= 5 { i &+= pass(c[i &+ 15]) ? 16 : 0 }
+        if shift >= 4 { i &+= pass(c[i &+ 7]) ? 8 : 0 }
+        if shift >= 3 { i &+= pass(c[i &+ 3]) ? 4 : 0 }
+        if shift >= 2 { i &+= pass(c[i &+ 1]) ? 2 : 0 }
+        i &+= pass(c[i]) ? 1 : 0
+        return i
+    }
+
     /// Writes the bins of `rows ≤ block` rows (`stride` doubles apart) to `bins`, feature-major:
     /// feature f of row r at `bins[f * block + r]`, so the rows walked together share one base address.
     ///
@@ -386,13 +432,7 @@ struct BinnedForest: Sendable {
                     let shift = cuts.shift[f]
                     var i = j &<< shift
                     if shift > 0 {
-                        let c = cuts.cutsF + cuts.base[f]
-                        var h = 1 &<< (shift &- 1)
-                        while h > 0 {
-                            i &+= c[i &+ h &- 1] <= x ? h : 0
-                            h &>>= 1
-                        }
-                        i = Swift.min(i, cuts.count[f])
+                        i = Swift.min(Self.segment(cuts.cutsF + cuts.base[f], x, shift, i, inclusive: true), cuts.count[f])
                     }
                     out[f &<< Self.blockShift] = x.isNaN ? Self.nanBin : UInt16(truncatingIfNeeded: i)
                 }
@@ -418,12 +458,7 @@ struct BinnedForest: Sendable {
                     var i = j &<< shift
                     let c = cuts.cutsD + cuts.base[f]
                     if shift > 0 {
-                        var h = 1 &<< (shift &- 1)
-                        while h > 0 {
-                            i &+= c[i &+ h &- 1] < x ? h : 0
-                            h &>>= 1
-                        }
-                        i = Swift.min(i, cuts.count[f])
+                        i = Swift.min(Self.segment(c, x, shift, i, inclusive: false), cuts.count[f])
                     }
                     // i ≤ count, and the padding after the cut points makes c[i] readable (NaN).
                     if twice { i = 2 &* i &+ (c[i] == x ? 1 : 0) }
@@ -684,6 +719,7 @@ extension Forest {
         defer { acc.deallocate(); leaves.deallocate() }
         let average = aggregation.function == .average
         let multi = !leafStart.isEmpty
+        let singleOutput = binned.singleOutput
         leafValues.withUnsafeBufferPointer { leafB in
         denseValues.withUnsafeBufferPointer { denseB in
         treeGroup.withUnsafeBufferPointer { tgroup in
@@ -698,12 +734,13 @@ extension Forest {
                 for p in 0..<parts {
                     let a = acc + p * partStride
                     for t in ONNXTreeAggregation.run(p, of: parts, trees: trees) {
-                        if multi, groups == 1, let dense {
-                            // One output: the dense votes are one value per packed node, like leaf
-                            // values (random forest classifiers: 19% of the time was this loop's
-                            // serial adds before, perf).
-                            BinnedForest.addTree(nodes: nodes, leaf: dense, root: roots[t], depth: depths[t],
-                                                 bins: bins, features: fc, rows: n, acc: a, accStride: 1)
+                        if singleOutput >= 0 {
+                            // One vote per leaf, all for one output: summed like leaf values
+                            // (random forest classifiers: the loop over the dense votes below was
+                            // 19% of the scoring time, perf).
+                            BinnedForest.addTree(nodes: nodes, leaf: leaf, root: roots[t], depth: depths[t],
+                                                 bins: bins, features: fc, rows: n,
+                                                 acc: a + singleOutput, accStride: groups)
                         } else if multi, let dense {
                             BinnedForest.descend(nodes: nodes, root: roots[t], depth: depths[t], bins: bins,
                                                  features: fc, rows: n, leaves: leaves)
