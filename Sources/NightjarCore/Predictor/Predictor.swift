@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Scores feature matrices with a model: the preprocessing plan (if any), margins from the
 /// estimator, then the output link, laid out as the model's output columns. Rows are split over a
@@ -78,11 +79,18 @@ public struct Predictor: Sendable {
                 if threads == 1 || tasks == 1 {
                     for t in 0..<tasks { work(t) }
                 } else {
-                    // concurrentPerform uses all cores; cap at `threads` by striding task indices.
+                    // concurrentPerform uses all cores; cap at `threads` workers, each taking the
+                    // next task as it finishes one, so a worker sharing its core with the reading
+                    // or writing stage of a pipeline does fewer tasks instead of holding the others
+                    // up at the end of the chunk.
                     let workers = Swift.min(threads, tasks)
-                    DispatchQueue.concurrentPerform(iterations: workers) { w in
-                        var t = w
-                        while t < tasks { work(t); t += workers }
+                    let next = Atomic<Int>(0)
+                    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                        while true {
+                            let t = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                            if t >= tasks { break }
+                            work(t)
+                        }
                     }
                 }
             }
