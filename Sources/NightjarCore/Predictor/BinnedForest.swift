@@ -38,7 +38,10 @@
 ///   458 categorical nodes, 26 distinct predicates) this moved the model off the straightforward
 ///   kernel.
 ///
-/// Forests with LightGBM's missing type Zero, ONNX `BRANCH_EQ`/`BRANCH_NEQ` splits, a leaf voting
+/// - LightGBM's missing type Zero: two planes per feature with the zero range moved to either end
+///   (see `zeroFeature`).
+///
+/// Forests with ONNX `BRANCH_EQ`/`BRANCH_NEQ` splits, a leaf voting
 /// twice for one output, more than `maxPredicates` distinct categorical predicates, or too many
 /// cut points on one feature keep the straightforward kernels (`Forest+Evaluate.swift`,
 /// `Forest+ONNX.swift`).
@@ -95,8 +98,16 @@ struct BinnedForest: Sendable {
     let predicateBits: [UInt32]
     let predicateFlags: [UInt8]
 
-    /// Bin planes per block: the bins, the NaN-shifted bins, one per categorical predicate.
-    var planes: Int { 2 * featureCount + predicateFeature.count }
+    /// Features split with LightGBM's missing type Zero, two planes each after the predicates'
+    /// (plane `2 * featureCount + predicates + 2 k` and `+ 1` for `zeroFeature[k]`): with the zero
+    /// range (|x| ≤ 1e-35, and NaN, read as 0) moved to the bottom (0, other bins + 1) or to the top
+    /// (0xFFFE, other bins as they are), so a node whose default is left (right) compares the first
+    /// (second) with its threshold bin + 1 (as it is).
+    let zeroFeature: [Int]
+
+    /// Bin planes per block: the bins, the NaN-shifted bins, one per categorical predicate, two per
+    /// missing-type-Zero feature.
+    var planes: Int { 2 * featureCount + predicateFeature.count + 2 * zeroFeature.count }
 
     static let nanBin: UInt16 = 0xFFFF
     /// Distinct categorical predicates a forest may have and keep this layout: each costs one pass
@@ -117,7 +128,7 @@ struct BinnedForest: Sendable {
         case .onnx: binning = .doubleTwice
         }
         let featureCount = forest.featureCount
-        guard featureCount > 0, 2 * featureCount + Self.maxPredicates < 0xFFFF, forest.nodeCount < Int(Int32.max) else { return nil }
+        guard featureCount > 0, 4 * featureCount + Self.maxPredicates < 0xFFFF, forest.nodeCount < Int(Int32.max) else { return nil }
         // Distinct thresholds per feature, in the comparison type.
         var perF = [[Float]](repeating: [], count: featureCount)
         var perD = [[Double]](repeating: [], count: featureCount)
@@ -125,6 +136,7 @@ struct BinnedForest: Sendable {
         var predicateOf: [PredicateKey: Int] = [:]
         var predicateIndex = [Int32](repeating: -1, count: forest.nodeCount)
         var predicateFeature: [Int] = [], predicateStart = [0], predicateBits: [UInt32] = [], predicateFlags: [UInt8] = []
+        var zeroFeature: [Int] = [], zeroIndex = [Int](repeating: -1, count: featureCount)
         for n in 0..<forest.nodeCount {
             let f = Int(forest.feature[n])
             guard f >= 0 else { continue }
@@ -148,7 +160,10 @@ struct BinnedForest: Sendable {
                 }
                 continue
             }
-            if binning == .doubleLower && (fl & Forest.flagMissingZero) != 0 { return nil }
+            if binning == .doubleLower && (fl & Forest.flagMissingZero) != 0 && zeroIndex[f] < 0 {
+                zeroIndex[f] = zeroFeature.count
+                zeroFeature.append(f)
+            }
             if binning == .doubleTwice && (fl & Forest.flagEqual) != 0 { return nil }
             if forest.threshold[n].isNaN { return nil }
             switch binning {
@@ -217,6 +232,16 @@ struct BinnedForest: Sendable {
                     continue
                 }
                 let lo = cutStart[f], hi = cutStart[f + 1]
+                if binning == .doubleLower && (fl & Forest.flagMissingZero) != 0 {
+                    let j = Self.index(of: forest.threshold[o], in: cutsD, lo, hi) - lo
+                    let defaultLeft = (fl & Forest.flagDefaultLeft) != 0
+                    let plane = 2 * featureCount + predicateFeature.count + 2 * zeroIndex[f] + (defaultLeft ? 0 : 1)
+                    next += 2
+                    nodes[p] = UInt64(UInt32(left)) | (UInt64(UInt16(plane)) << 32) | (UInt64(UInt16(j + (defaultLeft ? 1 : 0))) << 48)
+                    queue.append((Int(forest.left[o]), left, d + 1))
+                    queue.append((Int(forest.right[o]), left + 1, d + 1))
+                    continue
+                }
                 let j: Int
                 let nanLeft: Bool
                 switch binning {
@@ -337,6 +362,8 @@ struct BinnedForest: Sendable {
         self.predicateStart = predicateStart
         self.predicateBits = predicateBits
         self.predicateFlags = predicateFlags
+        self.zeroFeature = zeroFeature
+        guard planes < 0xFFFF else { return nil }
     }
 
     private static func distinct<T: BinaryFloatingPoint>(_ values: [T]) -> [T] {
@@ -544,6 +571,27 @@ struct BinnedForest: Sendable {
         }}}}
     }
 
+    /// Fills the missing-type-Zero planes of `rows ≤ block` rows from their bins (plane f) and values.
+    @inline(__always)
+    func fillZeroPlanes(features: UnsafePointer<Double>, stride: Int, rows: Int, bins: UnsafeMutablePointer<UInt16>) {
+        guard !zeroFeature.isEmpty else { return }
+        let zeroThreshold = Double(Float(1e-35))  // LightGBM's kZeroThreshold is the float 1e-35f
+        let first = 2 &* featureCount &+ predicateFeature.count
+        for (k, f) in zeroFeature.enumerated() {
+            let column = features + f
+            let bin = bins + (f &<< Self.blockShift)
+            let low = bins + ((first &+ 2 &* k) &<< Self.blockShift)
+            let high = low + Self.block
+            for r in 0..<rows {
+                let x = column[r &* stride]
+                let zero = x.isNaN || (x >= -zeroThreshold && x <= zeroThreshold)
+                let b = bin[r]
+                low[r] = zero ? 0 : b &+ 1
+                high[r] = zero ? 0xFFFE : b
+            }
+        }
+    }
+
     /// Writes the packed leaf each of `rows` binned rows reaches in tree `(root, depth)` to `leaves`.
     @inline(__always)
     static func descend(
@@ -646,6 +694,7 @@ extension Forest {
                         binned.bin(features: features + start * stride, stride: stride, rows: n, bins: bins, cuts: cuts)
                         BinnedForest.shiftedPlane(bins, features: fc)
                         binned.fillPredicates(features: features + start * stride, stride: stride, rows: n, bins: bins)
+                        binned.fillZeroPlanes(features: features + start * stride, stride: stride, rows: n, bins: bins)
                         for r in 0..<n {
                             for g in 0..<groups { acc[r * groups + g] = Float(baseMargins[g]) }
                         }
@@ -671,6 +720,7 @@ extension Forest {
                         binned.bin(features: features + start * stride, stride: stride, rows: n, bins: bins, cuts: cuts)
                         BinnedForest.shiftedPlane(bins, features: fc)
                         binned.fillPredicates(features: features + start * stride, stride: stride, rows: n, bins: bins)
+                        binned.fillZeroPlanes(features: features + start * stride, stride: stride, rows: n, bins: bins)
                         acc.update(repeating: 0, count: n * groups)
                         for t in 0..<trees {
                             BinnedForest.addTree(nodes: nodes, leaf: leaf, root: roots[t], depth: depths[t],

@@ -151,6 +151,11 @@ import Testing
         _ = try check(.lightgbm, groups: 1, missing: [.nan, .none], average: false, seed: seed)
         _ = try check(.lightgbm, groups: 3, missing: [.nan, .none], average: false, seed: seed &+ 100)
         _ = try check(.lightgbm, groups: 1, missing: [.none], average: true, seed: seed &+ 200)
+        // Missing type Zero (|x| ≤ 1e-35 and NaN take the default direction), mixed with the others.
+        let zero = try check(.lightgbm, groups: 1, missing: [.zero, .nan, .none], average: false, seed: seed &+ 700)
+        #expect(zero.binned?.zeroFeature.isEmpty == false)
+        _ = try check(.lightgbm, groups: 2, missing: [.zero], average: false, seed: seed &+ 800, cuts: 400)
+        _ = try check(.lightgbm, groups: 1, missing: [.zero, .nan], average: false, seed: seed &+ 900, categorical: [3])
     }
 
     @Test(arguments: [1 as UInt64, 2, 3])
@@ -215,10 +220,6 @@ import Testing
     }
 
     @Test func forestsOutsideTheLayoutKeepTheReferenceKernels() throws {
-        let zero = TreeNode(split: .numeric(feature: 0, threshold: 1, defaultLeft: true, missing: .zero), left: 1, right: 2)
-        let lgb = try Forest(semantics: .lightgbm, trees: [[zero, .leaf(1), .leaf(2)]], groups: [0],
-                             outputGroups: 1, baseMargins: [0], averageOutput: false, featureCount: 1)
-        #expect(lgb.binned == nil)
         let equal = TreeNode(split: .compare(feature: 0, threshold: 1, op: .equal, nanGoesLeft: true), left: 1, right: 2)
         let onnx = try Forest(semantics: .onnx(ONNXTreeAggregation(function: .sum, doubleSums: false, multiOutput: false)),
                               trees: [[equal, .leaf(1), .leaf(2)]], groups: [0],
