@@ -41,7 +41,10 @@
 /// - LightGBM's missing type Zero: two planes per feature with the zero range moved to either end
 ///   (see `zeroFeature`).
 ///
-/// Forests with ONNX `BRANCH_EQ`/`BRANCH_NEQ` splits, a leaf voting
+/// - ONNX `BRANCH_EQ`/`BRANCH_NEQ`: a predicate plane per distinct (feature, value, NaN direction)
+///   holding `x == value`, as categorical splits.
+///
+/// Forests with a leaf voting
 /// twice for one output, more than `maxPredicates` distinct categorical predicates, or too many
 /// cut points on one feature keep the straightforward kernels (`Forest+Evaluate.swift`,
 /// `Forest+ONNX.swift`).
@@ -97,6 +100,8 @@ struct BinnedForest: Sendable {
     let predicateStart: [Int]
     let predicateBits: [UInt32]
     let predicateFlags: [UInt8]
+    /// ONNX `BRANCH_EQ` predicates (flag `Forest.flagEqual`): the value compared with.
+    let predicateValue: [Double]
 
     /// Features split with LightGBM's missing type Zero, two planes each after the predicates'
     /// (plane `2 * featureCount + predicates + 2 k` and `+ 1` for `zeroFeature[k]`): with the zero
@@ -132,17 +137,18 @@ struct BinnedForest: Sendable {
         // Distinct thresholds per feature, in the comparison type.
         var perF = [[Float]](repeating: [], count: featureCount)
         var perD = [[Double]](repeating: [], count: featureCount)
-        struct PredicateKey: Hashable { var feature: Int; var bits: [UInt32]; var flags: UInt8 }
+        struct PredicateKey: Hashable { var feature: Int; var bits: [UInt32]; var flags: UInt8; var equal: UInt64 = 0 }
         var predicateOf: [PredicateKey: Int] = [:]
         var predicateIndex = [Int32](repeating: -1, count: forest.nodeCount)
         var predicateFeature: [Int] = [], predicateStart = [0], predicateBits: [UInt32] = [], predicateFlags: [UInt8] = []
+        var predicateValue: [Double] = []
         var zeroFeature: [Int] = [], zeroIndex = [Int](repeating: -1, count: featureCount)
         for n in 0..<forest.nodeCount {
             let f = Int(forest.feature[n])
             guard f >= 0 else { continue }
             let fl = forest.flags[n]
             if (fl & Forest.flagCategorical) != 0 {
-                guard binning != .doubleTwice else { return nil }
+                guard binning != .doubleTwice else { return nil }  // ONNX has no categorical splits
                 let start = Int(forest.catStart[n])
                 var bits = Array(forest.catBits[start..<(start + Int(forest.catWords[n]))])
                 while bits.last == 0 { bits.removeLast() }  // the same set, so the same predicate
@@ -157,6 +163,7 @@ struct BinnedForest: Sendable {
                     predicateBits.append(contentsOf: bits)
                     predicateStart.append(predicateBits.count)
                     predicateFlags.append(key.flags)
+                    predicateValue.append(0)
                 }
                 continue
             }
@@ -164,7 +171,24 @@ struct BinnedForest: Sendable {
                 zeroIndex[f] = zeroFeature.count
                 zeroFeature.append(f)
             }
-            if binning == .doubleTwice && (fl & Forest.flagEqual) != 0 { return nil }
+            if binning == .doubleTwice && (fl & Forest.flagEqual) != 0 {
+                // ONNX BRANCH_EQ (and NEQ, its children swapped): `x == t`, a predicate plane too.
+                guard !forest.threshold[n].isNaN else { return nil }
+                let key = PredicateKey(feature: f, bits: [], flags: fl & (Forest.flagEqual | Forest.flagDefaultLeft),
+                                       equal: forest.threshold[n].bitPattern)
+                if let p = predicateOf[key] {
+                    predicateIndex[n] = Int32(p)
+                } else {
+                    guard predicateFeature.count < Self.maxPredicates else { return nil }
+                    predicateOf[key] = predicateFeature.count
+                    predicateIndex[n] = Int32(predicateFeature.count)
+                    predicateFeature.append(f)
+                    predicateStart.append(predicateBits.count)
+                    predicateFlags.append(key.flags)
+                    predicateValue.append(forest.threshold[n])
+                }
+                continue
+            }
             if forest.threshold[n].isNaN { return nil }
             switch binning {
             case .floatUpper: perF[f].append(forest.thresholdF[n])
@@ -362,6 +386,7 @@ struct BinnedForest: Sendable {
         self.predicateStart = predicateStart
         self.predicateBits = predicateBits
         self.predicateFlags = predicateFlags
+        self.predicateValue = predicateValue
         self.zeroFeature = zeroFeature
         guard planes < 0xFFFF else { return nil }
     }
@@ -537,6 +562,7 @@ struct BinnedForest: Sendable {
         predicateStart.withUnsafeBufferPointer { startB in
         predicateBits.withUnsafeBufferPointer { bitsB in
         predicateFlags.withUnsafeBufferPointer { flagsB in
+        predicateValue.withUnsafeBufferPointer { valueB in
             for p in 0..<count {
                 let column = features + featureB[p]
                 let bits = bitsB.baseAddress.map { $0 + startB[p] } ?? UnsafePointer(bitPattern: 8)!
@@ -545,6 +571,14 @@ struct BinnedForest: Sendable {
                 let inSetRight: UInt16 = (fl & Forest.flagInSetLeft) != 0 ? 0 : 1
                 let missing: UInt16 = (fl & Forest.flagDefaultLeft) != 0 ? 0 : 1
                 let out = bins + ((2 &* featureCount &+ p) &<< Self.blockShift)
+                if (fl & Forest.flagEqual) != 0 {
+                    let t = valueB[p]
+                    for r in 0..<rows {
+                        let x = column[r &* stride]
+                        out[r] = x.isNaN ? missing : (x == t ? 0 : 1)
+                    }
+                    continue
+                }
                 for r in 0..<rows {
                     let x = column[r &* stride]
                     var side: UInt16
@@ -568,7 +602,7 @@ struct BinnedForest: Sendable {
                     out[r] = side
                 }
             }
-        }}}}
+        }}}}}
     }
 
     /// Fills the missing-type-Zero planes of `rows ≤ block` rows from their bins (plane f) and values.
@@ -780,6 +814,7 @@ extension Forest {
                 let n = Swift.min(block, rows - start)
                 binned.bin(features: features + start * stride, stride: stride, rows: n, bins: bins, cuts: cuts)
                 BinnedForest.shiftedPlane(bins, features: fc)
+                binned.fillPredicates(features: features + start * stride, stride: stride, rows: n, bins: bins)
                 acc.update(repeating: 0, count: parts * partStride)
                 for p in 0..<parts {
                     let a = acc + p * partStride

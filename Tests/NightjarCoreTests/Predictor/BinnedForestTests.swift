@@ -18,7 +18,7 @@ import Testing
     /// A random tree over `features` features whose thresholds come from `pool` (so features share
     /// cut points across trees, as real models do), of depth at most `maxDepth`.
     static func randomTree(_ rng: inout SplitMix, features: Int, pool: [[Double]], maxDepth: Int,
-                           missing: [MissingType], onnx: Bool = false, votes: Int = 0,
+                           missing: [MissingType], onnx: Bool = false, votes: Int = 0, equal: Bool = true,
                            categorical: Set<Int> = []) -> [TreeNode] {
         var nodes: [TreeNode] = []
         func build(_ depth: Int) -> Int {
@@ -44,7 +44,8 @@ import Testing
                                                  w == 2 ? 0 : UInt32.random(in: 0...UInt32.max, using: &rng) & (w == 1 ? 0xFF : ~0) },
                                              inSetGoesLeft: Bool.random(using: &rng), missingGoesLeft: Bool.random(using: &rng))
                 : onnx
-                ? TreeNode.Split.compare(feature: f, threshold: t, op: Bool.random(using: &rng) ? .less : .lessOrEqual,
+                ? TreeNode.Split.compare(feature: f, threshold: t,
+                                         op: [.less, .lessOrEqual, .lessOrEqual, equal ? .equal : .less].randomElement(using: &rng)!,
                                          nanGoesLeft: Bool.random(using: &rng))
                 : TreeNode.Split.numeric(feature: f, threshold: t, defaultLeft: Bool.random(using: &rng),
                                          missing: missing.randomElement(using: &rng)!)
@@ -93,7 +94,7 @@ import Testing
         let treeCount = (cuts > 200 ? 200 : 40) * groups
         var trees = (0..<treeCount).map { _ in
             Self.randomTree(&rng, features: features, pool: pool, maxDepth: Int.random(in: 1...9, using: &rng), missing: missing,
-                            onnx: onnx, votes: votes, categorical: categorical)
+                            onnx: onnx, votes: votes, equal: cuts <= 200, categorical: categorical)
         }
         if everyCut {
             // One stump per threshold, so that every feature has exactly the pool's cut points.
@@ -220,10 +221,13 @@ import Testing
     }
 
     @Test func forestsOutsideTheLayoutKeepTheReferenceKernels() throws {
-        let equal = TreeNode(split: .compare(feature: 0, threshold: 1, op: .equal, nanGoesLeft: true), left: 1, right: 2)
-        let onnx = try Forest(semantics: .onnx(ONNXTreeAggregation(function: .sum, doubleSums: false, multiOutput: false)),
-                              trees: [[equal, .leaf(1), .leaf(2)]], groups: [0],
-                              outputGroups: 1, baseMargins: [0], averageOutput: false, featureCount: 1)
+        // A leaf voting twice for one output: the dense votes cannot hold it.
+        let twice = TreeNode(split: .leafWeights(outputs: [0, 0], weights: [1, 2]))
+        let split = TreeNode(split: .compare(feature: 0, threshold: 1, op: .equal, nanGoesLeft: true), left: 1, right: 2)
+        let onnx = try Forest(semantics: .onnx(ONNXTreeAggregation(function: .sum, doubleSums: false, multiOutput: true)),
+                              trees: [[split, twice, TreeNode(split: .leafWeights(outputs: [1], weights: [3]))]], groups: [0],
+                              outputGroups: 2, baseMargins: [0, 0], averageOutput: false, featureCount: 1)
         #expect(onnx.binned == nil)
+
     }
 }
