@@ -35,11 +35,14 @@ let package = Package(
             providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]
         ),
 
+        // What Swift cannot say: a cache prefetch hint for the linear kernel (header-only, inlined).
+        .target(name: "CNightjarShims"),
+
         // Pure compute: batches, feature plans, forests, predictor kernels, model loaders.
         // SwiftProtobuf decodes ONNX files (the generated code is committed, see scripts/regenerate-onnx.sh).
         .target(
             name: "NightjarCore",
-            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]
+            dependencies: ["CNightjarShims", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         // I/O: CSV (plain and LZ4), SQLite.
         .target(

@@ -10,7 +10,7 @@ public struct Predictor: Sendable {
     public let columns: [OutputColumn]
     public let threads: Int
     /// A linear model behind a plan that only imputes: scored straight from the inputs.
-    let imputedInputs: (columns: [Int], imputed: [Float])?
+    let imputedLinear: ImputedLinearModel?
 
     /// Rows a worker takes at a time; small enough to balance, large enough to amortise.
     static let rowsPerTask = 1024
@@ -23,9 +23,9 @@ public struct Predictor: Sendable {
         self.threads = Swift.max(1, threads)
         if case .linear(let linear) = model.estimator, let plan = model.plan, let fused = plan.imputedInputs, !fused.columns.isEmpty,
            fused.columns.count == linear.featureCount {
-            self.imputedInputs = fused
+            self.imputedLinear = ImputedLinearModel(model: linear, columns: fused.columns, imputed: fused.imputed)
         } else {
-            self.imputedInputs = nil
+            self.imputedLinear = nil
         }
     }
 
@@ -47,14 +47,9 @@ public struct Predictor: Sendable {
                     let count = Swift.min(Predictor.rowsPerTask, rows - start)
                     let margins = UnsafeMutablePointer<Double>.allocate(capacity: count * groups)
                     defer { margins.deallocate() }
-                    if let fused = imputedInputs, case .linear(let linear) = model.estimator {
-                        fused.columns.withUnsafeBufferPointer { columns in
-                            fused.imputed.withUnsafeBufferPointer { imputed in
-                                linear.computeScores(inputs: featBase.pointer + start * matrix.stride, stride: matrix.stride,
-                                                     rows: count, columns: columns.baseAddress!,
-                                                     imputed: imputed.baseAddress!, scores: margins)
-                            }
-                        }
+                    if let fused = imputedLinear {
+                        fused.computeScores(inputs: featBase.pointer + start * matrix.stride, stride: matrix.stride,
+                                            rows: count, scores: margins)
                     } else if let plan = model.plan {
                         // The plan runs on sub-blocks small enough for its scratch columns to stay in L1.
                         let sub = Swift.min(count, Predictor.planRows)
@@ -203,10 +198,37 @@ extension Predictor {
         }
         let width = codes.count
         if width == 2 && codes[0] == -1 && codes[1] == -2 {
-            for r in 0..<rows {
+            // Four rows at a time: `logistic` lane by lane around four scalar `expf` calls, and the
+            // label without a branch (the label's branch, taken for about half the rows at random,
+            // mispredicted): the same float32 operations, so the same bits. With the benchmark's
+            // margins, this link alone went from 55M to 140–190M rows/s (callgrind 31 → 24 a row,
+            // besides expf's 27).
+            typealias V = SIMD4<Float>
+            typealias D = SIMD2<Double>
+            var r = 0
+            while r &+ 4 <= rows {
+                let m = margins + r &* 2
+                let x = V(lowHalf: SIMD2<Float>(D(m[1], m[3])), highHalf: SIMD2<Float>(D(m[5], m[7])))
+                let e = V(Foundation.exp(-abs(x[0])), Foundation.exp(-abs(x[1])),
+                          Foundation.exp(-abs(x[2])), Foundation.exp(-abs(x[3])))
+                let v = 1 / (1 + e)
+                let p = v.replacing(with: 1 - v, where: x .< 0)
+                // 1.0's bits where p > 0.5: `replacing(with:where:)` compiled to a branch per lane.
+                let above = unsafeBitCast(p .> 0.5, to: SIMD4<UInt32>.self)
+                let label = unsafeBitCast(above & SIMD4<UInt32>(repeating: Float(1).bitPattern), to: V.self)
+                let pl = D(p.lowHalf), ph = D(p.highHalf), ll = D(label.lowHalf), lh = D(label.highHalf)
+                let o = UnsafeMutableRawPointer(out + r &* 2)
+                o.storeBytes(of: D(pl[0], ll[0]), as: D.self)
+                o.storeBytes(of: D(pl[1], ll[1]), toByteOffset: 16, as: D.self)
+                o.storeBytes(of: D(ph[0], lh[0]), toByteOffset: 32, as: D.self)
+                o.storeBytes(of: D(ph[1], lh[1]), toByteOffset: 48, as: D.self)
+                r &+= 4
+            }
+            while r < rows {
                 let p = Double(ONNXOutputTransform.logistic(Float(margins[r &* 2 &+ 1])))
                 out[r &* 2] = p
                 out[r &* 2 &+ 1] = p > 0.5 ? 1 : 0
+                r &+= 1
             }
             return true
         }
