@@ -143,6 +143,22 @@ struct BinnedForest: Sendable {
         var predicateFeature: [Int] = [], predicateStart = [0], predicateBits: [UInt32] = [], predicateFlags: [UInt8] = []
         var predicateValue: [Double] = []
         var zeroFeature: [Int] = [], zeroIndex = [Int](repeating: -1, count: featureCount)
+        /// Gives node `n` the plane of `key`, a new one if needed; false past `maxPredicates`.
+        func intern(_ key: PredicateKey, node n: Int, value: Double) -> Bool {
+            if let p = predicateOf[key] {
+                predicateIndex[n] = Int32(p)
+                return true
+            }
+            guard predicateFeature.count < Self.maxPredicates else { return false }
+            predicateOf[key] = predicateFeature.count
+            predicateIndex[n] = Int32(predicateFeature.count)
+            predicateFeature.append(key.feature)
+            predicateBits.append(contentsOf: key.bits)
+            predicateStart.append(predicateBits.count)
+            predicateFlags.append(key.flags)
+            predicateValue.append(value)
+            return true
+        }
         for n in 0..<forest.nodeCount {
             let f = Int(forest.feature[n])
             guard f >= 0 else { continue }
@@ -153,18 +169,7 @@ struct BinnedForest: Sendable {
                 var bits = Array(forest.catBits[start..<(start + Int(forest.catWords[n]))])
                 while bits.last == 0 { bits.removeLast() }  // the same set, so the same predicate
                 let key = PredicateKey(feature: f, bits: bits, flags: fl & (Forest.flagInSetLeft | Forest.flagDefaultLeft))
-                if let p = predicateOf[key] {
-                    predicateIndex[n] = Int32(p)
-                } else {
-                    guard predicateFeature.count < Self.maxPredicates else { return nil }
-                    predicateOf[key] = predicateFeature.count
-                    predicateIndex[n] = Int32(predicateFeature.count)
-                    predicateFeature.append(f)
-                    predicateBits.append(contentsOf: bits)
-                    predicateStart.append(predicateBits.count)
-                    predicateFlags.append(key.flags)
-                    predicateValue.append(0)
-                }
+                guard intern(key, node: n, value: 0) else { return nil }
                 continue
             }
             if binning == .doubleLower && (fl & Forest.flagMissingZero) != 0 && zeroIndex[f] < 0 {
@@ -176,17 +181,7 @@ struct BinnedForest: Sendable {
                 guard !forest.threshold[n].isNaN else { return nil }
                 let key = PredicateKey(feature: f, bits: [], flags: fl & (Forest.flagEqual | Forest.flagDefaultLeft),
                                        equal: forest.threshold[n].bitPattern)
-                if let p = predicateOf[key] {
-                    predicateIndex[n] = Int32(p)
-                } else {
-                    guard predicateFeature.count < Self.maxPredicates else { return nil }
-                    predicateOf[key] = predicateFeature.count
-                    predicateIndex[n] = Int32(predicateFeature.count)
-                    predicateFeature.append(f)
-                    predicateStart.append(predicateBits.count)
-                    predicateFlags.append(key.flags)
-                    predicateValue.append(forest.threshold[n])
-                }
+                guard intern(key, node: n, value: forest.threshold[n]) else { return nil }
                 continue
             }
             if forest.threshold[n].isNaN { return nil }

@@ -4,17 +4,6 @@ import Testing
 /// The fast layout (`BinnedForest`) against the straightforward kernels, bit for bit, on random
 /// forests and random rows with NaN, ±0, infinities and values equal to thresholds.
 @Suite struct BinnedForestTests {
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// A random tree over `features` features whose thresholds come from `pool` (so features share
     /// cut points across trees, as real models do), of depth at most `maxDepth`.
     static func randomTree(_ rng: inout SplitMix, features: Int, pool: [[Double]], maxDepth: Int,
