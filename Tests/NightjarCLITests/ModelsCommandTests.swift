@@ -9,7 +9,9 @@ import NightjarIO
 
     /// A registry with churn@1 (XGBoost) and churn@2 (LightGBM), and a job on churn@champion over
     /// a 2,000-row input in chunks of 100.
-    func makeRegistry() throws -> (dir: URL, job: String) {
+    /// Bundles churn@1 (XGBoost) and churn@2 (LightGBM) and writes a job on churn@champion, with
+    /// `jobExtras` (YAML lines) appended.
+    func makeRegistry(jobExtras: String = "") throws -> (dir: URL, job: String) {
         let dir = cli.temporaryDirectory()
         let f = CLITests.root.appendingPathComponent("fixtures/churn").path
         for (version, model, expected) in [("1", "churn_xgb.json", "churn_xgb.expected.csv"), ("2", "churn_lgbm.txt", "churn_lgbm.expected.csv")] {
@@ -32,7 +34,7 @@ import NightjarIO
             key: customer_id
             chunk_rows: 100
             sink: { sqlite: { path: out.db, table: scores } }
-            """
+            """ + (jobExtras.isEmpty ? "" : "\n" + jobExtras)
         let job = dir.appendingPathComponent("job.yaml")
         try yaml.write(to: job, atomically: true, encoding: .utf8)
         return (dir, job.path)
@@ -81,10 +83,7 @@ import NightjarIO
     }
 
     @Test func shadowAndSplitRowsSurviveAKillExactlyOnce() throws {
-        let (dir, job) = try makeRegistry()
-        var yaml = try String(contentsOfFile: job, encoding: .utf8)
-        yaml += "\nchallengers: [churn@2]\nsplit: { challenger: churn@2, share: 0.25 }\n"
-        try yaml.write(toFile: job, atomically: true, encoding: .utf8)
+        let (dir, job) = try makeRegistry(jobExtras: "challengers: [churn@2]\nsplit: { challenger: churn@2, share: 0.25 }\n")
         #expect(try cli.run(["models", "promote", "churn", "1", "--job", job]).status == 0)
         let clean = try cli.run(["run", job, "--date", "2026-11-01", "--quiet"])
         #expect(clean.status == 0, "\(clean.stderr)")
@@ -113,10 +112,7 @@ import NightjarIO
     }
 
     @Test func canaryPromotionFromTheCommandLine() throws {
-        let (dir, job) = try makeRegistry()
-        var yaml = try String(contentsOfFile: job, encoding: .utf8)
-        yaml += "\nchallengers: [churn@2]\n"
-        try yaml.write(toFile: job, atomically: true, encoding: .utf8)
+        let (dir, job) = try makeRegistry(jobExtras: "challengers: [churn@2]\n")
         #expect(try cli.run(["models", "promote", "churn", "1", "--job", job]).status == 0)
         for date in ["2026-11-01", "2026-11-02"] { #expect(try cli.run(["run", job, "--date", date, "--quiet"]).status == 0) }
         let show = try cli.run(["runs", "show", try SQLiteDatabase(path: dir.appendingPathComponent("out.db").path, readOnly: true)

@@ -100,19 +100,19 @@ extension ONNXLowering {
         var trees: [[TreeNode]] = []
         trees.reserveCapacity(index.runs.count)
         var local: [Int32] = []
-        var order2: [Int] = []
+        var queue: [Int] = []
         for (run, (tree, root, end)) in index.runs.enumerated() {
             // Breadth-first from the run's first node; `local` numbers the nodes reached.
             local.removeAll(keepingCapacity: true)
             local.append(contentsOf: repeatElement(-1, count: end - root))
             local[0] = 0
-            order2.removeAll(keepingCapacity: true)
-            order2.append(root)
+            queue.removeAll(keepingCapacity: true)
+            queue.append(root)
             var nodes: [TreeNode] = []
             nodes.reserveCapacity(end - root)
             var k = 0
-            while k < order2.count {
-                let p = order2[k]
+            while k < queue.count {
+                let p = queue[k]
                 k += 1
                 let mode = modeCodes[p]
                 if mode == leafMode {
@@ -131,8 +131,8 @@ extension ONNXLowering {
                     let child = index.position(run: run, node: trues[p]) == nil ? trues[p] : falses[p]
                     throw r.malformed("node \(nodeIds[p]) of tree \(tree) points to node \(child), which does not exist")
                 }
-                if local[cTrue - root] < 0 { local[cTrue - root] = Int32(order2.count); order2.append(cTrue) }
-                if local[cFalse - root] < 0 { local[cFalse - root] = Int32(order2.count); order2.append(cFalse) }
+                if local[cTrue - root] < 0 { local[cTrue - root] = Int32(queue.count); queue.append(cTrue) }
+                if local[cFalse - root] < 0 { local[cFalse - root] = Int32(queue.count); queue.append(cFalse) }
                 let childIndex = (Int(local[cTrue - root]), Int(local[cFalse - root]))
                 let f = Int(featureIds[p])
                 guard f >= 0 && f < features.count else {

@@ -600,6 +600,16 @@ struct BinnedForest: Sendable {
         }}}}}
     }
 
+    /// Fills every plane of a block of `rows ≤ block` rows: bins, NaN-shifted bins, predicates,
+    /// missing-type-Zero planes.
+    @inline(__always)
+    func fillPlanes(features: UnsafePointer<Double>, stride: Int, rows: Int, bins: UnsafeMutablePointer<UInt16>, cuts: CutPointers) {
+        bin(features: features, stride: stride, rows: rows, bins: bins, cuts: cuts)
+        Self.shiftedPlane(bins, features: featureCount)
+        fillPredicates(features: features, stride: stride, rows: rows, bins: bins)
+        fillZeroPlanes(features: features, stride: stride, rows: rows, bins: bins)
+    }
+
     /// Fills the missing-type-Zero planes of `rows ≤ block` rows from their bins (plane f) and values.
     @inline(__always)
     func fillZeroPlanes(features: UnsafePointer<Double>, stride: Int, rows: Int, bins: UnsafeMutablePointer<UInt16>) {
@@ -720,10 +730,7 @@ extension Forest {
                     var start = 0
                     while start < rows {
                         let n = Swift.min(block, rows - start)
-                        binned.bin(features: features + start * stride, stride: stride, rows: n, bins: bins, cuts: cuts)
-                        BinnedForest.shiftedPlane(bins, features: fc)
-                        binned.fillPredicates(features: features + start * stride, stride: stride, rows: n, bins: bins)
-                        binned.fillZeroPlanes(features: features + start * stride, stride: stride, rows: n, bins: bins)
+                        binned.fillPlanes(features: features + start * stride, stride: stride, rows: n, bins: bins, cuts: cuts)
                         for r in 0..<n {
                             for g in 0..<groups { acc[r * groups + g] = Float(baseMargins[g]) }
                         }
@@ -746,10 +753,7 @@ extension Forest {
                     var start = 0
                     while start < rows {
                         let n = Swift.min(block, rows - start)
-                        binned.bin(features: features + start * stride, stride: stride, rows: n, bins: bins, cuts: cuts)
-                        BinnedForest.shiftedPlane(bins, features: fc)
-                        binned.fillPredicates(features: features + start * stride, stride: stride, rows: n, bins: bins)
-                        binned.fillZeroPlanes(features: features + start * stride, stride: stride, rows: n, bins: bins)
+                        binned.fillPlanes(features: features + start * stride, stride: stride, rows: n, bins: bins, cuts: cuts)
                         acc.update(repeating: 0, count: n * groups)
                         for t in 0..<trees {
                             BinnedForest.addTree(nodes: nodes, leaf: leaf, root: roots[t], depth: depths[t],
@@ -807,9 +811,7 @@ extension Forest {
             var start = 0
             while start < rows {
                 let n = Swift.min(block, rows - start)
-                binned.bin(features: features + start * stride, stride: stride, rows: n, bins: bins, cuts: cuts)
-                BinnedForest.shiftedPlane(bins, features: fc)
-                binned.fillPredicates(features: features + start * stride, stride: stride, rows: n, bins: bins)
+                binned.fillPlanes(features: features + start * stride, stride: stride, rows: n, bins: bins, cuts: cuts)
                 acc.update(repeating: 0, count: parts * partStride)
                 for p in 0..<parts {
                     let a = acc + p * partStride

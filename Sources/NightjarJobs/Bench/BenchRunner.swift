@@ -131,15 +131,16 @@ public enum BenchRunner {
             try streamParseEncode(path: options.inputPath, rows: rows, encoder: encoder, into: &part)
             bestParseEncode = Swift.min(bestParseEncode, clock.lap())
         }
-        if options.parseOnly {
-            return BenchReport(
+        func report(scoring: Double?, endToEnd: Double?) -> BenchReport {
+            BenchReport(
                 model: options.modelPath, estimator: model.summary, rows: rows, threads: threads,
                 modelLoadSeconds: loadSeconds,
                 parseRowsPerSecond: Double(rows) / parseSeconds,
                 encodeRowsPerSecond: Double(rows) / encodeSeconds,
                 parseEncodeRowsPerSecond: Double(rows) / bestParseEncode,
-                scoringRowsPerSecond: nil, endToEndRowsPerSecond: nil)
+                scoringRowsPerSecond: scoring, endToEndRowsPerSecond: endToEnd)
         }
+        if options.parseOnly { return report(scoring: nil, endToEnd: nil) }
 
         // Scoring alone, best of the repeats (after one untimed pass).
         let predictor = Predictor(model: model, includeMargin: false, threads: threads)
@@ -162,14 +163,7 @@ public enum BenchRunner {
         e2e.maxRows = rows
         let summary = try ScoreRunner.run(e2e)
 
-        return BenchReport(
-            model: options.modelPath, estimator: model.summary, rows: rows, threads: threads,
-            modelLoadSeconds: loadSeconds,
-            parseRowsPerSecond: Double(rows) / parseSeconds,
-            encodeRowsPerSecond: Double(rows) / encodeSeconds,
-            parseEncodeRowsPerSecond: Double(rows) / bestParseEncode,
-            scoringRowsPerSecond: Double(rows) / best,
-            endToEndRowsPerSecond: summary.rowsPerSecond)
+        return report(scoring: Double(rows) / best, endToEnd: summary.rowsPerSecond)
     }
 }
 
