@@ -93,6 +93,22 @@ struct BinnedForest: Sendable {
     let singleOutput: Int
     let roots: [Int]
     let depths: [Int]
+    /// The top `heapLevels[t] = k` levels of tree t (at most `maxHeapLevels`) again, as a complete
+    /// tree in heap order with the root in slot 2 and node h's children in slots 2h - 1 (left) and
+    /// 2h (right), so that a step is `h = 2h - (bin < bound)` with `bound` = threshold bin + 1:
+    /// no child index to load, and the index is updated in place (`add h, h; cmp; sbb h, 0`, see
+    /// `heapStep`). Level j fills slots 2^j + 1 ... 2^(j+1). Tree t's node slots are
+    /// `heapNodes[heapBase[t] + h]` (bin offset in the block `plane << blockShift`, 32 bits;
+    /// bound, 16 bits; a leaf reached early has bound 0 and both children stand for itself), and
+    /// the bottom slot h (2^k + 1 ... 2^(k+1)) stands for the packed node
+    /// `heapExit[heapBase[t] + h - 2^k - 1]`, whose leaf value is in `heapLeafF`/`heapLeafD` at
+    /// the same index (read directly when the tree is no deeper than its top).
+    let heapBase: [Int]
+    let heapLevels: [Int]
+    let heapNodes: [UInt64]
+    let heapExit: [UInt32]
+    let heapLeafF: [Float]
+    let heapLeafD: [Double]
     /// Categorical predicates, one bin plane each (plane `2 * featureCount + p`): feature, the
     /// category bitset `predicateBits[predicateStart[p] ..< predicateStart[p + 1]]`, and flags
     /// (`Forest.flagInSetLeft`, `Forest.flagDefaultLeft`).
@@ -123,6 +139,8 @@ struct BinnedForest: Sendable {
     /// in L1 while each tree is walked for all of them.
     static let block = 1 << blockShift
     static var blockShift: Int { 8 }
+    /// Levels of a tree walked in heap order (`heapNodes`): 2^levels slots of 8 + 4 + 8 bytes.
+    static let maxHeapLevels = 8
 
     /// Builds the layout, or nil when the forest needs the straightforward kernels.
     init?(_ forest: Forest) {
@@ -377,6 +395,48 @@ struct BinnedForest: Sendable {
         self.origin = origin
         self.roots = roots
         self.depths = depths
+        // The heap-ordered tops of the trees.
+        var heapBase: [Int] = [], heapLevels: [Int] = [], heapNodes: [UInt64] = [], heapExit: [UInt32] = []
+        var heapLeafF: [Float] = [], heapLeafD: [Double] = []
+        var packedAt: [Int] = []
+        for t in 0..<roots.count {
+            let k = Swift.min(depths[t], Self.maxHeapLevels)
+            let size = 1 << k
+            let base = heapNodes.count
+            heapBase.append(base)
+            heapLevels.append(k)
+            // Slots 2 ... size hold the top's nodes (level j: 2^j + 1 ... 2^(j+1)); slots
+            // size + 1 ... 2 size its bottom; 0 and 1 are unused.
+            heapNodes.append(contentsOf: repeatElement(0, count: size + 1))
+            packedAt = [Int](repeating: 0, count: 2 * size + 1)
+            packedAt[2] = roots[t]
+            for h in stride(from: 2, through: size, by: 1) {
+                let n = packedAt[h]
+                let word = nodes[n]
+                let left = Int(UInt32(truncatingIfNeeded: word))
+                let plane = UInt64((word >> 32) & 0xFFFF)
+                // A real threshold bin is at most 0xFFFD; a leaf's 0xFFFF makes a bound of 0 (it
+                // goes right, to itself).
+                let bound = UInt64(UInt16(truncatingIfNeeded: (word >> 48) &+ 1))
+                heapNodes[base + h] = (plane << UInt64(Self.blockShift)) | (bound << 32)
+                packedAt[2 * h - 1] = left
+                packedAt[2 * h] = left == n ? n : left + 1
+            }
+            for h in (size + 1)...(2 * size) {
+                heapExit.append(UInt32(packedAt[h]))
+                heapLeafF.append(leafF[packedAt[h]])
+                heapLeafD.append(leafD[packedAt[h]])
+            }
+            heapExit.append(0)  // so that the bottom of every tree starts at its `heapBase`
+            heapLeafF.append(0)
+            heapLeafD.append(0)
+        }
+        self.heapBase = heapBase
+        self.heapLevels = heapLevels
+        self.heapNodes = heapNodes
+        self.heapExit = heapExit
+        self.heapLeafF = heapLeafF
+        self.heapLeafD = heapLeafD
         self.predicateFeature = predicateFeature
         self.predicateStart = predicateStart
         self.predicateBits = predicateBits
@@ -526,11 +586,12 @@ struct BinnedForest: Sendable {
     @inline(__always)
     static func step(_ nodes: UnsafeRawPointer, _ n: Int, _ row: UnsafePointer<UInt16>, _ i: Int) -> Int {
         let at = n &<< 3
-        let left = nodes.load(fromByteOffset: at, as: UInt32.self)
         let plane = nodes.load(fromByteOffset: at &+ 4, as: UInt16.self)
         let threshold = nodes.load(fromByteOffset: at &+ 6, as: UInt16.self)
         let b = row[(Int(plane) &<< blockShift) &+ i]
-        return Int(left) &+ (b <= threshold ? 0 : 1)
+        let right = b <= threshold ? 0 : 1
+        let left = nodes.load(fromByteOffset: at, as: UInt32.self)
+        return Int(left) &+ right
     }
 
     /// Fills the second bin plane (NaN-left nodes): `(bin + 1) mod 2^16`, so NaN becomes 0.
@@ -631,17 +692,62 @@ struct BinnedForest: Sendable {
         }
     }
 
-    /// Writes the packed leaf each of `rows` binned rows reaches in tree `(root, depth)` to `leaves`.
+    /// One step down from heap slot `h` (see `heapNodes`): to `2h` or `2h + 1`. Four instructions
+    /// (two narrow loads, a compare with the bin in memory, `adc h, h`) against six for `step`,
+    /// which also loads the child index.
+    @inline(__always)
+    static func heapStep(_ heap: UnsafeRawPointer, _ h: Int, _ row: UnsafePointer<UInt16>, _ i: Int) -> Int {
+        let at = h &<< 3
+        let offset = heap.load(fromByteOffset: at, as: UInt32.self)
+        let bound = heap.load(fromByteOffset: at &+ 4, as: UInt32.self)
+        let b = UInt32(row[Int(offset) &+ i])
+        return (h &<< 1) &- Int((b &- bound) &>> 31)
+    }
+
+    /// The heap-ordered tops of the trees, as plain pointers.
+    @usableFromInline
+    struct HeapPointers {
+        var nodes: UnsafeRawPointer
+        var exit: UnsafePointer<UInt32>
+        var base: UnsafePointer<Int>
+        var levels: UnsafePointer<Int>
+    }
+
+    @inline(__always)
+    func withHeapPointers<R>(_ body: (HeapPointers) -> R) -> R {
+        heapNodes.withUnsafeBytes { n in
+        heapExit.withUnsafeBufferPointer { e in
+        heapBase.withUnsafeBufferPointer { b in
+        heapLevels.withUnsafeBufferPointer { l in
+            body(HeapPointers(nodes: n.baseAddress ?? UnsafeRawPointer(bitPattern: 8)!, exit: e.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                              base: b.baseAddress ?? UnsafePointer(bitPattern: 8)!, levels: l.baseAddress ?? UnsafePointer(bitPattern: 8)!))
+        }}}}
+    }
+
+    /// Writes the packed leaf each of `rows` binned rows reaches in tree `t` to `leaves`.
     @inline(__always)
     static func descend(
-        nodes: UnsafeRawPointer, root: Int, depth: Int,
-        bins: UnsafePointer<UInt16>, features fc: Int, rows: Int, leaves: UnsafeMutablePointer<Int>
+        nodes: UnsafeRawPointer, heap: HeapPointers, tree t: Int, depth: Int,
+        bins: UnsafePointer<UInt16>, rows: Int, leaves: UnsafeMutablePointer<Int>
     ) {
+        let base = heap.base[t], levels = heap.levels[t], size = (1 &<< levels) &+ 1, rest = depth &- levels
+        let top = heap.nodes + base &<< 3
+        let exit = heap.exit + base
         var r = 0
         while r &+ 8 <= rows {
             let p = bins + r
-            var n0 = root, n1 = root, n2 = root, n3 = root, n4 = root, n5 = root, n6 = root, n7 = root
-            var d = depth
+            var h0 = 2, h1 = 2, h2 = 2, h3 = 2, h4 = 2, h5 = 2, h6 = 2, h7 = 2
+            // Every slot of level j is at most 2^(j+1): no counter to keep in a register.
+            while h0 < size {
+                h0 = heapStep(top, h0, p, 0); h1 = heapStep(top, h1, p, 1)
+                h2 = heapStep(top, h2, p, 2); h3 = heapStep(top, h3, p, 3)
+                h4 = heapStep(top, h4, p, 4); h5 = heapStep(top, h5, p, 5)
+                h6 = heapStep(top, h6, p, 6); h7 = heapStep(top, h7, p, 7)
+            }
+            var d: Int
+            var n0 = Int(exit[h0 &- size]), n1 = Int(exit[h1 &- size]), n2 = Int(exit[h2 &- size]), n3 = Int(exit[h3 &- size])
+            var n4 = Int(exit[h4 &- size]), n5 = Int(exit[h5 &- size]), n6 = Int(exit[h6 &- size]), n7 = Int(exit[h7 &- size])
+            d = rest
             while d > 0 {
                 n0 = step(nodes, n0, p, 0); n1 = step(nodes, n1, p, 1)
                 n2 = step(nodes, n2, p, 2); n3 = step(nodes, n3, p, 3)
@@ -655,46 +761,80 @@ struct BinnedForest: Sendable {
         }
         while r < rows {
             let p = bins + r
-            var n = root
-            var d = depth
+            var h = 2
+            while h < size { h = heapStep(top, h, p, 0) }
+            var d: Int
+            var n = Int(exit[h &- size])
+            d = rest
             while d > 0 { n = step(nodes, n, p, 0); d &-= 1 }
             leaves[r] = n
             r &+= 1
         }
     }
 
-    /// Adds tree `(root, depth)`'s leaf value to `acc[r * accStride]` for each of `rows` binned rows.
+    /// Adds tree `t`'s leaf value to `acc[r * accStride]` for each of `rows` binned rows: the
+    /// heap-ordered top (`heapStep`), then the rest of the depth from the packed node it stands
+    /// for (`step`; a leaf is its own child). `heapLeaf` holds the bottom slots' leaf values, read
+    /// directly when the tree is no deeper than its top.
     @inline(__always)
     static func addTree<T: BinaryFloatingPoint>(
-        nodes: UnsafeRawPointer, leaf: UnsafePointer<T>, root: Int, depth: Int,
-        bins: UnsafePointer<UInt16>, features fc: Int, rows: Int,
+        nodes: UnsafeRawPointer, leaf: UnsafePointer<T>, heap: HeapPointers, heapLeaf: UnsafePointer<T>,
+        tree t: Int, depth: Int, bins: UnsafePointer<UInt16>, rows: Int,
         acc: UnsafeMutablePointer<T>, accStride: Int
     ) {
+        let base = heap.base[t], levels = heap.levels[t], size = (1 &<< levels) &+ 1, rest = depth &- levels
+        let top = heap.nodes + base &<< 3
+        let exit = heap.exit + base
+        let bottom = heapLeaf + base
         var r = 0
         while r &+ 8 <= rows {
             let p = bins + r
-            var n0 = root, n1 = root, n2 = root, n3 = root, n4 = root, n5 = root, n6 = root, n7 = root
-            var d = depth
-            while d > 0 {
-                n0 = step(nodes, n0, p, 0); n1 = step(nodes, n1, p, 1)
-                n2 = step(nodes, n2, p, 2); n3 = step(nodes, n3, p, 3)
-                n4 = step(nodes, n4, p, 4); n5 = step(nodes, n5, p, 5)
-                n6 = step(nodes, n6, p, 6); n7 = step(nodes, n7, p, 7)
-                d &-= 1
+            var h0 = 2, h1 = 2, h2 = 2, h3 = 2, h4 = 2, h5 = 2, h6 = 2, h7 = 2
+            // Every slot of level j is at most 2^(j+1): no counter to keep in a register.
+            while h0 < size {
+                h0 = heapStep(top, h0, p, 0); h1 = heapStep(top, h1, p, 1)
+                h2 = heapStep(top, h2, p, 2); h3 = heapStep(top, h3, p, 3)
+                h4 = heapStep(top, h4, p, 4); h5 = heapStep(top, h5, p, 5)
+                h6 = heapStep(top, h6, p, 6); h7 = heapStep(top, h7, p, 7)
             }
+            var d: Int
             let a = acc + r &* accStride
-            a[0] += leaf[n0]; a[accStride] += leaf[n1]
-            a[2 &* accStride] += leaf[n2]; a[3 &* accStride] += leaf[n3]
-            a[4 &* accStride] += leaf[n4]; a[5 &* accStride] += leaf[n5]
-            a[6 &* accStride] += leaf[n6]; a[7 &* accStride] += leaf[n7]
+            if rest == 0 {
+                a[0] += bottom[h0 &- size]; a[accStride] += bottom[h1 &- size]
+                a[2 &* accStride] += bottom[h2 &- size]; a[3 &* accStride] += bottom[h3 &- size]
+                a[4 &* accStride] += bottom[h4 &- size]; a[5 &* accStride] += bottom[h5 &- size]
+                a[6 &* accStride] += bottom[h6 &- size]; a[7 &* accStride] += bottom[h7 &- size]
+            } else {
+                var n0 = Int(exit[h0 &- size]), n1 = Int(exit[h1 &- size]), n2 = Int(exit[h2 &- size]), n3 = Int(exit[h3 &- size])
+                var n4 = Int(exit[h4 &- size]), n5 = Int(exit[h5 &- size]), n6 = Int(exit[h6 &- size]), n7 = Int(exit[h7 &- size])
+                d = rest
+                while d > 0 {
+                    n0 = step(nodes, n0, p, 0); n1 = step(nodes, n1, p, 1)
+                    n2 = step(nodes, n2, p, 2); n3 = step(nodes, n3, p, 3)
+                    n4 = step(nodes, n4, p, 4); n5 = step(nodes, n5, p, 5)
+                    n6 = step(nodes, n6, p, 6); n7 = step(nodes, n7, p, 7)
+                    d &-= 1
+                }
+                a[0] += leaf[n0]; a[accStride] += leaf[n1]
+                a[2 &* accStride] += leaf[n2]; a[3 &* accStride] += leaf[n3]
+                a[4 &* accStride] += leaf[n4]; a[5 &* accStride] += leaf[n5]
+                a[6 &* accStride] += leaf[n6]; a[7 &* accStride] += leaf[n7]
+            }
             r &+= 8
         }
         while r < rows {
             let p = bins + r
-            var n = root
-            var d = depth
-            while d > 0 { n = step(nodes, n, p, 0); d &-= 1 }
-            acc[r &* accStride] += leaf[n]
+            var h = 2
+            while h < size { h = heapStep(top, h, p, 0) }
+            var d: Int
+            if rest == 0 {
+                acc[r &* accStride] += bottom[h &- size]
+            } else {
+                var n = Int(exit[h &- size])
+                d = rest
+                while d > 0 { n = step(nodes, n, p, 0); d &-= 1 }
+                acc[r &* accStride] += leaf[n]
+            }
             r &+= 1
         }
     }
@@ -715,6 +855,7 @@ extension Forest {
         defer { bins.deallocate() }
         binned.nodes.withUnsafeBufferPointer { nodesB in
         binned.withCutPointers { cuts in
+        binned.withHeapPointers { heap in
         binned.roots.withUnsafeBufferPointer { roots in
         binned.depths.withUnsafeBufferPointer { depths in
         treeGroup.withUnsafeBufferPointer { tgroup in
@@ -726,7 +867,8 @@ extension Forest {
                 let acc = UnsafeMutablePointer<Float>.allocate(capacity: block * groups)
                 defer { acc.deallocate() }
                 binned.leafF.withUnsafeBufferPointer { leafB in
-                    let leaf = leafB.baseAddress!
+                binned.heapLeafF.withUnsafeBufferPointer { heapLeafB in
+                    let leaf = leafB.baseAddress!, heapLeaf = heapLeafB.baseAddress!
                     var start = 0
                     while start < rows {
                         let n = Swift.min(block, rows - start)
@@ -735,29 +877,30 @@ extension Forest {
                             for g in 0..<groups { acc[r * groups + g] = Float(baseMargins[g]) }
                         }
                         for t in 0..<trees {
-                            BinnedForest.addTree(nodes: nodes, leaf: leaf, root: roots[t], depth: depths[t],
-                                                 bins: bins, features: fc, rows: n,
+                            BinnedForest.addTree(nodes: nodes, leaf: leaf, heap: heap, heapLeaf: heapLeaf, tree: t, depth: depths[t],
+                                                 bins: bins, rows: n,
                                                  acc: acc + Int(tgroup[t]), accStride: groups)
                         }
                         for i in 0..<(n * groups) { margins[start * groups + i] = Double(acc[i]) }
                         start += n
                     }
-                }
+                }}
             case .doubleLower:
                 // LightGBM: double sums from 0, then averaged (random forests) and the base added.
                 let acc = UnsafeMutablePointer<Double>.allocate(capacity: block * groups)
                 defer { acc.deallocate() }
                 let divisor = averageOutput ? Double(Swift.max(iterations, 1)) : 1
                 binned.leafD.withUnsafeBufferPointer { leafB in
-                    let leaf = leafB.baseAddress!
+                binned.heapLeafD.withUnsafeBufferPointer { heapLeafB in
+                    let leaf = leafB.baseAddress!, heapLeaf = heapLeafB.baseAddress!
                     var start = 0
                     while start < rows {
                         let n = Swift.min(block, rows - start)
                         binned.fillPlanes(features: features + start * stride, stride: stride, rows: n, bins: bins, cuts: cuts)
                         acc.update(repeating: 0, count: n * groups)
                         for t in 0..<trees {
-                            BinnedForest.addTree(nodes: nodes, leaf: leaf, root: roots[t], depth: depths[t],
-                                                 bins: bins, features: fc, rows: n,
+                            BinnedForest.addTree(nodes: nodes, leaf: leaf, heap: heap, heapLeaf: heapLeaf, tree: t, depth: depths[t],
+                                                 bins: bins, rows: n,
                                                  acc: acc + Int(tgroup[t]), accStride: groups)
                         }
                         for r in 0..<n {
@@ -767,33 +910,33 @@ extension Forest {
                         }
                         start += n
                     }
-                }
+                }}
             case .doubleTwice:
                 guard case .onnx(let aggregation) = semantics else { preconditionFailure("ONNX layout without ONNX semantics") }
                 if aggregation.doubleSums {
-                    binnedONNX(Double.self, aggregation, binned, leaf: binned.leafD, dense: binned.denseD, nodes: nodes, roots: roots, depths: depths,
+                    binnedONNX(Double.self, aggregation, binned, leaf: binned.leafD, heapLeaf: binned.heapLeafD, dense: binned.denseD, nodes: nodes, heap: heap, depths: depths,
                                cuts: cuts, bins: bins,
                                features: features, stride: stride, rows: rows, margins: margins)
                 } else {
-                    binnedONNX(Float.self, aggregation, binned, leaf: binned.leafF, dense: binned.denseF, nodes: nodes, roots: roots, depths: depths,
+                    binnedONNX(Float.self, aggregation, binned, leaf: binned.leafF, heapLeaf: binned.heapLeafF, dense: binned.denseF, nodes: nodes, heap: heap, depths: depths,
                                cuts: cuts, bins: bins,
                                features: features, stride: stride, rows: rows, margins: margins)
                 }
             }
-        }}}}}
+        }}}}}}
     }
 
     /// ONNX Runtime's aggregation (see `marginsONNX`) over the fast layout.
     @inline(__always)
     func binnedONNX<T: BinaryFloatingPoint>(
-        _: T.Type, _ aggregation: ONNXTreeAggregation, _ binned: BinnedForest, leaf leafValues: [T], dense denseValues: [T],
-        nodes: UnsafeRawPointer, roots: UnsafeBufferPointer<Int>, depths: UnsafeBufferPointer<Int>,
+        _: T.Type, _ aggregation: ONNXTreeAggregation, _ binned: BinnedForest, leaf leafValues: [T], heapLeaf heapLeafValues: [T],
+        dense denseValues: [T], nodes: UnsafeRawPointer, heap: BinnedForest.HeapPointers, depths: UnsafeBufferPointer<Int>,
         cuts: BinnedForest.CutPointers, bins: UnsafeMutablePointer<UInt16>,
         features: UnsafePointer<Double>, stride: Int, rows: Int, margins: UnsafeMutablePointer<Double>
     ) {
         let groups = outputGroups
         let fc = binned.featureCount
-        let trees = roots.count
+        let trees = depths.count
         let parts = aggregation.partitions(trees: trees)
         let block = BinnedForest.block
         let partStride = block * groups
@@ -804,9 +947,10 @@ extension Forest {
         let multi = !leafStart.isEmpty
         let singleOutput = binned.singleOutput
         leafValues.withUnsafeBufferPointer { leafB in
+        heapLeafValues.withUnsafeBufferPointer { heapLeafB in
         denseValues.withUnsafeBufferPointer { denseB in
         treeGroup.withUnsafeBufferPointer { tgroup in
-            let leaf = leafB.baseAddress!
+            let leaf = leafB.baseAddress!, heapLeaf = heapLeafB.baseAddress!
             let dense = denseB.baseAddress
             var start = 0
             while start < rows {
@@ -820,20 +964,20 @@ extension Forest {
                             // One vote per leaf, all for one output: summed like leaf values
                             // (random forest classifiers: the loop over the dense votes below was
                             // 19% of the scoring time, perf).
-                            BinnedForest.addTree(nodes: nodes, leaf: leaf, root: roots[t], depth: depths[t],
-                                                 bins: bins, features: fc, rows: n,
+                            BinnedForest.addTree(nodes: nodes, leaf: leaf, heap: heap, heapLeaf: heapLeaf, tree: t, depth: depths[t],
+                                                 bins: bins, rows: n,
                                                  acc: a + singleOutput, accStride: groups)
                         } else if multi, let dense {
-                            BinnedForest.descend(nodes: nodes, root: roots[t], depth: depths[t], bins: bins,
-                                                 features: fc, rows: n, leaves: leaves)
+                            BinnedForest.descend(nodes: nodes, heap: heap, tree: t, depth: depths[t], bins: bins,
+                                                 rows: n, leaves: leaves)
                             for r in 0..<n {
                                 let votes = dense + leaves[r] &* groups
                                 let ar = a + r &* groups
                                 for g in 0..<groups { ar[g] += votes[g] }
                             }
                         } else {
-                            BinnedForest.addTree(nodes: nodes, leaf: leaf, root: roots[t], depth: depths[t],
-                                                 bins: bins, features: fc, rows: n,
+                            BinnedForest.addTree(nodes: nodes, leaf: leaf, heap: heap, heapLeaf: heapLeaf, tree: t, depth: depths[t],
+                                                 bins: bins, rows: n,
                                                  acc: a + Int(tgroup[t]), accStride: groups)
                         }
                     }
@@ -848,6 +992,6 @@ extension Forest {
                 }
                 start += n
             }
-        }}}
+        }}}}
     }
 }

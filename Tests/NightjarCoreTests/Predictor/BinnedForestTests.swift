@@ -82,7 +82,7 @@ import Testing
         }
         let treeCount = (cuts > 200 ? 200 : 40) * groups
         var trees = (0..<treeCount).map { _ in
-            Self.randomTree(&rng, features: features, pool: pool, maxDepth: Int.random(in: 1...9, using: &rng), missing: missing,
+            Self.randomTree(&rng, features: features, pool: pool, maxDepth: Int.random(in: 0...12, using: &rng), missing: missing,
                             onnx: onnx, votes: votes, equal: cuts <= 200, categorical: categorical)
         }
         if everyCut {
