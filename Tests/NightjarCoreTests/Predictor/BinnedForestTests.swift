@@ -107,7 +107,7 @@ import Testing
             for f in 0..<features { #expect((binned.cutShift[f] > 0) == (binned.cutCount[f] > 255)) }
         }
         // Row counts that exercise full blocks, eight-row groups and the remainder.
-        for rows in [1, 7, 8, 9, 300] {
+        for rows in [1, 7, 8, 9, 10, 18, 300] {
             let stride = features + 2
             let x = (0..<(rows * stride)).map { i in
                 categorical.contains(i % stride) ? Self.randomCategory(&rng) : Self.randomValue(&rng, pool: pool[i % stride % features])
