@@ -73,11 +73,27 @@ public final class SQLiteSink: PredictionSink {
 
     /// Digits with an optional minus and no leading zero: stored as INTEGER without changing its text.
     static func isCanonicalInteger(_ bytes: ArraySlice<UInt8>) -> Bool {
-        var s = bytes[...]
-        if s.first == 0x2D { s = s.dropFirst() }
-        guard !s.isEmpty, s.count <= 18 else { return false }
-        if s.first == 0x30 && s.count > 1 { return false }
-        return s.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+        bytes.withUnsafeBufferPointer { canonicalInteger($0) != nil }
+    }
+
+    /// The value of a canonical integer (see `isCanonicalInteger`; at most 18 digits, so it cannot
+    /// overflow), nil for any other text. Runs once per row and key: read in place, without the
+    /// String the previous `Int64(String(...))` made (1.8% of a scoring run's time, perf).
+    static func canonicalInteger(_ s: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var i = 0
+        let negative = s.first == 0x2D
+        if negative { i = 1 }
+        let digits = s.count - i
+        guard digits > 0, digits <= 18 else { return nil }
+        if s[i] == 0x30 && digits > 1 { return nil }
+        var v: Int64 = 0
+        while i < s.count {
+            let d = s[i] &- 0x30
+            guard d <= 9 else { return nil }
+            v = v &* 10 &+ Int64(d)
+            i += 1
+        }
+        return negative ? -v : v
     }
 
     public func write(_ chunk: ScoredChunk) throws {
@@ -95,8 +111,7 @@ public final class SQLiteSink: PredictionSink {
                         for (k, key) in layout.keyColumns.enumerated() {
                             let range = batch.fieldRange(row: r, column: key.index)
                             let field = UnsafeBufferPointer(rebasing: bytes[range])
-                            if keyIsInteger[k], SQLiteSink.isCanonicalInteger(batch.bytes[range]),
-                               let v = Int64(String(decoding: field, as: UTF8.self)) {
+                            if keyIsInteger[k], let v = SQLiteSink.canonicalInteger(field) {
                                 insert.bind(Int32(k + 1), int: v)
                             } else {
                                 insert.bind(Int32(k + 1), text: field)

@@ -68,6 +68,15 @@ import NightjarCore
         #expect(try db.query("SELECT id, typeof(id) FROM t ORDER BY rowid") == [["10", "integer"], ["-3", "integer"], ["x7", "text"]])
     }
 
+    @Test(arguments: [("0", 0 as Int64?), ("7", 7), ("-42", -42), ("123456789012345678", 123_456_789_012_345_678),
+                      ("-123456789012345678", -123_456_789_012_345_678), ("1234567890123456789", nil), ("", nil), ("-", nil),
+                      ("007", nil), ("-0", 0), ("1.0", nil), ("1e3", nil), (" 1", nil), ("+1", nil), ("12a", nil)])
+    func canonicalIntegerKeys(text: String, value: Int64?) {
+        let got = Array(text.utf8).withUnsafeBufferPointer { SQLiteSink.canonicalInteger($0) }
+        #expect(got == value, "'\(text)'")
+        #expect(SQLiteSink.isCanonicalInteger(Array(text.utf8)[...]) == (value != nil))
+    }
+
     @Test func csvQuotesKeysAndAppearsOnlyOnCommit() throws {
         let dir = temporaryDirectory()
         let path = dir.appendingPathComponent("out.csv").path
