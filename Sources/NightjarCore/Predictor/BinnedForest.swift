@@ -755,6 +755,29 @@ struct BinnedForest: Sendable {
     @inline(__always)
     static func low(_ x: UInt64) -> Int { Int(truncatingIfNeeded: UInt32(truncatingIfNeeded: x)) }
 
+    typealias Eight = (Int, Int, Int, Int, Int, Int, Int, Int)
+
+    /// The packed leaves eight rows at the bottom slots `h` of a tree's top reach: from the packed
+    /// nodes the slots stand for, as many steps as the deepest of the eight still needs (the
+    /// subtree heights are the high bits of the exit words, so the largest word has the largest).
+    @inline(__always)
+    static func below(_ nodes: UnsafeRawPointer, _ exit: UnsafePointer<UInt64>, _ size: Int, _ p: UnsafePointer<UInt16>,
+                      _ h: Eight) -> Eight {
+        let x0 = exit[h.0 &- size], x1 = exit[h.1 &- size], x2 = exit[h.2 &- size], x3 = exit[h.3 &- size]
+        let x4 = exit[h.4 &- size], x5 = exit[h.5 &- size], x6 = exit[h.6 &- size], x7 = exit[h.7 &- size]
+        var n0 = low(x0), n1 = low(x1), n2 = low(x2), n3 = low(x3), n4 = low(x4), n5 = low(x5), n6 = low(x6), n7 = low(x7)
+        var d = Int(truncatingIfNeeded: Swift.max(Swift.max(Swift.max(x0, x1), Swift.max(x2, x3)),
+                                                  Swift.max(Swift.max(x4, x5), Swift.max(x6, x7))) &>> 32)
+        while d > 0 {
+            n0 = step(nodes, n0, p, 0); n1 = step(nodes, n1, p, 1)
+            n2 = step(nodes, n2, p, 2); n3 = step(nodes, n3, p, 3)
+            n4 = step(nodes, n4, p, 4); n5 = step(nodes, n5, p, 5)
+            n6 = step(nodes, n6, p, 6); n7 = step(nodes, n7, p, 7)
+            d &-= 1
+        }
+        return (n0, n1, n2, n3, n4, n5, n6, n7)
+    }
+
     /// The heap-ordered tops of the trees, as plain pointers.
     @usableFromInline
     struct HeapPointers {
@@ -795,21 +818,9 @@ struct BinnedForest: Sendable {
                 h4 = heapStep(top, h4, p, 4); h5 = heapStep(top, h5, p, 5)
                 h6 = heapStep(top, h6, p, 6); h7 = heapStep(top, h7, p, 7)
             }
-            var d: Int
-            let x0 = exit[h0 &- size], x1 = exit[h1 &- size], x2 = exit[h2 &- size], x3 = exit[h3 &- size]
-            let x4 = exit[h4 &- size], x5 = exit[h5 &- size], x6 = exit[h6 &- size], x7 = exit[h7 &- size]
-            var n0 = Self.low(x0), n1 = Self.low(x1), n2 = Self.low(x2), n3 = Self.low(x3), n4 = Self.low(x4), n5 = Self.low(x5), n6 = Self.low(x6), n7 = Self.low(x7)
-            d = Int(truncatingIfNeeded: Swift.max(Swift.max(Swift.max(x0, x1), Swift.max(x2, x3)),
-                                                  Swift.max(Swift.max(x4, x5), Swift.max(x6, x7))) &>> 32)
-            while d > 0 {
-                n0 = step(nodes, n0, p, 0); n1 = step(nodes, n1, p, 1)
-                n2 = step(nodes, n2, p, 2); n3 = step(nodes, n3, p, 3)
-                n4 = step(nodes, n4, p, 4); n5 = step(nodes, n5, p, 5)
-                n6 = step(nodes, n6, p, 6); n7 = step(nodes, n7, p, 7)
-                d &-= 1
-            }
+            let n = below(nodes, exit, size, p, (h0, h1, h2, h3, h4, h5, h6, h7))
             let l = leaves + r
-            l[0] = n0; l[1] = n1; l[2] = n2; l[3] = n3; l[4] = n4; l[5] = n5; l[6] = n6; l[7] = n7
+            l[0] = n.0; l[1] = n.1; l[2] = n.2; l[3] = n.3; l[4] = n.4; l[5] = n.5; l[6] = n.6; l[7] = n.7
             r &+= 8
         }
         while r < rows {
@@ -906,7 +917,6 @@ struct BinnedForest: Sendable {
                 h4 = heapStep(top, h4, p, 4); h5 = heapStep(top, h5, p, 5)
                 h6 = heapStep(top, h6, p, 6); h7 = heapStep(top, h7, p, 7)
             }
-            var d: Int
             let a = acc + r &* accStride
             if rest == 0 {
                 a[0] += bottom[h0 &- size]; a[accStride] += bottom[h1 &- size]
@@ -914,23 +924,11 @@ struct BinnedForest: Sendable {
                 a[4 &* accStride] += bottom[h4 &- size]; a[5 &* accStride] += bottom[h5 &- size]
                 a[6 &* accStride] += bottom[h6 &- size]; a[7 &* accStride] += bottom[h7 &- size]
             } else {
-                let x0 = exit[h0 &- size], x1 = exit[h1 &- size], x2 = exit[h2 &- size], x3 = exit[h3 &- size]
-                let x4 = exit[h4 &- size], x5 = exit[h5 &- size], x6 = exit[h6 &- size], x7 = exit[h7 &- size]
-                var n0 = Self.low(x0), n1 = Self.low(x1), n2 = Self.low(x2), n3 = Self.low(x3), n4 = Self.low(x4), n5 = Self.low(x5), n6 = Self.low(x6), n7 = Self.low(x7)
-                // The steps the deepest of the eight still needs (the heights are the high bits).
-                d = Int(truncatingIfNeeded: Swift.max(Swift.max(Swift.max(x0, x1), Swift.max(x2, x3)),
-                                                      Swift.max(Swift.max(x4, x5), Swift.max(x6, x7))) &>> 32)
-                while d > 0 {
-                    n0 = step(nodes, n0, p, 0); n1 = step(nodes, n1, p, 1)
-                    n2 = step(nodes, n2, p, 2); n3 = step(nodes, n3, p, 3)
-                    n4 = step(nodes, n4, p, 4); n5 = step(nodes, n5, p, 5)
-                    n6 = step(nodes, n6, p, 6); n7 = step(nodes, n7, p, 7)
-                    d &-= 1
-                }
-                a[0] += leaf[n0]; a[accStride] += leaf[n1]
-                a[2 &* accStride] += leaf[n2]; a[3 &* accStride] += leaf[n3]
-                a[4 &* accStride] += leaf[n4]; a[5 &* accStride] += leaf[n5]
-                a[6 &* accStride] += leaf[n6]; a[7 &* accStride] += leaf[n7]
+                let n = below(nodes, exit, size, p, (h0, h1, h2, h3, h4, h5, h6, h7))
+                a[0] += leaf[n.0]; a[accStride] += leaf[n.1]
+                a[2 &* accStride] += leaf[n.2]; a[3 &* accStride] += leaf[n.3]
+                a[4 &* accStride] += leaf[n.4]; a[5 &* accStride] += leaf[n.5]
+                a[6 &* accStride] += leaf[n.6]; a[7 &* accStride] += leaf[n.7]
             }
             r &+= 8
         }
