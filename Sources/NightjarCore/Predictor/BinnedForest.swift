@@ -91,7 +91,6 @@ struct BinnedForest: Sendable {
     /// ONNX leaves that all vote once for this one output (-1: none such): their votes are in
     /// `leafF`/`leafD`, and `denseF`/`denseD` are empty.
     let singleOutput: Int
-    let roots: [Int]
     let depths: [Int]
     /// The top `heapLevels[t] = k` levels of tree t (at most `maxHeapLevels`) again, as a complete
     /// tree in heap order with the root in slot 2 and node h's children in slots 2h - 1 (left) and
@@ -395,7 +394,6 @@ struct BinnedForest: Sendable {
         self.leafF = leafF
         self.leafD = leafD
         self.origin = origin
-        self.roots = roots
         self.depths = depths
         // The heap-ordered tops of the trees.
         var heapBase: [Int] = [], heapLevels: [Int] = [], heapNodes: [UInt64] = [], heapExit: [UInt64] = []
@@ -700,9 +698,10 @@ struct BinnedForest: Sendable {
         }
     }
 
-    /// One step down from heap slot `h` (see `heapNodes`): to `2h` or `2h + 1`. Four instructions
-    /// (two narrow loads, a compare with the bin in memory, `adc h, h`) against six for `step`,
-    /// which also loads the child index.
+    /// One step down from heap slot `h` (see `heapNodes`): to `2h - 1` when the bin is below the
+    /// bound, else to `2h`. Six instructions, the index updated in place and no child index
+    /// loaded. Written as `(b - bound) >> 31` in 32 bits: the forms `2h + (t < b)` and a
+    /// subtract-with-borrow compiled to a spilled `setb` and to a mispredicting branch (objdump).
     @inline(__always)
     static func heapStep(_ heap: UnsafeRawPointer, _ h: Int, _ row: UnsafePointer<UInt16>, _ i: Int) -> Int {
         let at = h &<< 3
@@ -778,6 +777,17 @@ struct BinnedForest: Sendable {
         return (n0, n1, n2, n3, n4, n5, n6, n7)
     }
 
+    /// `below` for one row at bottom slot `h`.
+    @inline(__always)
+    static func below(_ nodes: UnsafeRawPointer, _ exit: UnsafePointer<UInt64>, _ size: Int, _ p: UnsafePointer<UInt16>,
+                      _ h: Int) -> Int {
+        let x = exit[h &- size]
+        var n = low(x)
+        var d = Int(truncatingIfNeeded: x &>> 32)
+        while d > 0 { n = step(nodes, n, p, 0); d &-= 1 }
+        return n
+    }
+
     /// The heap-ordered tops of the trees, as plain pointers.
     @usableFromInline
     struct HeapPointers {
@@ -801,7 +811,7 @@ struct BinnedForest: Sendable {
     /// Writes the packed leaf each of `rows` binned rows reaches in tree `t` to `leaves`.
     @inline(__always)
     static func descend(
-        nodes: UnsafeRawPointer, heap: HeapPointers, tree t: Int, depth: Int,
+        nodes: UnsafeRawPointer, heap: HeapPointers, tree t: Int,
         bins: UnsafePointer<UInt16>, rows: Int, leaves: UnsafeMutablePointer<Int>
     ) {
         let base = heap.base[t], levels = heap.levels[t], size = (1 &<< levels) &+ 1
@@ -827,11 +837,7 @@ struct BinnedForest: Sendable {
             let p = bins + r
             var h = 2
             while h < size { h = heapStep(top, h, p, 0) }
-            let x = exit[h &- size]
-            var n = Self.low(x)
-            var d = Int(truncatingIfNeeded: x &>> 32)
-            while d > 0 { n = step(nodes, n, p, 0); d &-= 1 }
-            leaves[r] = n
+            leaves[r] = below(nodes, exit, size, p, h)
             r &+= 1
         }
     }
@@ -864,7 +870,7 @@ struct BinnedForest: Sendable {
         if rest == 0 {
             // The rest with ten rows in flight: a step's latency (two dependent loads) bounds
             // that loop, and ten indices still fit in registers. Blocks of 256 rows: 24 groups of
-            // ten, then two of eight.
+            // ten here, then two of eight in the loop below.
             while q &- r >= 18 || q &- r == 10 {
                 let p = bins + r, s = starts + r
                 var h0 = Int(s[0]), h1 = Int(s[1]), h2 = Int(s[2]), h3 = Int(s[3]), h4 = Int(s[4])
@@ -883,23 +889,6 @@ struct BinnedForest: Sendable {
                 a[6 &* accStride] += bottom[h6 &- size]; a[7 &* accStride] += bottom[h7 &- size]
                 a[8 &* accStride] += bottom[h8 &- size]; a[9 &* accStride] += bottom[h9 &- size]
                 r &+= 10
-            }
-            while r &+ 8 <= q {
-                let p = bins + r, s = starts + r
-                var h0 = Int(s[0]), h1 = Int(s[1]), h2 = Int(s[2]), h3 = Int(s[3])
-                var h4 = Int(s[4]), h5 = Int(s[5]), h6 = Int(s[6]), h7 = Int(s[7])
-                while h0 < size {
-                    h0 = heapStep(top, h0, p, 0); h1 = heapStep(top, h1, p, 1)
-                    h2 = heapStep(top, h2, p, 2); h3 = heapStep(top, h3, p, 3)
-                    h4 = heapStep(top, h4, p, 4); h5 = heapStep(top, h5, p, 5)
-                    h6 = heapStep(top, h6, p, 6); h7 = heapStep(top, h7, p, 7)
-                }
-                let a = acc + r &* accStride
-                a[0] += bottom[h0 &- size]; a[accStride] += bottom[h1 &- size]
-                a[2 &* accStride] += bottom[h2 &- size]; a[3 &* accStride] += bottom[h3 &- size]
-                a[4 &* accStride] += bottom[h4 &- size]; a[5 &* accStride] += bottom[h5 &- size]
-                a[6 &* accStride] += bottom[h6 &- size]; a[7 &* accStride] += bottom[h7 &- size]
-                r &+= 8
             }
         }
         while r &+ 8 <= rows {
@@ -939,11 +928,7 @@ struct BinnedForest: Sendable {
             if rest == 0 {
                 acc[r &* accStride] += bottom[h &- size]
             } else {
-                let x = exit[h &- size]
-                var n = Self.low(x)
-                var d = Int(truncatingIfNeeded: x &>> 32)
-                while d > 0 { n = step(nodes, n, p, 0); d &-= 1 }
-                acc[r &* accStride] += leaf[n]
+                acc[r &* accStride] += leaf[below(nodes, exit, size, p, h)]
             }
             r &+= 1
         }
@@ -967,11 +952,10 @@ extension Forest {
         binned.nodes.withUnsafeBufferPointer { nodesB in
         binned.withCutPointers { cuts in
         binned.withHeapPointers { heap in
-        binned.roots.withUnsafeBufferPointer { roots in
         binned.depths.withUnsafeBufferPointer { depths in
         treeGroup.withUnsafeBufferPointer { tgroup in
             let nodes = UnsafeRawPointer(nodesB.baseAddress!)
-            let trees = roots.count
+            let trees = depths.count
             switch binned.binning {
             case .floatUpper:
                 // XGBoost: float32 sums, from the base margin, trees in order.
@@ -1034,7 +1018,7 @@ extension Forest {
                                features: features, stride: stride, rows: rows, margins: margins)
                 }
             }
-        }}}}}}
+        }}}}}
     }
 
     /// ONNX Runtime's aggregation (see `marginsONNX`) over the fast layout.
@@ -1079,7 +1063,7 @@ extension Forest {
                                                  bins: bins, rows: n, starts: starts,
                                                  acc: a + singleOutput, accStride: groups)
                         } else if multi, let dense {
-                            BinnedForest.descend(nodes: nodes, heap: heap, tree: t, depth: depths[t], bins: bins,
+                            BinnedForest.descend(nodes: nodes, heap: heap, tree: t, bins: bins,
                                                  rows: n, leaves: leaves)
                             for r in 0..<n {
                                 let votes = dense + leaves[r] &* groups
