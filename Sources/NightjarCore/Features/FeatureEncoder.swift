@@ -18,6 +18,9 @@ public struct FeatureEncoder: Sendable {
     /// For each model feature, the input column index it is read from.
     public let columnIndex: [Int]
     @usableFromInline let plans: [Plan]
+    /// The numeric features as (input column, feature index) pairs in column order: they are read
+    /// row by row, each row's fields left to right as they lie in the batch.
+    let numeric: [(column: Int, feature: Int)]
     /// Rows encoded together, feature by feature.
     static let rowBlock = 256
 
@@ -60,11 +63,17 @@ public struct FeatureEncoder: Sendable {
         self.features = features
         self.columnIndex = columns
         self.plans = plans
+        var numeric: [(column: Int, feature: Int)] = []
+        for (f, plan) in plans.enumerated() {
+            if case .numeric(let column) = plan { numeric.append((column, f)) }
+        }
+        self.numeric = numeric.sorted { $0.column < $1.column }
     }
 
     /// Fills `matrix` (resized to the batch's rows) from `batch`.
     /// - Throws: `EncodingError` for the first field that is not a valid value (the first block of
-    ///   256 rows holding one, the first feature there), with its row index in the batch.
+    ///   256 rows holding one; there, the first row's leftmost numeric field, else the first
+    ///   categorical feature), with its row index in the batch.
     public func encode(_ batch: TextBatch, into matrix: inout FeatureMatrix) throws(EncodingError) {
         let rows = batch.rowCount
         matrix.reset(rows: rows)
@@ -80,27 +89,43 @@ public struct FeatureEncoder: Sendable {
                     blocks: while blockStart < rows {
                     let blockEnd = Swift.min(rows, blockStart + FeatureEncoder.rowBlock)
                     defer { blockStart = blockEnd }
+                    // Numeric features row by row, fields in the order they lie in the batch, so
+                    // reads and writes are sequential. Going feature by feature instead (a stride
+                    // of a whole row between reads) missed the cache on most fields: perf put 73% of
+                    // the loop's samples on the first load of a field.
+                    if !numeric.isEmpty {
+                        let base = bytes.baseAddress ?? UnsafePointer(bitPattern: 8)!
+                        let endAt = ends.baseAddress!
+                        numeric.withUnsafeBufferPointer { pairs in
+                            for r in blockStart..<blockEnd {
+                                let rowAt = r &* width
+                                let rowOut = out.baseAddress! + r &* stride
+                                for k in 0..<pairs.count {
+                                    // Plain pointers: the field ends were checked when the batch
+                                    // was cut (callgrind: slicing's bounds checks were a third of this loop).
+                                    let (column, f) = pairs[k]
+                                    let i = rowAt &+ column
+                                    let start = i == 0 ? 0 : Int(endAt[i &- 1])
+                                    let field = UnsafeBufferPointer(start: base + start, count: Int(endAt[i]) &- start)
+                                    switch NumberParser.parse(field) {
+                                    case .number(let v): rowOut[f] = v
+                                    case .missing: rowOut[f] = .nan
+                                    case .invalid:
+                                        if failure == nil {
+                                            failure = EncodingError(row: r, column: features[f].name,
+                                                                    value: String(decoding: field, as: UTF8.self), reason: .notANumber)
+                                        }
+                                    }
+                                }
+                                if failure != nil { return }
+                            }
+                        }
+                        if failure != nil { break blocks }
+                    }
                     for (f, plan) in plans.enumerated() {
                         switch plan {
-                        case .numeric(let column):
-                            // Plain pointers: the field ends were checked when the batch was cut
-                            // (callgrind: the slicing's bounds checks were a third of this loop).
-                            let base = bytes.baseAddress ?? UnsafePointer(bitPattern: 8)!
-                            let endAt = ends.baseAddress!
-                            let outBase = out.baseAddress! + f
-                            for r in blockStart..<blockEnd {
-                                let i = r &* width &+ column
-                                let start = i == 0 ? 0 : Int(endAt[i &- 1])
-                                let field = UnsafeBufferPointer(start: base + start, count: Int(endAt[i]) &- start)
-                                switch NumberParser.parse(field) {
-                                case .number(let v): outBase[r &* stride] = v
-                                case .missing: outBase[r &* stride] = .nan
-                                case .invalid:
-                                    failure = EncodingError(row: r, column: features[f].name,
-                                                            value: String(decoding: field, as: UTF8.self), reason: .notANumber)
-                                    break blocks
-                                }
-                            }
+                        case .numeric:
+                            continue
                         case let .categorical(column, codes, numericCodes):
                             for r in blockStart..<blockEnd {
                                 let i = r * width + column

@@ -45,6 +45,28 @@ import Testing
         }
     }
 
+    /// Numeric features are read row by row in input-column order: each value must still land at
+    /// its model feature's index, and the error names the first bad row, leftmost column there.
+    @Test func numericFeaturesInAnotherOrderThanTheInput() throws {
+        let model = (0..<5).map { ModelFeature(name: "n\($0)", kind: .numeric) }
+        let header = ["n3", "id", "n0", "n4", "n2", "n1"]
+        let encoder = try FeatureEncoder(features: model, header: header)
+        var matrix = FeatureMatrix(rows: 0, features: 5)
+        let rows = (0..<300).map { r in ["\(r).3", "k", "\(r).0", "\(r).4", "\(r).2", "\(r).1"] }
+        try encoder.encode(batch(rows), into: &matrix)
+        for r in [0, 7, 255, 256, 299] {
+            for f in 0..<5 { #expect(matrix[r, f] == Double("\(r).\(f)")!, "row \(r) feature \(f)") }
+        }
+        var bad = rows
+        bad[270][4] = "oops2"
+        bad[270][3] = "oops4"
+        bad[280][0] = "oops3"
+        #expect { try encoder.encode(batch(bad), into: &matrix) } throws: { error in
+            guard let e = error as? EncodingError else { return false }
+            return e.row == 270 && e.column == "n4" && e.value == "oops4"
+        }
+    }
+
     @Test func numericCategoriesAndCodes() throws {
         let numeric = [ModelFeature(name: "k", kind: .categorical(categories: ["10", "3", "7"]))]
         let encoder = try FeatureEncoder(features: numeric, header: ["k"])

@@ -90,6 +90,54 @@ extension NumberParser.Result {
         #expect(mismatches == 0)
     }
 
+    /// Fields are slices of a chunk's bytes: digits on both sides of a field must not leak into it
+    /// (the fraction is read with word loads ending at the field's end). Every fraction length from
+    /// 0 to 20 digits, integer parts of 0 to 4 digits, with and without a sign.
+    @Test func fieldsBetweenDigitsReadOnlyTheirOwnBytes() {
+        for sign in ["", "-", "+"] {
+            for intDigits in 0...4 {
+                for fraction in 0...20 {
+                    if intDigits == 0 && fraction == 0 { continue }
+                    let field = sign + String("98765".prefix(intDigits)) + "." + String("12345678901234567890".prefix(fraction))
+                    let padded = Array(("77777777" + field + "55555555").utf8)
+                    let got = padded.withUnsafeBufferPointer { b in
+                        NumberParser.parse(UnsafeBufferPointer(rebasing: b[8..<(8 + field.utf8.count)]))
+                    }
+                    #expect(got.bits == strtod(field, nil).bitPattern, "'\(field)': \(got)")
+                }
+            }
+        }
+    }
+
+    /// The branch-free path must take the shapes it is written for (else the speed is lost
+    /// silently: `parse` would still be right through the general path) and read them exactly.
+    @Test func plainDecimalTakesItsShapes() {
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(n))
+        }
+        var taken = 0
+        for _ in 0..<50_000 {
+            let sign = ["", "-", "+"][next(3)]
+            let intDigits = next(8 - sign.count)  // the point within the first eight bytes
+            let fraction = 1 + next(16)
+            guard sign.count + intDigits + 1 + fraction >= 8, intDigits + fraction <= 15 else { continue }
+            var s = sign
+            for _ in 0..<intDigits { s += String(next(10)) }
+            s += "."
+            for _ in 0..<fraction { s += String(next(10)) }
+            let got = Array(s.utf8).withUnsafeBufferPointer { NumberParser.plainDecimal($0) }
+            #expect(got?.bitPattern == strtod(s, nil).bitPattern, "'\(s)': \(String(describing: got))")
+            taken += 1
+        }
+        #expect(taken > 10_000)
+        // Not its shapes: handed over (nil), never misread.
+        for s in ["12345678", "1.5e10000", "123456789.5", " 1.234567", "1.234567 ", "1.2345-67", "--1.23456", "1..234567"] {
+            #expect(Array(s.utf8).withUnsafeBufferPointer { NumberParser.plainDecimal($0) } == nil, "'\(s)'")
+        }
+    }
+
     @Test func edgeCases() {
         #expect(parse("1e-310") == .number(strtod("1e-310", nil)))  // subnormal
         #expect(parse("-0").bits == (-0.0).bitPattern)
