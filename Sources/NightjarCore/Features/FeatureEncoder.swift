@@ -21,7 +21,7 @@ public struct FeatureEncoder: Sendable {
     /// The numeric features as (input column, feature index) pairs in column order: they are read
     /// row by row, each row's fields left to right as they lie in the batch.
     let numeric: [(column: Int, feature: Int)]
-    /// Rows encoded together, feature by feature.
+    /// Rows encoded together: numeric features row by row, then the others feature by feature.
     static let rowBlock = 256
 
     /// Matches model features to input columns by name.
@@ -83,8 +83,8 @@ public struct FeatureEncoder: Sendable {
         batch.bytes.withUnsafeBufferPointer { bytes in
             batch.fieldEnds.withUnsafeBufferPointer { ends in
                 matrix.values.withUnsafeMutableBufferPointer { out in
-                    // Blocks of rows, feature by feature within a block: the block's field bytes stay
-                    // in cache while each feature is read (whole chunks are megabytes).
+                    // Blocks of rows: the block's field bytes stay in cache while the categorical and
+                    // text features are read one by one after the numeric ones (whole chunks are megabytes).
                     var blockStart = 0
                     blocks: while blockStart < rows {
                     let blockEnd = Swift.min(rows, blockStart + FeatureEncoder.rowBlock)
