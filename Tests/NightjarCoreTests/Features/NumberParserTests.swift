@@ -6,6 +6,16 @@ extension NumberParser.Result {
     var bits: UInt64? { if case .number(let v) = self { v.bitPattern } else { nil } }
 }
 
+/// A seeded linear congruential generator, so that a failing random case repeats.
+struct Seeded {
+    var state: UInt64
+    /// A number in 0 ..< n.
+    mutating func next(_ n: Int) -> Int {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Int((state >> 33) % UInt64(n))
+    }
+}
+
 @Suite struct NumberParserTests {
     func parse(_ s: String) -> NumberParser.Result {
         Array(s.utf8).withUnsafeBufferPointer { NumberParser.parse($0) }
@@ -41,11 +51,8 @@ extension NumberParser.Result {
     /// leading zeros, fractions of 8 and more digits, exponents from -330 to 330 (subnormals,
     /// overflow to infinity), signs. Seeded, so a failure repeats.
     @Test func fastPathMatchesStrtodOnRandomStrings() {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next(_ n: Int) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Int((state >> 33) % UInt64(n))
-        }
+        var seeded = Seeded(state: 0x9E37_79B9_7F4A_7C15)
+        func next(_ n: Int) -> Int { seeded.next(n) }
         var mismatches = 0
         var buffer = [UInt8](repeating: 0, count: 64)
         for round in 0..<300_000 {
@@ -112,11 +119,8 @@ extension NumberParser.Result {
     /// The branch-free path must take the shapes it is written for (else the speed is lost
     /// silently: `parse` would still be right through the general path) and read them exactly.
     @Test func plainDecimalTakesItsShapes() {
-        var state: UInt64 = 0x2545_F491_4F6C_DD1D
-        func next(_ n: Int) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Int((state >> 33) % UInt64(n))
-        }
+        var seeded = Seeded(state: 0x2545_F491_4F6C_DD1D)
+        func next(_ n: Int) -> Int { seeded.next(n) }
         var taken = 0
         for _ in 0..<50_000 {
             let sign = ["", "-", "+"][next(3)]
