@@ -35,7 +35,8 @@ let package = Package(
             providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]
         ),
 
-        // What Swift cannot say: a cache prefetch hint for the linear kernel (header-only, inlined).
+        // What Swift cannot say: a cache prefetch hint for the linear kernel, byte masks of CSV
+        // separators (header-only, inlined).
         .target(name: "CNightjarShims"),
 
         // Pure compute: batches, feature plans, forests, predictor kernels, model loaders.
@@ -47,7 +48,7 @@ let package = Package(
         // I/O: CSV (plain and LZ4), SQLite.
         .target(
             name: "NightjarIO",
-            dependencies: ["NightjarCore", "CSQLite", "CLZ4", "CLibpq"]
+            dependencies: ["NightjarCore", "CNightjarShims", "CSQLite", "CLZ4", "CLibpq"]
         ),
         // Orchestration: scoring runs, summaries.
         .target(

@@ -200,8 +200,9 @@ public final class CSVReader {
     }
 
     /// Readable bytes past the data in the read buffer, and spare bytes past the last field in the
-    /// output: word-at-a-time loads and stores may run up to 8 bytes over without a bounds check.
-    static let padding = 16
+    /// output: block loads (64 bytes, `fastRow`) and word stores (16 bytes) may run over without a
+    /// bounds check.
+    static let padding = 64
 
     /// Output arrays of one `readRows` call with a logical size below their `count`.
     private struct RowSink {
@@ -236,7 +237,9 @@ public final class CSVReader {
             let (byteCount, fieldCount) = (self.byteCount, self.fieldCount)
             return bytes.withUnsafeMutableBufferPointer { b in
                 ends.withUnsafeMutableBufferPointer { e in
-                    body(Output(base: b.baseAddress, count: byteCount, limit: Swift.max(0, b.count - CSVReader.padding)),
+                    // No room for the padding yet (an empty array): no base, so the parser asks for room.
+                    body(Output(base: b.count >= CSVReader.padding ? b.baseAddress : nil, count: byteCount,
+                                limit: Swift.max(0, b.count - CSVReader.padding)),
                          Output(base: e.baseAddress, count: fieldCount, limit: e.count))
                 }
             }
@@ -293,6 +296,9 @@ public final class CSVReader {
         var rowStart = from
         var result = ParseResult(status: .done, next: from, rows: 0, byteCount: byteCount, fieldCount: fieldCount)
         // Stores nothing past the limits: a row needing more room returns `.needSpace` and is redone.
+        // The stop check comes first: the caller asks for room below, then retries with the first
+        // row taken as checked.
+        if checkFirst && from >= stopIndex { return result }
         guard let ob = out.base, let eb = ends.base else {
             result.status = from >= end && atEOF ? .end : .needSpace
             return result
@@ -327,140 +333,147 @@ public final class CSVReader {
             var i = rowStart
             var fields = 0
             var newlines = 0
-            fieldLoop: while true {
-                if fieldCount >= ends.limit {
-                    byteCount = rowByteMark; fieldCount = rowFieldMark
-                    return finish(.needSpace, next: rowStart)
-                }
-                if i < end && p[i] == quote {
-                    // Quoted field, byte by byte (rare): copy segments between doubled quotes.
-                    i += 1
-                    while true {
-                        while i < end && p[i] != quote {
-                            if p[i] == lf { newlines += 1 }
-                            if byteCount >= out.limit {
-                                result.needBytes = byteCount + 1
-                                byteCount = rowByteMark; fieldCount = rowFieldMark
-                                return finish(.needSpace, next: rowStart)
-                            }
-                            ob[byteCount] = p[i]
-                            byteCount += 1
-                            i += 1
-                        }
-                        if i >= end {
-                            if atEOF {
-                                result.errorField = fields
-                                result.errorNewlines = newlines
-                                byteCount = rowByteMark; fieldCount = rowFieldMark
-                                return finish(.unterminatedQuote, next: rowStart)
-                            }
-                            byteCount = rowByteMark; fieldCount = rowFieldMark
-                            return finish(.needMore, next: rowStart)
-                        }
-                        // p[i] is a quote: doubled, or the closing one?
-                        if i + 1 >= end && !atEOF {
-                            byteCount = rowByteMark; fieldCount = rowFieldMark
-                            return finish(.needMore, next: rowStart)
-                        }
-                        if i + 1 < end && p[i + 1] == quote {
-                            if byteCount >= out.limit {
-                                result.needBytes = byteCount + 1
-                                byteCount = rowByteMark; fieldCount = rowFieldMark
-                                return finish(.needSpace, next: rowStart)
-                            }
-                            ob[byteCount] = quote
-                            byteCount += 1
-                            i += 2
-                            continue
-                        }
-                        i += 1  // past the closing quote
-                        break
-                    }
-                    eb[fieldCount] = Int32(truncatingIfNeeded: byteCount)
-                    fieldCount += 1
-                    fields += 1
-                    if i >= end {
-                        if atEOF { i = end; break fieldLoop }
-                        byteCount = rowByteMark; fieldCount = rowFieldMark
-                        return finish(.needMore, next: rowStart)
-                    }
-                    let c = p[i]
-                    if c == comma { i += 1; continue fieldLoop }
-                    if c == lf { i += 1; break fieldLoop }
-                    if c == cr {
-                        if i + 1 < end {
-                            if p[i + 1] == lf { i += 2; break fieldLoop }
-                        } else if !atEOF {
-                            byteCount = rowByteMark; fieldCount = rowFieldMark
-                            return finish(.needMore, next: rowStart)
-                        } else {
-                            i += 1
-                            break fieldLoop
-                        }
-                    }
-                    result.errorField = fields - 1
-                    result.errorNewlines = newlines
-                    byteCount = rowByteMark; fieldCount = rowFieldMark
-                    return finish(.junkAfterQuote, next: rowStart)
-                }
-                // Unquoted field: up to a comma or the end of the line, 8 bytes per step (the
-                // buffer is padded, so loads past `end` are readable; matches there are ignored).
-                let fieldStart = i
-                var j = i
-                var found = false
-                while j < end {
-                    let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: j, as: UInt64.self))
-                    let m = matches(w, commas) | matches(w, lfs)
-                    if m != 0 {
-                        j += m.trailingZeroBitCount >> 3
-                        found = j < end
-                        break
-                    }
-                    j += 8
-                }
-                if !found {
-                    if !atEOF {
-                        byteCount = rowByteMark; fieldCount = rowFieldMark
-                        return finish(.needMore, next: rowStart)
-                    }
-                    j = end
-                }
-                var fieldEnd = j
-                if fieldEnd > fieldStart && p[fieldEnd - 1] == cr && (j >= end || p[j] == lf) { fieldEnd -= 1 }
-                let length = fieldEnd - fieldStart
-                if byteCount + length > out.limit {
-                    result.needBytes = byteCount + length
-                    byteCount = rowByteMark; fieldCount = rowFieldMark
-                    return finish(.needSpace, next: rowStart)
-                }
-                // Copy in 8-byte words; the last one may spill into the padding.
-                var k = 0
-                while k < length {
-                    outRaw.storeBytes(of: raw.loadUnaligned(fromByteOffset: fieldStart + k, as: UInt64.self),
-                                      toByteOffset: byteCount + k, as: UInt64.self)
-                    k += 8
-                }
-                byteCount += length
-                eb[fieldCount] = Int32(truncatingIfNeeded: byteCount)
-                fieldCount += 1
-                fields += 1
-                if j >= end { i = end; break fieldLoop }
-                if p[j] == lf { i = j + 1; break fieldLoop }
-                i = j + 1  // comma
-                if i >= end {
-                    if !atEOF {
-                        byteCount = rowByteMark; fieldCount = rowFieldMark
-                        return finish(.needMore, next: rowStart)
-                    }
-                    // Trailing comma at the end of the file: one more empty field.
+            // Most rows: no quote, no carriage return, all in the buffer (`fastRow`); else field by field.
+            let fastNext = fastRow(p, rowStart: rowStart, end: end, out: outRaw, outLimit: out.limit, ends: eb,
+                                   endsLimit: ends.limit, byteCount: &byteCount, fieldCount: &fieldCount, fields: &fields)
+            if fastNext >= 0 {
+                i = fastNext
+            } else {
+                fieldLoop: while true {
                     if fieldCount >= ends.limit {
                         byteCount = rowByteMark; fieldCount = rowFieldMark
                         return finish(.needSpace, next: rowStart)
                     }
+                    if i < end && p[i] == quote {
+                        // Quoted field, byte by byte (rare): copy segments between doubled quotes.
+                        i += 1
+                        while true {
+                            while i < end && p[i] != quote {
+                                if p[i] == lf { newlines += 1 }
+                                if byteCount >= out.limit {
+                                    result.needBytes = byteCount + 1
+                                    byteCount = rowByteMark; fieldCount = rowFieldMark
+                                    return finish(.needSpace, next: rowStart)
+                                }
+                                ob[byteCount] = p[i]
+                                byteCount += 1
+                                i += 1
+                            }
+                            if i >= end {
+                                if atEOF {
+                                    result.errorField = fields
+                                    result.errorNewlines = newlines
+                                    byteCount = rowByteMark; fieldCount = rowFieldMark
+                                    return finish(.unterminatedQuote, next: rowStart)
+                                }
+                                byteCount = rowByteMark; fieldCount = rowFieldMark
+                                return finish(.needMore, next: rowStart)
+                            }
+                            // p[i] is a quote: doubled, or the closing one?
+                            if i + 1 >= end && !atEOF {
+                                byteCount = rowByteMark; fieldCount = rowFieldMark
+                                return finish(.needMore, next: rowStart)
+                            }
+                            if i + 1 < end && p[i + 1] == quote {
+                                if byteCount >= out.limit {
+                                    result.needBytes = byteCount + 1
+                                    byteCount = rowByteMark; fieldCount = rowFieldMark
+                                    return finish(.needSpace, next: rowStart)
+                                }
+                                ob[byteCount] = quote
+                                byteCount += 1
+                                i += 2
+                                continue
+                            }
+                            i += 1  // past the closing quote
+                            break
+                        }
+                        eb[fieldCount] = Int32(truncatingIfNeeded: byteCount)
+                        fieldCount += 1
+                        fields += 1
+                        if i >= end {
+                            if atEOF { i = end; break fieldLoop }
+                            byteCount = rowByteMark; fieldCount = rowFieldMark
+                            return finish(.needMore, next: rowStart)
+                        }
+                        let c = p[i]
+                        if c == comma { i += 1; continue fieldLoop }
+                        if c == lf { i += 1; break fieldLoop }
+                        if c == cr {
+                            if i + 1 < end {
+                                if p[i + 1] == lf { i += 2; break fieldLoop }
+                            } else if !atEOF {
+                                byteCount = rowByteMark; fieldCount = rowFieldMark
+                                return finish(.needMore, next: rowStart)
+                            } else {
+                                i += 1
+                                break fieldLoop
+                            }
+                        }
+                        result.errorField = fields - 1
+                        result.errorNewlines = newlines
+                        byteCount = rowByteMark; fieldCount = rowFieldMark
+                        return finish(.junkAfterQuote, next: rowStart)
+                    }
+                    // Unquoted field: up to a comma or the end of the line, 8 bytes per step (the
+                    // buffer is padded, so loads past `end` are readable; matches there are ignored).
+                    let fieldStart = i
+                    var j = i
+                    var found = false
+                    while j < end {
+                        let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: j, as: UInt64.self))
+                        let m = matches(w, commas) | matches(w, lfs)
+                        if m != 0 {
+                            j += m.trailingZeroBitCount >> 3
+                            found = j < end
+                            break
+                        }
+                        j += 8
+                    }
+                    if !found {
+                        if !atEOF {
+                            byteCount = rowByteMark; fieldCount = rowFieldMark
+                            return finish(.needMore, next: rowStart)
+                        }
+                        j = end
+                    }
+                    var fieldEnd = j
+                    if fieldEnd > fieldStart && p[fieldEnd - 1] == cr && (j >= end || p[j] == lf) { fieldEnd -= 1 }
+                    let length = fieldEnd - fieldStart
+                    if byteCount + length > out.limit {
+                        result.needBytes = byteCount + length
+                        byteCount = rowByteMark; fieldCount = rowFieldMark
+                        return finish(.needSpace, next: rowStart)
+                    }
+                    // Copy in 8-byte words; the last one may spill into the padding.
+                    var k = 0
+                    while k < length {
+                        outRaw.storeBytes(of: raw.loadUnaligned(fromByteOffset: fieldStart + k, as: UInt64.self),
+                                          toByteOffset: byteCount + k, as: UInt64.self)
+                        k += 8
+                    }
+                    byteCount += length
                     eb[fieldCount] = Int32(truncatingIfNeeded: byteCount)
                     fieldCount += 1
                     fields += 1
-                    break fieldLoop
+                    if j >= end { i = end; break fieldLoop }
+                    if p[j] == lf { i = j + 1; break fieldLoop }
+                    i = j + 1  // comma
+                    if i >= end {
+                        if !atEOF {
+                            byteCount = rowByteMark; fieldCount = rowFieldMark
+                            return finish(.needMore, next: rowStart)
+                        }
+                        // Trailing comma at the end of the file: one more empty field.
+                        if fieldCount >= ends.limit {
+                            byteCount = rowByteMark; fieldCount = rowFieldMark
+                            return finish(.needSpace, next: rowStart)
+                        }
+                        eb[fieldCount] = Int32(truncatingIfNeeded: byteCount)
+                        fieldCount += 1
+                        fields += 1
+                        break fieldLoop
+                    }
                 }
             }
             result.lastRowFields = fields

@@ -187,4 +187,47 @@ import NightjarCore
             }
         }
     }
+
+    /// The block path takes plain rows (the speed of reading depends on it) and hands over, with
+    /// nothing kept, rows with a quote or a carriage return, rows not ending in the buffer and rows
+    /// that do not fit the output.
+    @Test func fastRowTakesPlainRowsAndHandsOverTheRest() {
+        func run(_ text: String, end: Int? = nil, outLimit: Int = 4096, endsLimit: Int = 64) -> (next: Int, fields: [String], bytes: Int, count: Int) {
+            var input = Array(text.utf8)
+            let dataEnd = end ?? input.count
+            input.append(contentsOf: repeatElement(0x2C, count: CSVReader.padding))  // padding full of separators
+            var out = [UInt8](repeating: 0, count: outLimit + CSVReader.padding)
+            var ends = [Int32](repeating: 0, count: endsLimit)
+            var byteCount = 0, fieldCount = 0, fields = 0
+            let next = input.withUnsafeBufferPointer { p in
+                out.withUnsafeMutableBytes { o in
+                    ends.withUnsafeMutableBufferPointer { e in
+                        CSVReader.fastRow(p.baseAddress!, rowStart: 0, end: dataEnd, out: o.baseAddress!, outLimit: outLimit,
+                                          ends: e.baseAddress!, endsLimit: endsLimit,
+                                          byteCount: &byteCount, fieldCount: &fieldCount, fields: &fields)
+                    }
+                }
+            }
+            var strings: [String] = []
+            var start = 0
+            for k in 0..<fieldCount {
+                strings.append(String(decoding: out[start..<Int(ends[k])], as: UTF8.self))
+                start = Int(ends[k])
+            }
+            #expect(fields == fieldCount)
+            return (next, strings, byteCount, fieldCount)
+        }
+        let long = String(repeating: "y", count: 150)
+        let plain = "1.5,,abc,\(long),-2\nnext,row\n"
+        let taken = run(plain)
+        #expect(taken.next == plain.utf8.count - "next,row\n".utf8.count)
+        #expect(taken.fields == ["1.5", "", "abc", long, "-2"])
+        #expect(run(",\n").fields == ["", ""])
+        for refused in [run("a,\"b\",c\n"), run("a,b\r\n"), run("a,b,c"), run("a,b\n", end: 3),
+                        run(plain, outLimit: 100), run(plain, endsLimit: 4)] {
+            #expect(refused.next == -1 && refused.bytes == 0 && refused.count == 0)
+        }
+        #expect(run("a,\"b\"\n", end: 2).next == -1)
+        #expect(run("ab,cd\n\"x\"\n").fields == ["ab", "cd"])  // a quote after the row is not its business
+    }
 }
