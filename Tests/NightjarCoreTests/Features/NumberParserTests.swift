@@ -126,7 +126,9 @@ struct Seeded {
             let sign = ["", "-", "+"][next(3)]
             let intDigits = next(8 - sign.count)  // the point within the first eight bytes
             let fraction = 1 + next(16)
-            guard sign.count + intDigits + 1 + fraction >= 8, intDigits + fraction <= 15 else { continue }
+            let count = sign.count + intDigits + 1 + fraction
+            // At least 8 bytes, at most 8 before the last eight fraction digits, a mantissa below 2^53.
+            guard count >= 8, count - min(fraction, 8) <= 8, intDigits + fraction <= 15 else { continue }
             var s = sign
             for _ in 0..<intDigits { s += String(next(10)) }
             s += "."
@@ -137,7 +139,8 @@ struct Seeded {
         }
         #expect(taken > 10_000)
         // Not its shapes: handed over (nil), never misread.
-        for s in ["12345678", "1.5e10000", "123456789.5", " 1.234567", "1.234567 ", "1.2345-67", "--1.23456", "1..234567"] {
+        for s in ["12345678", "1.5e10000", "123456789.5", " 1.234567", "1.234567 ", "1.2345-67", "--1.23456", "1..234567",
+                  "1234.123456789012", "1.2.345678", "-.-1234567"] {
             #expect(Array(s.utf8).withUnsafeBufferPointer { NumberParser.plainDecimal($0) } == nil, "'\(s)'")
         }
     }
