@@ -317,9 +317,13 @@ def main():
             # Fields to numbers, as read_csv does: streamed chunk by chunk on one thread.
             put(parse_label, "Nightjar (parse + encode, one thread)", t, r["parse_encode_rows_per_second"])
             base_db = os.path.join(args.workdir, "e2e_baseline.db")
-            out = subprocess.run([sys.executable, os.path.join(HERE, "baseline_score.py"), paths["xgb"], e2e_csv, base_db,
-                                  "--threads", str(t), "--key", "id"], check=True, capture_output=True, text=True).stdout
-            put(label, "pandas read_csv + xgboost + to_sql", t, json.loads(out)["rows_per_second"])
+            # Best of the same number of passes as Nightjar's end-to-end figure.
+            base_best = 0
+            for _ in range(max(1, args.repeat - 1)):
+                out = subprocess.run([sys.executable, os.path.join(HERE, "baseline_score.py"), paths["xgb"], e2e_csv, base_db,
+                                      "--threads", str(t), "--key", "id"], check=True, capture_output=True, text=True).stdout
+                base_best = max(base_best, json.loads(out)["rows_per_second"])
+            put(label, "pandas read_csv + xgboost + to_sql", t, base_best)
 
     # The table.
     print(f"machine: {machine()}")

@@ -63,14 +63,21 @@ enum JSONParser {
 
         mutating func number() throws(Failure) -> Double {
             let start = i
-            while i < p.count {
-                let c = p[i]
-                // Digits, sign, decimal point, exponent.
-                guard (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x2B || c == 0x2E || c == 0x65 || c == 0x45 else { break }
-                i += 1
+            // Digits, sign, decimal point, exponent: the bytes below 64 by a bit mask, then 'E'/'e'.
+            let allowed: UInt64 = (1 << 0x2B) | (1 << 0x2D) | (1 << 0x2E) | (0x3FF << 0x30)
+            let base = p.baseAddress!
+            var j = i
+            while j < p.count {
+                let c = base[j]
+                guard c < 64 ? (allowed >> UInt64(c)) & 1 != 0 : c | 0x20 == 0x65 else { break }
+                j += 1
             }
+            i = j
             guard i > start else { throw fail("unexpected character") }
-            let field = UnsafeBufferPointer(rebasing: p[start..<i])
+            let field = UnsafeBufferPointer(start: base + start, count: i - start)
+            // A model file's numbers have no spaces or missing-value tokens: the exact fast path
+            // first, without `parse`'s other shapes (a quarter of an XGBoost model's load, callgrind).
+            if let v = NumberParser.fastPath(field) { return v }
             guard case .number(let v) = NumberParser.parse(field) else {
                 i = start
                 throw fail("invalid number")

@@ -18,7 +18,7 @@ public final class SQLiteSink: PredictionSink {
     private let layout: OutputLayout
     private let mode: Mode
     private let database: SQLiteDatabase
-    private var insert: SQLiteStatement?
+    private var insert: SQLiteBatchInsert?
     private var keyIsInteger: [Bool] = []
     private var open = false
 
@@ -64,9 +64,7 @@ public final class SQLiteSink: PredictionSink {
             columns.append("\(SQLiteDatabase.quote(p.name)) \(p.isInteger ? "INTEGER" : "REAL")")
         }
         try database.execute("CREATE TABLE IF NOT EXISTS \(quoted) (\(columns.joined(separator: ", ")))")
-        let names = layout.columnNames.map(SQLiteDatabase.quote).joined(separator: ", ")
-        let marks = Array(repeating: "?", count: layout.columnNames.count).joined(separator: ", ")
-        insert = try database.prepare("INSERT INTO \(quoted) (\(names)) VALUES (\(marks))")
+        insert = try SQLiteBatchInsert(database: database, table: quoted, columns: layout.columnNames.map(SQLiteDatabase.quote))
     }
 
     static func literal(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
@@ -104,31 +102,29 @@ public final class SQLiteSink: PredictionSink {
         let batch = chunk.batch
         try batch.bytes.withUnsafeBufferPointer { bytes in
             try chunk.values.withUnsafeBufferPointer { values in
-                for r in 0..<batch.rowCount {
+                try insert.insert(rows: batch.rowCount) { statement, r, first in
                     if layout.rowNumberColumn {
-                        insert.bind(1, int: chunk.firstRowNumber + Int64(r))
+                        statement.bind(first + 1, int: chunk.firstRowNumber + Int64(r))
                     } else {
                         for (k, key) in layout.keyColumns.enumerated() {
                             let range = batch.fieldRange(row: r, column: key.index)
                             let field = UnsafeBufferPointer(rebasing: bytes[range])
                             if keyIsInteger[k], let v = SQLiteSink.canonicalInteger(field) {
-                                insert.bind(Int32(k + 1), int: v)
+                                statement.bind(first + Int32(k + 1), int: v)
                             } else {
-                                insert.bind(Int32(k + 1), text: field)
+                                statement.bind(first + Int32(k + 1), text: field)
                             }
                         }
                     }
                     for c in 0..<width {
                         let v = values[r * width + c]
-                        let index = Int32(keyCount + c + 1)
+                        let index = first + Int32(keyCount + c + 1)
                         if layout.predictions[c].isInteger && !v.isNaN {
-                            insert.bind(index, int: Int64(v))
+                            statement.bind(index, int: Int64(v))
                         } else {
-                            insert.bind(index, double: v)
+                            statement.bind(index, double: v)
                         }
                     }
-                    try insert.step()
-                    insert.reset()
                 }
             }
         }

@@ -16,7 +16,7 @@ public final class SQLiteTableWriter {
     private let layout: OutputLayout
     private let metadata: [(name: String, value: String)]
     private let partition: Partition?
-    private var insert: SQLiteStatement?
+    private var insert: SQLiteBatchInsert?
 
     public init(path: String, table: String, layout: OutputLayout, metadata: [(name: String, value: String)], partition: Partition?) throws {
         self.path = path
@@ -78,9 +78,8 @@ public final class SQLiteTableWriter {
         if let partition, try !tableExists(partition.stagingTable) {
             try database.execute("CREATE TABLE \(SQLiteDatabase.quote(partition.stagingTable)) AS SELECT \(columnNames.map(SQLiteDatabase.quote).joined(separator: ", ")) FROM \(quoted) WHERE 0")
         }
-        let names = columnNames.map(SQLiteDatabase.quote).joined(separator: ", ")
-        let marks = Array(repeating: "?", count: columnNames.count).joined(separator: ", ")
-        insert = try database.prepare("INSERT INTO \(SQLiteDatabase.quote(target)) (\(names)) VALUES (\(marks))")
+        insert = try SQLiteBatchInsert(database: database, table: SQLiteDatabase.quote(target),
+                                       columns: columnNames.map(SQLiteDatabase.quote))
     }
 
     /// Runs `body` in an immediate transaction on this connection; rolls back if it throws.
@@ -106,22 +105,22 @@ public final class SQLiteTableWriter {
         let keyCount = layout.rowNumberColumn ? 1 : layout.keyColumns.count
         let batch = chunk.batch
         try batch.bytes.withUnsafeBufferPointer { bytes in
-            for r in 0..<batch.rowCount {
-                if layout.rowNumberColumn {
-                    insert.bind(1, int: chunk.firstRowNumber + Int64(r))
-                } else {
-                    for (k, key) in layout.keyColumns.enumerated() {
-                        insert.bind(Int32(k + 1), text: UnsafeBufferPointer(rebasing: bytes[batch.fieldRange(row: r, column: key.index)]))
+            try chunk.values.withUnsafeBufferPointer { values in
+                try insert.insert(rows: batch.rowCount) { statement, r, first in
+                    if layout.rowNumberColumn {
+                        statement.bind(first + 1, int: chunk.firstRowNumber + Int64(r))
+                    } else {
+                        for (k, key) in layout.keyColumns.enumerated() {
+                            statement.bind(first + Int32(k + 1), text: UnsafeBufferPointer(rebasing: bytes[batch.fieldRange(row: r, column: key.index)]))
+                        }
                     }
+                    for c in 0..<width {
+                        let v = values[r * width + c]
+                        let index = first + Int32(keyCount + c + 1)
+                        if layout.predictions[c].isInteger && !v.isNaN { statement.bind(index, int: Int64(v)) } else { statement.bind(index, double: v) }
+                    }
+                    for (m, meta) in metadata.enumerated() { statement.bind(first + Int32(keyCount + width + m + 1), string: meta.value) }
                 }
-                for c in 0..<width {
-                    let v = chunk.values[r * width + c]
-                    let index = Int32(keyCount + c + 1)
-                    if layout.predictions[c].isInteger && !v.isNaN { insert.bind(index, int: Int64(v)) } else { insert.bind(index, double: v) }
-                }
-                for (m, meta) in metadata.enumerated() { insert.bind(Int32(keyCount + width + m + 1), string: meta.value) }
-                try insert.step()
-                insert.reset()
             }
         }
     }

@@ -68,6 +68,22 @@ import NightjarCore
         #expect(try db.query("SELECT id, typeof(id) FROM t ORDER BY rowid") == [["10", "integer"], ["-3", "integer"], ["x7", "text"]])
     }
 
+    /// Rows go in 64 to a statement, the rest one by one: every row lands once, in input order,
+    /// with its own values, whatever the chunk size around the group size.
+    @Test(arguments: [1, 63, 64, 65, 200])
+    func rowsInGroupsAndAlone(count: Int) throws {
+        let path = temporaryDirectory().appendingPathComponent("out.db").path
+        let sink = try SQLiteSink(path: path, table: "t", layout: layout, mode: .replace)
+        let ids = (0..<count).map { $0 % 3 == 0 ? "k\($0)" : "\($0)" }
+        try sink.write(chunk(ids, (0..<count).flatMap { [Double($0) / 1000, Double($0 % 2)] }))
+        try sink.write(chunk(["last"], [0.5, 1], first: Int64(count + 1)))
+        try sink.commit()
+        let db = try SQLiteDatabase(path: path, readOnly: true)
+        let rows = try db.query("SELECT id, probability, label FROM t ORDER BY rowid")
+        let expected = (0..<count).map { [ids[$0], "\(Double($0) / 1000)", "\($0 % 2)"] } + [["last", "0.5", "1"]]
+        #expect(rows == expected)
+    }
+
     @Test(arguments: [("0", 0 as Int64?), ("7", 7), ("-42", -42), ("123456789012345678", 123_456_789_012_345_678),
                       ("-123456789012345678", -123_456_789_012_345_678), ("1234567890123456789", nil), ("", nil), ("-", nil),
                       ("007", nil), ("-0", 0), ("1.0", nil), ("1e3", nil), (" 1", nil), ("+1", nil), ("12a", nil)])
