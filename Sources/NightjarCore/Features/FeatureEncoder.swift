@@ -96,29 +96,13 @@ public struct FeatureEncoder: Sendable {
                     if !numeric.isEmpty {
                         let base = bytes.baseAddress ?? UnsafePointer(bitPattern: 8)!
                         let endAt = ends.baseAddress!
-                        numeric.withUnsafeBufferPointer { pairs in
-                            for r in blockStart..<blockEnd {
-                                let rowAt = r &* width
-                                let rowOut = out.baseAddress! + r &* stride
-                                for k in 0..<pairs.count {
-                                    // Plain pointers: the field ends were checked when the batch
-                                    // was cut (callgrind: slicing's bounds checks were a third of this loop).
-                                    let (column, f) = pairs[k]
-                                    let i = rowAt &+ column
-                                    let start = i == 0 ? 0 : Int(endAt[i &- 1])
-                                    let field = UnsafeBufferPointer(start: base + start, count: Int(endAt[i]) &- start)
-                                    switch NumberParser.parse(field) {
-                                    case .number(let v): rowOut[f] = v
-                                    case .missing: rowOut[f] = .nan
-                                    case .invalid:
-                                        if failure == nil {
-                                            failure = EncodingError(row: r, column: features[f].name,
-                                                                    value: String(decoding: field, as: UTF8.self), reason: .notANumber)
-                                        }
-                                    }
-                                }
-                                if failure != nil { return }
-                            }
+                        let bad = numeric.withUnsafeBufferPointer { pairs in
+                            FeatureEncoder.encodeNumeric(bytes: base, ends: endAt, width: width, rows: blockStart..<blockEnd,
+                                                         pairs: pairs, out: out.baseAddress!, stride: stride)
+                        }
+                        if let (r, f, field) = bad {
+                            failure = EncodingError(row: r, column: features[f].name,
+                                                    value: String(decoding: field, as: UTF8.self), reason: .notANumber)
                         }
                         if failure != nil { break blocks }
                     }
@@ -170,6 +154,40 @@ public struct FeatureEncoder: Sendable {
             }
         }
         if let failure { throw failure }
+    }
+}
+
+extension FeatureEncoder {
+    /// Reads the numeric features of `rows`, row by row in input-column order; returns the first
+    /// field that is not a number (row, feature, bytes), or nil. A function of its own with plain
+    /// pointers: inside `encode`'s closures the parser was not inlined (a call and an enum result
+    /// per field, its constants made again on each call).
+    @inline(never)
+    static func encodeNumeric(bytes base: UnsafePointer<UInt8>, ends endAt: UnsafePointer<Int32>, width: Int, rows: Range<Int>,
+                              pairs: UnsafeBufferPointer<(column: Int, feature: Int)>, out: UnsafeMutablePointer<Double>,
+                              stride: Int) -> (Int, Int, UnsafeBufferPointer<UInt8>)? {
+        for r in rows {
+            let rowAt = r &* width
+            let rowOut = out + r &* stride
+            for k in 0..<pairs.count {
+                // Plain pointers: the field ends were checked when the batch was cut (callgrind:
+                // slicing's bounds checks were a third of this loop).
+                let (column, f) = pairs[k]
+                let i = rowAt &+ column
+                let start = i == 0 ? 0 : Int(endAt[i &- 1])
+                let field = UnsafeBufferPointer(start: base + start, count: Int(endAt[i]) &- start)
+                if field.count >= 8, let v = NumberParser.plainDecimal(field) {
+                    rowOut[f] = v
+                    continue
+                }
+                switch NumberParser.parseAny(field) {
+                case .number(let v): rowOut[f] = v
+                case .missing: rowOut[f] = .nan
+                case .invalid: return (r, f, field)
+                }
+            }
+        }
+        return nil
     }
 }
 

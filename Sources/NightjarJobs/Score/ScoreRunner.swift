@@ -15,14 +15,24 @@ public enum ScoreRunner {
         guard let kind = OutputKind.of(path: options.outputPath) else {
             throw ScoreError("\(options.outputPath): cannot tell the output format from the name; use .db/.sqlite for SQLite, .csv or .csv.lz4 for CSV")
         }
-        let model = try loadModel(options)
+        // The first chunks are cut while the model loads on this thread (the load is one thread's
+        // work: the other cores would wait). Encoding them needs the model's features: later.
+        let reader = try CSVReader(path: options.inputPath)
+        let readAhead = ReadAhead(reader: reader, slots: slotCount, chunkRows: options.chunkRows, maxRows: options.maxRows)
+        let model: ScoringModel
+        do {
+            model = try loadModel(options)
+        } catch {
+            _ = readAhead.finish()
+            throw error
+        }
+        let preread = readAhead.finish()
         let threads = options.threads > 0 ? options.threads : ProcessInfo.processInfo.activeProcessorCount
         logger.info("model loaded", metadata: [
             "model": "\(options.modelPath)", "format": "\(model.format.rawValue)",
             "estimator": "\(model.summary)", "objective": "\(model.objective)",
         ])
 
-        let reader = try CSVReader(path: options.inputPath)
         let encoder: FeatureEncoder
         do {
             encoder = try FeatureEncoder(features: model.features, header: reader.header)
@@ -47,7 +57,7 @@ public enum ScoreRunner {
         }
 
         let (rows, chunks) = try runPipeline(
-            reader: reader, encoder: encoder, predictor: predictor, sink: sink, options: options,
+            reader: reader, preread: preread, encoder: encoder, predictor: predictor, sink: sink, options: options,
             featureCount: model.features.count, logger: logger, progress: progress)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return ScoreSummary(rows: rows, chunks: chunks, seconds: seconds, destination: sink.destination,
@@ -69,28 +79,83 @@ public enum ScoreRunner {
         }
     }
 
+    /// Cuts up to `slots` chunks of text on a thread of its own, from the reader's first row; the
+    /// chunks (the last one holding the error, if reading failed) come back from `finish()`.
+    final class ReadAhead: @unchecked Sendable {
+        /// Written by the thread only, read after `finish()` joined it.
+        private var slots: [Slot] = []
+        private var thread: StageThread?
+
+        init(reader: CSVReader, slots count: Int, chunkRows: Int, maxRows: Int?) {
+            let box = Handover(value: reader)
+            thread = StageThread(name: "nightjar.read-ahead") { [self] in
+                let reader = box.value
+                var read = 0
+                for _ in 0..<count {
+                    let limit = maxRows.map { $0 - read } ?? Int.max
+                    guard limit > 0, chunkRows > 0 else { break }
+                    let slot = Slot(columnCount: reader.columnCount, featureCount: 0)
+                    do {
+                        guard try reader.readChunk(maxRows: Swift.min(chunkRows, limit), into: &slot.chunk) else { break }
+                        read += slot.chunk.rowCount
+                        slots.append(slot)
+                    } catch {
+                        slot.error = error
+                        slots.append(slot)
+                        break
+                    }
+                }
+            }
+        }
+
+        /// Waits for the thread; the chunks it read, in order.
+        func finish() -> [Slot] {
+            thread?.wait()
+            thread = nil
+            return slots
+        }
+    }
+
     /// Chunk buffers in circulation: one being read, one scored, one written.
     static let slotCount = 3
 
     /// Reads, scores and writes every chunk with the stages on their own threads (read + encode,
     /// score, write on the calling thread), in input order. Returns the rows and chunks written.
     static func runPipeline(
-        reader: CSVReader, encoder: FeatureEncoder, predictor: Predictor, sink: any PredictionSink,
+        reader: CSVReader, preread: [Slot] = [], encoder: FeatureEncoder, predictor: Predictor, sink: any PredictionSink,
         options: ScoreOptions, featureCount: Int, logger: Logger, progress: ((Int) -> Void)?
     ) throws -> (rows: Int, chunks: Int) {
         let free = StageQueue<Slot>(), toScore = StageQueue<Slot>(), toWrite = StageQueue<Slot>()
-        for _ in 0..<slotCount { free.push(Slot(columnCount: reader.columnCount, featureCount: featureCount)) }
+        for _ in preread.count..<Swift.max(slotCount, preread.count) {
+            free.push(Slot(columnCount: reader.columnCount, featureCount: featureCount))
+        }
+        for slot in preread { slot.matrix = FeatureMatrix(rows: 0, features: featureCount) }
         let readerBox = Handover(value: reader)
+        let prereadBox = Handover(value: preread)
         let inputPath = options.inputPath, chunkRows = options.chunkRows, maxRows = options.maxRows
 
         let readStage = StageThread(name: "nightjar.read") {
             let reader = readerBox.value
             var read = 0
-            while let slot = free.pop() {
+            // The chunks cut while the model loaded first (see `ReadAhead`), then the rest.
+            var early = prereadBox.value[...]
+            while true {
+                let slot: Slot
+                let cut: Bool
+                if let next = early.popFirst() {
+                    (slot, cut) = (next, true)
+                } else if let next = free.pop() {
+                    (slot, cut) = (next, false)
+                } else {
+                    break
+                }
                 let limit = maxRows.map { $0 - read } ?? Int.max
                 if limit <= 0 { break }
                 do {
-                    guard try reader.readChunk(maxRows: Swift.min(chunkRows, limit), into: &slot.chunk) else { break }
+                    if let error = slot.error { throw error }
+                    if !cut {
+                        guard try reader.readChunk(maxRows: Swift.min(chunkRows, limit), into: &slot.chunk) else { break }
+                    }
                     do {
                         try encoder.encode(slot.chunk.batch, into: &slot.matrix)
                     } catch let error as EncodingError {

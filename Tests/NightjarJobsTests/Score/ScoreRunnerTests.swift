@@ -59,6 +59,42 @@ import NightjarIO
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }.isEmpty)
     }
 
+    /// The first chunks are cut while the model loads: errors in them are reported as anywhere
+    /// else, and a row limit holds across them and the chunks read after.
+    @Test func chunksReadWhileTheModelLoads() throws {
+        let dir = temporaryDirectory()
+        let lines = try String(contentsOfFile: fixture("churn/score_input.csv"), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        func run(_ lines: [String], name: String, maxRows: Int? = nil) throws -> ScoreSummary {
+            let input = dir.appendingPathComponent(name).path
+            try lines.joined(separator: "\n").write(toFile: input, atomically: true, encoding: .utf8)
+            var options = ScoreOptions(modelPath: fixture("churn/churn_xgb.json"), inputPath: input,
+                                       outputPath: dir.appendingPathComponent("\(name).db").path,
+                                       table: "t", keys: ["customer_id"], chunkRows: 40)
+            options.maxRows = maxRows
+            return try ScoreRunner.run(options)
+        }
+        // A short row in the second chunk: found while cutting, before the model is there.
+        var short = lines
+        short[50] = "c1,1"
+        #expect { try run(short, name: "short.csv") } throws: { "\($0)".contains("line 51") && "\($0)".contains("found 2") }
+        // A bad number in the first chunk: found when it is encoded, once the model is loaded.
+        var bad = lines
+        var fields = bad[20].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        fields[2] = "lots"
+        bad[20] = fields.joined(separator: ",")
+        #expect { try run(bad, name: "bad.csv") } throws: { "\($0)".contains("line 21, column 3 ('income')") }
+        // 90 rows: two chunks cut ahead, the rest of the third one after.
+        for limit in [1, 40, 90, 200] {
+            let summary = try run(lines, name: "limit\(limit).csv", maxRows: limit)
+            #expect(summary.rows == limit && summary.chunks == (limit + 39) / 40)
+            let db = try SQLiteDatabase(path: dir.appendingPathComponent("limit\(limit).csv.db").path, readOnly: true)
+            let keys = try db.query("SELECT customer_id FROM t ORDER BY rowid").map { $0[0]! }
+            let expected = lines[1...limit].map { String($0.split(separator: ",").first!) }
+            #expect(keys == expected)
+        }
+    }
+
     @Test func missingFeatureColumnAndMissingKeyAreNamed() throws {
         let dir = temporaryDirectory()
         let input = dir.appendingPathComponent("in.csv").path
