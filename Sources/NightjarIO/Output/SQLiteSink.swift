@@ -97,35 +97,11 @@ public final class SQLiteSink: PredictionSink {
     public func write(_ chunk: ScoredChunk) throws {
         if insert == nil { try prepareTable(chunk) }
         guard let insert else { return }
-        let width = layout.predictions.count
-        let keyCount = layout.rowNumberColumn ? 1 : layout.keyColumns.count
-        let batch = chunk.batch
-        try batch.bytes.withUnsafeBufferPointer { bytes in
-            try chunk.values.withUnsafeBufferPointer { values in
-                try insert.insert(rows: batch.rowCount) { statement, r, first in
-                    if layout.rowNumberColumn {
-                        statement.bind(first + 1, int: chunk.firstRowNumber + Int64(r))
-                    } else {
-                        for (k, key) in layout.keyColumns.enumerated() {
-                            let range = batch.fieldRange(row: r, column: key.index)
-                            let field = UnsafeBufferPointer(rebasing: bytes[range])
-                            if keyIsInteger[k], let v = SQLiteSink.canonicalInteger(field) {
-                                statement.bind(first + Int32(k + 1), int: v)
-                            } else {
-                                statement.bind(first + Int32(k + 1), text: field)
-                            }
-                        }
-                    }
-                    for c in 0..<width {
-                        let v = values[r * width + c]
-                        let index = first + Int32(keyCount + c + 1)
-                        if layout.predictions[c].isInteger && !v.isNaN {
-                            statement.bind(index, int: Int64(v))
-                        } else {
-                            statement.bind(index, double: v)
-                        }
-                    }
-                }
+        try insert.insert(chunk, layout: layout) { statement, index, field, k in
+            if keyIsInteger[k], let v = SQLiteSink.canonicalInteger(field) {
+                statement.bind(index, int: v)
+            } else {
+                statement.bind(index, text: field)
             }
         }
     }

@@ -101,27 +101,8 @@ public final class SQLiteTableWriter {
         let layout = chunkLayout ?? self.layout
         if insert == nil { try prepare(chunk, layout: layout) }
         guard let insert else { return }
-        let width = layout.predictions.count
-        let keyCount = layout.rowNumberColumn ? 1 : layout.keyColumns.count
-        let batch = chunk.batch
-        try batch.bytes.withUnsafeBufferPointer { bytes in
-            try chunk.values.withUnsafeBufferPointer { values in
-                try insert.insert(rows: batch.rowCount) { statement, r, first in
-                    if layout.rowNumberColumn {
-                        statement.bind(first + 1, int: chunk.firstRowNumber + Int64(r))
-                    } else {
-                        for (k, key) in layout.keyColumns.enumerated() {
-                            statement.bind(first + Int32(k + 1), text: UnsafeBufferPointer(rebasing: bytes[batch.fieldRange(row: r, column: key.index)]))
-                        }
-                    }
-                    for c in 0..<width {
-                        let v = values[r * width + c]
-                        let index = first + Int32(keyCount + c + 1)
-                        if layout.predictions[c].isInteger && !v.isNaN { statement.bind(index, int: Int64(v)) } else { statement.bind(index, double: v) }
-                    }
-                    for (m, meta) in metadata.enumerated() { statement.bind(first + Int32(keyCount + width + m + 1), string: meta.value) }
-                }
-            }
+        try insert.insert(chunk, layout: layout, trailing: metadata.map(\.value)) { statement, index, field, _ in
+            statement.bind(index, text: field)
         }
     }
 

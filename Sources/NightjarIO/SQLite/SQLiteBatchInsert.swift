@@ -44,4 +44,33 @@ final class SQLiteBatchInsert {
             r += 1
         }
     }
+
+    /// Inserts a scored chunk's rows in the order of `layout`'s columns: the row number or the keys
+    /// (`bindKey(statement, index, field, k)` binds key `k`'s field), the predictions (integers as
+    /// INTEGER, NaN as NULL), then the `trailing` values, the same on every row.
+    func insert(_ chunk: ScoredChunk, layout: OutputLayout, trailing: [String] = [],
+                bindKey: (SQLiteStatement, Int32, UnsafeBufferPointer<UInt8>, Int) -> Void) throws {
+        let width = layout.predictions.count
+        let keyCount = layout.rowNumberColumn ? 1 : layout.keyColumns.count
+        let batch = chunk.batch
+        try batch.bytes.withUnsafeBufferPointer { bytes in
+            try chunk.values.withUnsafeBufferPointer { values in
+                try insert(rows: batch.rowCount) { statement, r, first in
+                    if layout.rowNumberColumn {
+                        statement.bind(first + 1, int: chunk.firstRowNumber + Int64(r))
+                    } else {
+                        for (k, key) in layout.keyColumns.enumerated() {
+                            bindKey(statement, first + Int32(k + 1), UnsafeBufferPointer(rebasing: bytes[batch.fieldRange(row: r, column: key.index)]), k)
+                        }
+                    }
+                    for c in 0..<width {
+                        let v = values[r * width + c]
+                        let index = first + Int32(keyCount + c + 1)
+                        if layout.predictions[c].isInteger && !v.isNaN { statement.bind(index, int: Int64(v)) } else { statement.bind(index, double: v) }
+                    }
+                    for (m, value) in trailing.enumerated() { statement.bind(first + Int32(keyCount + width + m + 1), string: value) }
+                }
+            }
+        }
+    }
 }
