@@ -103,8 +103,8 @@ public struct FeatureEncoder: Sendable {
                         if let (r, f, field) = bad {
                             failure = EncodingError(row: r, column: features[f].name,
                                                     value: String(decoding: field, as: UTF8.self), reason: .notANumber)
+                            break blocks
                         }
-                        if failure != nil { break blocks }
                     }
                     for (f, plan) in plans.enumerated() {
                         switch plan {

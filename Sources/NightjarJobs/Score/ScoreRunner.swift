@@ -92,11 +92,9 @@ public enum ScoreRunner {
                 let reader = box.value
                 var read = 0
                 for _ in 0..<count {
-                    let limit = maxRows.map { $0 - read } ?? Int.max
-                    guard limit > 0, chunkRows > 0 else { break }
                     let slot = Slot(columnCount: reader.columnCount, featureCount: 0)
                     do {
-                        guard try reader.readChunk(maxRows: Swift.min(chunkRows, limit), into: &slot.chunk) else { break }
+                        guard try ScoreRunner.readNext(reader, into: slot, read: read, chunkRows: chunkRows, maxRows: maxRows) else { break }
                         read += slot.chunk.rowCount
                         slots.append(slot)
                     } catch {
@@ -116,6 +114,13 @@ public enum ScoreRunner {
         }
     }
 
+    /// Reads the next chunk into `slot`, unless `maxRows` rows were read already; false at the end.
+    static func readNext(_ reader: CSVReader, into slot: Slot, read: Int, chunkRows: Int, maxRows: Int?) throws -> Bool {
+        let limit = maxRows.map { $0 - read } ?? Int.max
+        guard limit > 0 else { return false }
+        return try reader.readChunk(maxRows: Swift.min(chunkRows, limit), into: &slot.chunk)
+    }
+
     /// Chunk buffers in circulation: one being read, one scored, one written.
     static let slotCount = 3
 
@@ -126,9 +131,7 @@ public enum ScoreRunner {
         options: ScoreOptions, featureCount: Int, logger: Logger, progress: ((Int) -> Void)?
     ) throws -> (rows: Int, chunks: Int) {
         let free = StageQueue<Slot>(), toScore = StageQueue<Slot>(), toWrite = StageQueue<Slot>()
-        for _ in preread.count..<Swift.max(slotCount, preread.count) {
-            free.push(Slot(columnCount: reader.columnCount, featureCount: featureCount))
-        }
+        for _ in preread.count..<slotCount { free.push(Slot(columnCount: reader.columnCount, featureCount: featureCount)) }
         for slot in preread { slot.matrix = FeatureMatrix(rows: 0, features: featureCount) }
         let readerBox = Handover(value: reader)
         let prereadBox = Handover(value: preread)
@@ -149,13 +152,10 @@ public enum ScoreRunner {
                 } else {
                     break
                 }
-                let limit = maxRows.map { $0 - read } ?? Int.max
-                if limit <= 0 { break }
                 do {
                     if let error = slot.error { throw error }
-                    if !cut {
-                        guard try reader.readChunk(maxRows: Swift.min(chunkRows, limit), into: &slot.chunk) else { break }
-                    }
+                    // A chunk cut ahead is within the row limit already.
+                    guard try cut || readNext(reader, into: slot, read: read, chunkRows: chunkRows, maxRows: maxRows) else { break }
                     do {
                         try encoder.encode(slot.chunk.batch, into: &slot.matrix)
                     } catch let error as EncodingError {

@@ -84,7 +84,8 @@ import NightjarIO
         fields[2] = "lots"
         bad[20] = fields.joined(separator: ",")
         #expect { try run(bad, name: "bad.csv") } throws: { "\($0)".contains("line 21, column 3 ('income')") }
-        // 90 rows: two chunks cut ahead, the rest of the third one after.
+        // The limit within the chunks cut ahead (1, 40, 90 rows: three chunks of 40 at most), or
+        // past them (200: three cut ahead, two read after).
         for limit in [1, 40, 90, 200] {
             let summary = try run(lines, name: "limit\(limit).csv", maxRows: limit)
             #expect(summary.rows == limit && summary.chunks == (limit + 39) / 40)
