@@ -178,7 +178,8 @@ struct PostgresRunCommandTests {
         }
         let stats = try c.execute("SELECT count(*), count(DISTINCT customer_id), count(DISTINCT run_id), min(logical_date)::text FROM analytics.churn_scores").rows
         #expect(stats == [["1000", "1000", "1", "2026-11-28"]])
-        let run = try c.execute("SELECT status, rows_written FROM nightjar.runs WHERE job = 'churn-nightly-pg'").rows
+        // The run that published the rows (the cluster may hold runs of this job from earlier test runs).
+        let run = try c.execute("SELECT status, rows_written FROM nightjar.runs WHERE job = 'churn-nightly-pg' AND run_id = (SELECT min(run_id) FROM analytics.churn_scores)").rows
         #expect(run == [["succeeded", "1000"]])
     }
 }

@@ -84,10 +84,67 @@ public final class PostgresConnection {
         if let failure { throw failure }
     }
 
+    /// Starts `COPY … TO STDOUT` and returns the stream to read its rows from. The connection is
+    /// in COPY state until the stream ends or is cancelled (`PostgresCopyOut.cancel`).
+    public func copyOut(_ sql: String) throws -> PostgresCopyOut {
+        guard let result = PQexec(handle, sql) else { throw PostgresError(name: name, message: lastError) }
+        defer { PQclear(result) }
+        guard PQresultStatus(result) == PGRES_COPY_OUT else {
+            let message = String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)
+            let sqlstate = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            throw PostgresError(name: name, message: message.isEmpty ? "COPY did not start" : message.split(separator: "\n").joined(separator: " "),
+                                sqlState: sqlstate)
+        }
+        return PostgresCopyOut(connection: self)
+    }
+
+    /// Prepares `sql` (unnamed statement) and describes it without running it: the types the server
+    /// inferred for its parameters and the names and types of the columns it returns.
+    public func describe(_ sql: String) throws -> PostgresDescription {
+        func check(_ result: OpaquePointer?) throws -> OpaquePointer {
+            guard let result else { throw PostgresError(name: name, message: lastError) }
+            guard PQresultStatus(result) == PGRES_COMMAND_OK else {
+                let message = String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)
+                let sqlstate = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+                PQclear(result)
+                throw PostgresError(name: name, message: message.split(separator: "\n").joined(separator: " "), sqlState: sqlstate)
+            }
+            return result
+        }
+        PQclear(try check(PQprepare(handle, "", sql, 0, nil)))
+        let described = try check(PQdescribePrepared(handle, ""))
+        defer { PQclear(described) }
+        return PostgresDescription(
+            parameterTypes: (0..<PQnparams(described)).map { PQparamtype(described, $0) },
+            columnNames: (0..<PQnfields(described)).map { String(cString: PQfname(described, $0)) },
+            columnTypes: (0..<PQnfields(described)).map { PQftype(described, $0) })
+    }
+
+    /// `value` as a quoted SQL string literal (libpq's `PQescapeLiteral`: quotes and backslashes
+    /// escaped for this connection's settings), for statements that cannot take parameters (COPY).
+    public func literal(_ value: String) throws -> String {
+        guard !value.utf8.contains(0) else {
+            throw PostgresError(name: name, message: "a value holds a NUL byte, which PostgreSQL text cannot hold")
+        }
+        guard let escaped = value.withCString({ PQescapeLiteral(handle, $0, strlen($0)) }) else {
+            throw PostgresError(name: name, message: "cannot quote a value as a literal: \(lastError)")
+        }
+        defer { PQfreemem(escaped) }
+        return String(cString: escaped)
+    }
+
     /// Quotes an identifier, or a schema-qualified `schema.table`.
     public static func quoteQualified(_ name: String) -> String {
         name.split(separator: ".", maxSplits: 1).map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ".")
     }
+}
+
+/// What the server says a prepared statement takes and returns.
+public struct PostgresDescription: Sendable {
+    /// Type OIDs of `$1`, `$2`, …, as the server inferred them.
+    public var parameterTypes: [UInt32]
+    public var columnNames: [String]
+    public var columnTypes: [UInt32]
 }
 
 /// A query result (text format).
