@@ -35,12 +35,13 @@ import NightjarIO
         return job
     }
 
-    func start(_ arguments: [String], delayMs: Int = 0) throws -> (Process, Pipe) {
+    func start(_ arguments: [String], delayMs: Int = 0, publishDelayMs: Int = 0) throws -> (Process, Pipe) {
         let p = Process()
         p.executableURL = CLITests.binary
         p.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         if delayMs > 0 { env["NIGHTJAR_TEST_CHUNK_DELAY_MS"] = String(delayMs) } else { env["NIGHTJAR_TEST_CHUNK_DELAY_MS"] = nil }
+        env["NIGHTJAR_TEST_PUBLISH_DELAY_MS"] = publishDelayMs > 0 ? String(publishDelayMs) : nil
         p.environment = env
         let err = Pipe()
         p.standardError = err
@@ -92,14 +93,17 @@ import NightjarIO
             p.waitUntilExit()
             #expect(p.terminationReason == .uncaughtSignal)
             killedAfter.append(committedChunks(db))
-            // Whole chunks only: the staged rows are exactly the committed chunks' rows.
-            if FileManager.default.fileExists(atPath: db) {
-            let database = try SQLiteDatabase(path: db, readOnly: true)
-            if let staging = try database.query("SELECT name FROM sqlite_master WHERE name LIKE 'nightjar_staging_%'").first?[0] {
-                let staged = try database.query("SELECT count(*) FROM \(staging)")[0][0]
+            // Whole chunks only: the staged rows are exactly the committed chunks' rows, and none is visible.
+            if FileManager.default.fileExists(atPath: db),
+               try !SQLiteDatabase(path: db, readOnly: true).query("SELECT 1 FROM sqlite_master WHERE name = 'nightjar_rows__scores'").isEmpty {
+                let database = try SQLiteDatabase(path: db, readOnly: true)
+                let staged = try database.query("""
+                    SELECT count(*) FROM nightjar_lineage l JOIN nightjar_rows__scores r
+                        ON r.rowid BETWEEN l.id * 4294967296 AND l.id * 4294967296 + 4294967295 WHERE l.state = 'staged'
+                    """)[0][0]
                 let committed = try database.query("SELECT coalesce(sum(rows), 0) FROM nightjar_chunks")[0][0]
                 #expect(staged == committed)
-            }
+                #expect(try database.query("SELECT count(*) FROM scores") == [["0"]])
             }
         }
         #expect(killedAfter == killedAfter.sorted(), "chunks never go backwards: \(killedAfter)")
@@ -117,6 +121,57 @@ import NightjarIO
         #expect(["4", "5"].contains(runs.first?[1] ?? ""))
         #expect(try SQLiteDatabase(path: db, readOnly: true).query("SELECT count(DISTINCT run_id) FROM scores") == [["1"]])
         print("crash-resume: killed with SIGKILL after \(killedAfter) committed chunks of 40; resumed output identical to a clean run (20,000 rows)")
+    }
+
+    /// The date's visible rows and their run ids, through a connection of another process's kind (read-only).
+    func visible(_ db: String) throws -> [String] {
+        try SQLiteDatabase(path: db, readOnly: true).query("SELECT count(*), count(DISTINCT run_id), min(run_id) FROM scores")
+            .map { $0.map { $0 ?? "NULL" }.joined(separator: ",") }
+    }
+
+    @Test(arguments: ["inside the publish transaction", "after the publish, before the old rows are deleted"])
+    func killedDuringThePublishKeepsExactlyOneCopy(_ moment: String) throws {
+        let job = try makeJob()
+        let db = job.deletingLastPathComponent().appendingPathComponent("out.db").path
+        let (status, err) = try finish(["run", job.path, "--date", "2026-11-28", "--quiet"])
+        #expect(status == 0, "\(err)")
+        let before = try visible(db)
+        let oldRun = try SQLiteDatabase(path: db, readOnly: true).query("SELECT run_id FROM nightjar_runs")[0][0]!
+        #expect(before == ["20000,1,\(oldRun)"])
+
+        // A rerun of the date (a new run: --restart), killed while its publish pauses for 1.5 s twice.
+        let (p, _) = try start(["run", job.path, "--date", "2026-11-28", "--quiet", "--restart"], publishDelayMs: 1500)
+        let deadline = Date().addingTimeInterval(60)
+        func published() -> Bool {
+            (try? SQLiteDatabase(path: db, readOnly: true).query("SELECT count(*) FROM nightjar_publications WHERE run_id <> \(SQLiteString.literal(oldRun))"))?.first?[0] == "1"
+        }
+        // All 40 chunks committed: the run is in its publish transaction now; once the publication
+        // shows, it is past the commit and waiting before deleting the old rows.
+        while committedChunks(db) < 80 && p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        if moment.hasPrefix("after") {
+            while !published() && p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        } else {
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        #expect(p.isRunning, "the run finished before the kill")
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .uncaughtSignal)
+
+        // Readers see one whole copy: the old run's rows (killed before the commit) or the new run's.
+        let afterKill = try visible(db)
+        let newRun = try SQLiteDatabase(path: db, readOnly: true).query("SELECT run_id FROM nightjar_runs WHERE run_id <> \(SQLiteString.literal(oldRun))")[0][0]!
+        #expect(afterKill == [moment.hasPrefix("after") ? "20000,1,\(newRun)" : "20000,1,\(oldRun)"])
+
+        // The next run finishes the job: exactly one copy of every row, no leftovers in the file.
+        let (code, e) = try finish(["run", job.path, "--date", "2026-11-28", "--quiet"])
+        #expect(code == 0, "\(e)")
+        let final = try visible(db)
+        #expect(final == ["20000,1,\(newRun)"])
+        let database = try SQLiteDatabase(path: db, readOnly: true)
+        #expect(try database.query("SELECT count(*) FROM nightjar_rows__scores") == [["20000"]])
+        #expect(try database.query("SELECT count(DISTINCT customer_id) FROM scores") == [["20000"]])
+        #expect(try database.query("SELECT status FROM nightjar_runs WHERE run_id = \(SQLiteString.literal(newRun))") == [["succeeded"]])
     }
 
     @Test func sigtermMarksTheRunInterruptedAndItResumes() throws {

@@ -1,29 +1,37 @@
 import Foundation
 import NightjarCore
 
-/// Writes a run's predictions into a SQLite table, chunk by chunk, each chunk in a transaction the
-/// caller can add its checkpoint to (`inTransaction`). Every row also carries constant metadata
-/// columns (run id, model, logical date).
+/// Writes a run's predictions into a SQLite output table, chunk by chunk, each chunk in a
+/// transaction the caller can add its checkpoint to (`inTransaction`).
 ///
-/// With a `partition`, rows go to a staging table first and `publishPartition` swaps them in, in one
-/// transaction: readers see the old rows of that date or the new ones, never a mix.
+/// The output table that analysts query (`churn_nightly`) is a view: it joins the rows table
+/// (`nightjar_rows__churn_nightly`: keys and predictions only) to `nightjar_lineage` (logical
+/// date, run id, model name, version and hash, once per run and model), and shows only published
+/// lineages. Rows are written once, into their lineage's rowid range (`SQLiteLineage`); a staged
+/// run's rows become visible when the run publishes (a metadata update), so readers see the old
+/// rows of a date or the new ones, never a mix, and nothing is copied.
 public final class SQLiteTableWriter {
-    public typealias Partition = StagedPartition
-
     public let path: String
     public let table: String
     public let database: SQLiteDatabase
     private let layout: OutputLayout
-    private let metadata: [(name: String, value: String)]
-    private let partition: Partition?
+    public let lineage: SQLiteLineage
+    private let staged: Bool
     private var insert: SQLiteBatchInsert?
+    /// The staging table an earlier version's unfinished run of this lineage left (its rows are
+    /// moved in before the first chunk is written).
+    public var legacyStaging: String?
+    /// Rows moved from tables of an earlier version's layout, for the log.
+    public internal(set) var migratedRows = 0
 
-    public init(path: String, table: String, layout: OutputLayout, metadata: [(name: String, value: String)], partition: Partition?) throws {
+    /// - Parameter staged: the rows stay invisible until `SQLiteLineage.publish` (replace_partition);
+    ///   otherwise each chunk's rows are visible once it commits (append).
+    public init(path: String, table: String, layout: OutputLayout, lineage: SQLiteLineage, staged: Bool) throws {
         self.path = path
         self.table = table
         self.layout = layout
-        self.metadata = metadata
-        self.partition = partition
+        self.lineage = lineage
+        self.staged = staged
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         database = try SQLiteDatabase(path: path)
@@ -32,26 +40,30 @@ public final class SQLiteTableWriter {
 
     /// A writer on another writer's connection, so both write in the same transactions (shadow
     /// tables, the challenger's side of a split).
-    public init(sharing other: SQLiteTableWriter, table: String, layout: OutputLayout, metadata: [(name: String, value: String)], partition: Partition?) {
+    public init(sharing other: SQLiteTableWriter, table: String, layout: OutputLayout, lineage: SQLiteLineage) {
         self.path = other.path
         self.table = table
         self.layout = layout
-        self.metadata = metadata
-        self.partition = partition
+        self.lineage = lineage
+        self.staged = other.staged
         self.database = other.database
     }
 
-    var columnNames: [String] { layout.columnNames + metadata.map(\.name) }
+    /// The table that holds the rows of the output view `table`.
+    public static func rowsTable(_ table: String) -> String { "nightjar_rows__" + table }
 
-    private func tableExists(_ name: String) throws -> Bool {
-        try !database.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '\(name.replacingOccurrences(of: "'", with: "''"))'").isEmpty
+    var rowsTable: String { SQLiteTableWriter.rowsTable(table) }
+
+    func objectType(_ name: String) throws -> String? {
+        try database.query("SELECT type FROM sqlite_master WHERE name = \(SQLiteString.literal(name)) AND type IN ('table', 'view')").first?[0] ?? nil
     }
 
-    /// Creates the output (and staging) table if needed, with key types seen in `chunk`.
-    private func prepare(_ chunk: ScoredChunk, layout: OutputLayout? = nil) throws {
-        let layout = layout ?? self.layout
-        let quoted = SQLiteDatabase.quote(table)
-        if try !tableExists(table) {
+    /// Creates the rows table, the view and the lineage (migrating a table written by an earlier
+    /// version first), with key types seen in `chunk`. Runs inside the caller's transaction.
+    private func prepare(_ chunk: ScoredChunk, layout: OutputLayout) throws -> Int64 {
+        try SQLiteLineage.ensureTable(in: database)
+        if try objectType(table) == "table" { try migrateLegacyTable() }
+        if try objectType(rowsTable) == nil {
             var columns: [String] = []
             if layout.rowNumberColumn {
                 columns.append("\"row\" INTEGER NOT NULL")
@@ -61,25 +73,38 @@ public final class SQLiteTableWriter {
                 }
             }
             for p in layout.predictions { columns.append("\(SQLiteDatabase.quote(p.name)) \(p.isInteger ? "INTEGER" : "REAL")") }
-            for m in metadata { columns.append("\(SQLiteDatabase.quote(m.name)) TEXT NOT NULL") }
-            try database.execute("CREATE TABLE IF NOT EXISTS \(quoted) (\(columns.joined(separator: ", ")))")
-            if let partition {
-                try database.execute("CREATE INDEX IF NOT EXISTS \(SQLiteDatabase.quote("\(table)_\(partition.column)")) ON \(quoted) (\(SQLiteDatabase.quote(partition.column)))")
-            }
+            try database.execute("CREATE TABLE \(SQLiteDatabase.quote(rowsTable)) (\(columns.joined(separator: ", ")))")
         } else {
-            // The table must have every column this run writes.
-            let existing = Set(try database.query("SELECT name FROM pragma_table_info('\(table.replacingOccurrences(of: "'", with: "''"))')").compactMap { $0[0] })
-            let missing = columnNames.filter { !existing.contains($0) }
+            // The rows table must have every column this run writes.
+            let existing = Set(try rowsColumns())
+            let missing = layout.columnNames.filter { !existing.contains($0) }
             guard missing.isEmpty else {
                 throw InputError(path: path, message: "table '\(table)' exists without column(s) \(missing.joined(separator: ", ")); write to a new table or drop it")
             }
         }
-        let target = partition?.stagingTable ?? table
-        if let partition, try !tableExists(partition.stagingTable) {
-            try database.execute("CREATE TABLE \(SQLiteDatabase.quote(partition.stagingTable)) AS SELECT \(columnNames.map(SQLiteDatabase.quote).joined(separator: ", ")) FROM \(quoted) WHERE 0")
+        if try objectType(table) == nil { try createView() }
+        try migrateLegacyStaging()
+        let id = try SQLiteLineage.id(of: lineage, table: table, state: staged ? .staged : .published, in: database)
+        if insert == nil {
+            insert = try SQLiteBatchInsert(database: database, table: SQLiteDatabase.quote(rowsTable),
+                                           columns: ["rowid"] + layout.columnNames.map(SQLiteDatabase.quote))
         }
-        insert = try SQLiteBatchInsert(database: database, table: SQLiteDatabase.quote(target),
-                                       columns: columnNames.map(SQLiteDatabase.quote))
+        return id
+    }
+
+    private func rowsColumns() throws -> [String] {
+        try database.query("SELECT name FROM pragma_table_info(\(SQLiteString.literal(rowsTable)))").compactMap { $0[0] }
+    }
+
+    /// The output view: every column of the rows table, then the lineage columns, published rows only.
+    private func createView() throws {
+        let columns = try rowsColumns().map { "r." + SQLiteDatabase.quote($0) }
+            + SQLiteLineage.columns.map { "l." + SQLiteDatabase.quote($0) }
+        try database.execute("""
+            CREATE VIEW \(SQLiteDatabase.quote(table)) AS SELECT \(columns.joined(separator: ", "))
+            FROM nightjar_lineage AS l JOIN \(SQLiteDatabase.quote(rowsTable)) AS r ON \(SQLiteLineage.rangeCondition(lineage: "l", rows: "r"))
+            WHERE l.table_name = \(SQLiteString.literal(table)) AND l.state = 'published'
+            """)
     }
 
     /// Runs `body` in an immediate transaction on this connection; rolls back if it throws.
@@ -91,6 +116,7 @@ public final class SQLiteTableWriter {
             return result
         } catch {
             try? database.execute("ROLLBACK")
+            insert = nil
             throw error
         }
     }
@@ -99,54 +125,23 @@ public final class SQLiteTableWriter {
     /// chunk's input when they differ from the writer's (files with other column orders).
     public func write(_ chunk: ScoredChunk, layout chunkLayout: OutputLayout? = nil) throws {
         let layout = chunkLayout ?? self.layout
-        if insert == nil { try prepare(chunk, layout: layout) }
-        guard let insert else { return }
-        try insert.insert(chunk, layout: layout, trailing: metadata.map(\.value)) { statement, index, field, _ in
+        // Looked up in the transaction each time (two indexed reads a chunk): a rolled-back
+        // transaction leaves nothing cached that is not in the file.
+        let id = try prepare(chunk, layout: layout)
+        guard chunk.batch.rowCount > 0, let insert else { return }
+        let low = id << SQLiteLineage.rangeBits
+        let last = try database.query("SELECT max(rowid) FROM \(SQLiteDatabase.quote(rowsTable)) WHERE rowid BETWEEN \(low) AND \(low + (Int64(1) << SQLiteLineage.rangeBits) - 1)")
+        let next = last.first?[0].flatMap { Int64($0) }.map { $0 + 1 } ?? low
+        guard next - low + Int64(chunk.batch.rowCount) <= Int64(1) << SQLiteLineage.rangeBits else {
+            throw InputError(path: path, message: "table '\(table)': more than 2^32 rows for one run and model")
+        }
+        try insert.insert(chunk, layout: layout, firstRowID: next) { statement, index, field, _ in
             statement.bind(index, text: field)
         }
     }
 
     /// Makes sure the tables exist even when the run had no rows.
     public func ensureTables() throws {
-        if insert == nil {
-            try inTransaction { try prepare(ScoredChunk(batch: TextBatch(columnCount: 0), values: [], firstRowNumber: 1)) }
-        }
-    }
-
-    /// Replaces the partition's rows in the output table with the staged rows, in one transaction
-    /// (plus whatever `alsoInTransaction` records), and drops the staging table.
-    public func publishPartition(alsoInTransaction: () throws -> Void = {}) throws {
-        guard partition != nil else { return }
-        try ensureTables()
-        insert = nil
-        try inTransaction {
-            try publishStatements()
-            try alsoInTransaction()
-        }
-    }
-
-    /// The statements of `publishPartition`, inside a transaction the caller holds (several tables
-    /// published at once).
-    public func publishStatements() throws {
-        guard let partition else { return }
-        if insert == nil, try !tableExists(table) {
-            try prepare(ScoredChunk(batch: TextBatch(columnCount: 0), values: [], firstRowNumber: 1))
-        }
-        insert = nil
-        let names = columnNames.map(SQLiteDatabase.quote).joined(separator: ", ")
-        let del = try database.prepare("DELETE FROM \(SQLiteDatabase.quote(table)) WHERE \(SQLiteDatabase.quote(partition.column)) = ?")
-        del.bind(1, string: partition.value)
-        try del.step()
-        if try tableExists(partition.stagingTable) {
-            try database.execute("INSERT INTO \(SQLiteDatabase.quote(table)) (\(names)) SELECT \(names) FROM \(SQLiteDatabase.quote(partition.stagingTable))")
-            try database.execute("DROP TABLE \(SQLiteDatabase.quote(partition.stagingTable))")
-        }
-    }
-
-    /// Drops the staging table of an abandoned run.
-    public func dropStaging() throws {
-        guard let partition else { return }
-        insert = nil
-        try database.execute("DROP TABLE IF EXISTS \(SQLiteDatabase.quote(partition.stagingTable))")
+        try inTransaction { _ = try prepare(ScoredChunk(batch: TextBatch(columnCount: 0), values: [], firstRowNumber: 1), layout: layout) }
     }
 }

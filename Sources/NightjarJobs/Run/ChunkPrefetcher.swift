@@ -74,8 +74,8 @@ final class ChunkPrefetcher: @unchecked Sendable {
     }
 
     /// Hands a committed chunk's buffers back for reuse.
-    func recycle(_ item: Item) {
-        spares.push((item.batch, item.matrix))
+    func recycle(batch: TextBatch, matrix: FeatureMatrix) {
+        spares.push((batch, matrix))
     }
 
     /// Stops reading ahead and waits for the thread (before the source is closed).

@@ -18,16 +18,6 @@ extension RunExecutor {
         let delay = ProcessInfo.processInfo.environment["NIGHTJAR_TEST_CHUNK_DELAY_MS"].flatMap(Double.init) ?? 0
         let replace = job.writeMode == .replacePartition
 
-        func layout(for header: [String]) throws -> OutputLayout {
-            var keys: [(name: String, index: Int)] = []
-            for k in job.keys {
-                guard let i = header.firstIndex(of: k) else {
-                    throw ScoreError("key column '\(k)' is not in the input (columns: \(header.joined(separator: ", ")))")
-                }
-                keys.append((k, i))
-            }
-            return OutputLayout(keyColumns: keys, predictions: plan.layoutColumns, float32Values: float32)
-        }
         // The writer's column layout: key names and prediction columns (key positions come per chunk).
         let writerLayout = OutputLayout(keyColumns: job.keys.enumerated().map { ($1, $0) }, predictions: plan.layoutColumns, float32Values: float32)
 
@@ -90,198 +80,58 @@ extension RunExecutor {
         }
         defer { source.close() }
 
-        var chunkIndex = committed.count
-        var rows = committed.reduce(0) { $0 + $1.rows }
-        var rejected = committed.reduce(0) { $0 + $1.rowsRejected }
-        record.chunks = chunkIndex
-        record.rowsRead = rows
-        record.rowsScored = rows - rejected
-        record.rowsWritten = rows - rejected
-        record.rowsRejected = rejected
-        // Reading and encoding run one chunk ahead on their own thread; scoring and committing here.
-        let features = plan.model.features
-        let chunkRows = job.chunkRows
-        let runID = record.runID
-        let shardIndex = shard?.index ?? 0
-        var headerVersion = -1
-        var encoder: FeatureEncoder? = nil
-        var readerLayout = writerLayout
-        let quality = plan.quality
-        var checker: ContractChecker? = nil
-        var keyColumns: [Int] = []
-        var readerRows = rows
-        var firstChunk = committed.isEmpty
-        var challengerEncoders: [FeatureEncoder?] = []
-        var splitEncoder: FeatureEncoder? = nil
-        var splitColumns: [Int] = []
-        let split = job.split
-        let prefetcher = ChunkPrefetcher { batch, matrix in
-            let started = Date()
-            var checkpoint = ChunkRecord(runID: runID, chunk: 0, fileIndex: 0, sourceFile: "", startOffset: 0, endOffset: 0,
-                                         endLine: 0, rows: 0, outputOffset: nil, committedAt: "", seconds: 0, shard: shardIndex)
-            guard try source.next(maxRows: chunkRows, into: &batch, checkpoint: &checkpoint) else { return nil }
-            if source.headerVersion != headerVersion {
-                headerVersion = source.headerVersion
-                do throws(MissingColumnsError) {
-                    encoder = try FeatureEncoder(features: features, header: source.header)
-                } catch {
-                    throw InputError(path: source.location(row: 0).file, line: 1, message: error.description)
-                }
-                readerLayout = try layout(for: source.header)
-                checker = try quality.checker(header: source.header, file: source.location(row: 0).file)
-                keyColumns = self.job.keys.compactMap { source.header.firstIndex(of: $0) }
-                func contenderEncoder(_ c: Contender) throws -> FeatureEncoder {
-                    do throws(MissingColumnsError) {
-                        return try FeatureEncoder(features: c.model.features, header: source.header)
-                    } catch {
-                        throw InputError(path: source.location(row: 0).file, line: 1, message: "challenger \(c.reference): \(error.description)")
-                    }
-                }
-                challengerEncoders = try challengers.map { $0.sharesFeatures ? nil : try contenderEncoder($0) }
-                splitEncoder = try splitContender.map { try contenderEncoder($0) }
-                if let split {
-                    splitColumns = try split.by.map { name in
-                        guard let i = source.header.firstIndex(of: name) else {
-                            throw InputError(path: source.location(row: 0).file, line: 1, message: "split.by column '\(name)' is not in the input")
-                        }
-                        return i
-                    }
-                }
-            }
-            // The input contract: rows that break it are set aside before encoding, never scored.
-            let rowsRead = batch.rowCount
-            var screened = RunQuality.Screened()
-            if let checker {
-                screened = try quality.screen(&batch, checker: checker, keyColumns: keyColumns, rowsBefore: readerRows, firstChunk: firstChunk,
-                                              runID: runID, shard: shardIndex, location: source.location(row:))
-            }
-            readerRows += rowsRead
-            firstChunk = false
-            if matrix.stride != features.count { matrix = FeatureMatrix(rows: 0, features: features.count) }
-            do throws(EncodingError) {
-                try encoder!.encode(batch, into: &matrix)
-            } catch {
-                let column = encoder!.columnIndex[encoder!.features.firstIndex { $0.name == error.column } ?? 0]
-                let (file, line) = source.location(row: error.row)
-                throw InputError(path: file, line: line, column: column + 1, columnName: error.column,
-                                 message: error.description.replacingOccurrences(of: "column '\(error.column)': ", with: ""))
-            }
-            var item = ChunkPrefetcher.Item(batch: batch, matrix: matrix, checkpoint: checkpoint, layout: readerLayout,
-                                            keyTypes: source.keyTypes, fraction: source.fraction, started: started,
-                                            rowsRead: rowsRead, screened: screened)
-            // Challengers reading other features get their own matrix; a split's challenger its rows'.
-            func encoded(_ encoder: FeatureEncoder, _ rows: TextBatch) throws -> FeatureMatrix {
-                var m = FeatureMatrix(rows: 0, features: encoder.features.count)
-                do throws(EncodingError) {
-                    try encoder.encode(rows, into: &m)
-                } catch {
-                    let (file, line) = source.location(row: error.row)
-                    throw InputError(path: file, line: line, columnName: error.column, message: error.description)
-                }
-                return m
-            }
-            item.challengerMatrices = try challengerEncoders.map { try $0.map { try encoded($0, batch) } }
-            if let split, let splitEncoder {
-                let mask = (0..<batch.rowCount).map { r in
-                    SplitHash.isChallenger(splitColumns.map { batch.bytes[batch.fieldRange(row: r, column: $0)] }, share: split.share)
-                }
-                item.splitMask = mask
-                if mask.contains(true) { item.splitMatrix = try encoded(splitEncoder, batch.keeping(mask)) }
-            }
-            return item
-        }
+        let rowsBefore = committed.reduce(0) { $0 + $1.rows }
+        let rejectedBefore = committed.reduce(0) { $0 + $1.rowsRejected }
+        record.chunks = committed.count
+        record.rowsRead = rowsBefore
+        record.rowsRejected = rejectedBefore
+        record.rowsScored = rowsBefore - rejectedBefore
+        record.rowsWritten = record.rowsScored
+
+        // Three overlapped stages: read + screen + encode (read thread) → score (this thread) →
+        // commit (commit thread). Each hands one chunk on at a time, so the slowest sets the pace
+        // and memory stays at a few chunks.
+        let reader = ChunkReader(job: job, source: source, features: plan.model.features, quality: plan.quality,
+                                 challengers: challengers, splitContender: splitContender, writerLayout: writerLayout,
+                                 runID: record.runID, shardIndex: shard?.index ?? 0, rowsBefore: rowsBefore)
+        let prefetcher = ChunkPrefetcher { batch, matrix in try reader.next(batch: &batch, matrix: &matrix) }
         defer { prefetcher.stop() }
-        var values: [Double] = []
-        loop: while true {
-            if let signal = cancellation.requested { throw RunInterrupted(signal: signal, runID: record.runID) }
-            if let timeout = job.timeout, Date().timeIntervalSince(started) > timeout {
-                throw ScoreError("run \(record.runID) timed out after \(Int(timeout)) s (job timeout); committed chunks are kept")
-            }
-            var item: ChunkPrefetcher.Item
-            switch prefetcher.next() {
-            case .end: break loop
-            case .failure(let error): throw error
-            case .chunk(let i): item = i
-            }
-            let scoringStarted = DispatchTime.now()
-            plan.predictor.score(item.matrix, into: &values)
-            let championSeconds = DispatchTime.now().seconds(since: scoringStarted)
-            let count = item.rowsRead
-            do {
-                let width = plan.predictor.columns.count
-                var outputValues = RunExecutor.project(values, width: width, championProjection)
-                // Shadow challengers: the same rows, into the shadow table, compared with the champion.
-                var extras: [ExtraRows] = []
-                var comparisons: [ShadowComparison] = []
-                for (i, c) in challengers.enumerated() {
-                    var shadow: [Double] = []
-                    let started = DispatchTime.now()
-                    c.predictor.score(item.challengerMatrices[i] ?? item.matrix, into: &shadow)
-                    var cmp = comparison.compare(champion: values, championColumns: plan.predictor.columns,
-                                                 challenger: shadow, challengerColumns: c.predictor.columns)
-                    cmp.championSeconds = championSeconds
-                    cmp.challengerSeconds = DispatchTime.now().seconds(since: started)
-                    comparisons.append(cmp)
-                    extras.append(ExtraRows(writer: shadowWriters[i], layout: item.layout,
-                                            chunk: ScoredChunk(batch: item.batch, values: RunExecutor.project(shadow, width: c.predictor.columns.count, c.projection),
-                                                               firstRowNumber: Int64(rows + 1))))
+        let scorer = ChunkScorer(plan: plan, quality: plan.quality, challengers: challengers, splitContender: splitContender,
+                                 shadowWriters: shadowWriters, splitWriter: splitWriter, comparison: comparison,
+                                 championProjection: championProjection)
+        let committer = ChunkCommitter(record: record, destination: destination, store: store, quality: plan.quality, shard: shard,
+                                       progress: progress, delayMilliseconds: delay) { prefetcher.recycle(batch: $0, matrix: $1) }
+        // Joined before anything else touches the record, the store or the destination.
+        defer { committer.stop() }
+        // Feeds the stages until the input ends, the run is cancelled or times out, or a stage fails.
+        func pump() throws {
+            var chunkIndex = committed.count
+            var rows = rowsBefore
+            while true {
+                if let signal = cancellation.requested { throw RunInterrupted(signal: signal, runID: record.runID) }
+                if let timeout = job.timeout, Date().timeIntervalSince(started) > timeout {
+                    throw ScoreError("run \(record.runID) timed out after \(Int(timeout)) s (job timeout); committed chunks are kept")
                 }
-                // A split: the challenger's rows leave the champion's chunk and are written with the challenger's name.
-                var mainBatch = item.batch
-                if let s = splitContender, let mask = item.splitMask, let splitMatrix = item.splitMatrix {
-                    var scoredSplit: [Double] = []
-                    s.predictor.score(splitMatrix, into: &scoredSplit)
-                    extras.append(ExtraRows(writer: splitWriter!, layout: item.layout,
-                                            chunk: ScoredChunk(batch: item.batch.keeping(mask),
-                                                               values: RunExecutor.project(scoredSplit, width: s.predictor.columns.count, s.projection),
-                                                               firstRowNumber: Int64(rows + 1))))
-                    let championRows = mask.map { !$0 }
-                    mainBatch = item.batch.keeping(championRows)
-                    outputValues = RunExecutor.rows(outputValues, width: championProjection.count, keep: championRows)
+                let item: ChunkPrefetcher.Item
+                switch prefetcher.next() {
+                case .end: return
+                case .failure(let error): throw error
+                case .chunk(let i): item = i
                 }
-                // The scored chunk takes the batch; once committed, its buffers go back to the reader.
-                let scored = ScoredChunk(batch: mainBatch, values: outputValues, firstRowNumber: Int64(rows + 1))
-                mainBatch = TextBatch(columnCount: 0)
-                item.batch = TextBatch(columnCount: 0)
-                var checkpoint = item.checkpoint
-                checkpoint.chunk = chunkIndex
-                checkpoint.committedAt = Timestamp.now()
-                checkpoint.seconds = Date().timeIntervalSince(item.started)
-                checkpoint.rowsRejected = item.screened.rejectedRows
-                checkpoint.stats = try quality.statistics(item.matrix, predictions: values, stride: plan.predictor.columns.count,
-                                                          shadows: comparisons)
-                if item.screened.rejectedRows > 0 {
-                    // Before the chunk commits: a crash in between redoes the chunk, which replaces these.
-                    var rejects = item.screened.rejects
-                    for i in rejects.indices { rejects[i].chunk = chunkIndex }
-                    try store.replaceRejects(runID: record.runID, shard: shardIndex, chunk: chunkIndex, rejects)
-                }
-                try destination.commit(scored, layout: item.layout, keyTypes: item.keyTypes, extras: extras, checkpoint: &checkpoint)
-                extras.removeAll()
-                if splitContender == nil { item.batch = scored.batch }
+                try committer.submit(try scorer.score(item, chunkIndex: chunkIndex, rowsBefore: rows))
+                chunkIndex += 1
+                rows += item.rowsRead
             }
-            chunkIndex += 1
-            rows += count
-            rejected += item.screened.rejectedRows
-            record.chunks = chunkIndex
-            record.rowsRead = rows
-            record.rowsScored = rows - rejected
-            record.rowsWritten = rows - rejected
-            record.rowsRejected = rejected
-            if let shard {
-                try store.updateShard(ShardRecord(runID: record.runID, shard: shard.index, shards: shard.count, status: .running, rows: rows,
-                                                  chunks: chunkIndex, host: Host.name, pid: Int(getpid()), startedAt: record.startedAt))
-            } else {
-                try store.update(record)
-            }
-            progress?.update(runID: record.runID, chunk: chunkIndex, rows: rows, fraction: item.fraction)
-            try quality.checkRejects(rejected: rejected, read: rows, final: false, store: store, runID: record.runID)
-            prefetcher.recycle(item)
-            if delay > 0 { Thread.sleep(forTimeInterval: delay / 1000) }
         }
+        var failure: (any Error)?
+        do { try pump() } catch { failure = error }
+        // Whatever happened, the record counts exactly the chunks that committed.
+        committer.stop()
+        record = committer.committedRecord
+        if let failure = failure ?? committer.error { throw failure }
         if let signal = cancellation.requested { throw RunInterrupted(signal: signal, runID: record.runID) }
         if shard == nil {
-            try quality.finish(&record, chunks: try destination.committed(runID: record.runID, shard: nil), store: store,
+            try plan.quality.finish(&record, chunks: try destination.committed(runID: record.runID, shard: nil), store: store,
                                challengers: challengers.map(\.info))
             try destination.finish(runID: record.runID, date: ds)
         }

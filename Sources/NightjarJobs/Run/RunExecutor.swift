@@ -214,26 +214,15 @@ public final class RunExecutor {
         }
     }
 
-    /// Drops what an unfinished run left behind (its staging table or partial file) before starting over.
+    /// Drops what an unfinished run left behind (its staging rows or partial file) before starting over.
     func abandon(_ run: RunRecord, store: RunStore) throws {
         switch job.sink {
         case let .sqlite(path, _):
-            let db = try SQLiteDatabase(path: path)
-            try db.execute("DROP TABLE IF EXISTS \(SQLiteDatabase.quote(RunExecutor.stagingTable(runID: run.runID)))")
-            try db.execute("DROP TABLE IF EXISTS \(SQLiteDatabase.quote(RunExecutor.stagingTable(runID: run.runID) + "_shadow"))")
-            if (try? db.query("SELECT 1 FROM sqlite_master WHERE name = 'nightjar_chunks'"))?.isEmpty == false {
-                try db.execute("DELETE FROM nightjar_chunks WHERE run_id = \(SQLiteString.literal(run.runID))")
-            }
+            try SQLiteDestination.abandon(runID: run.runID, path: path)
         case let .csv(pattern):
-            let path = DateTemplate.render(pattern, date: LogicalDate(run.logicalDate) ?? LogicalDate(year: 1970, month: 1, day: 1))
-            unlink(try CSVPartitionWriter.partialPath(path: path, runID: run.runID))
+            try CSVDestination.abandon(runID: run.runID, path: DateTemplate.render(pattern, date: LogicalDate(run.logicalDate) ?? LogicalDate(year: 1970, month: 1, day: 1)))
         case let .postgres(settings, _):
-            let connection = try PostgresConnection(conninfo: try settings.conninfo(job: job.name), name: "sink \(settings.description)")
-            if try connection.execute("SELECT to_regclass('nightjar.chunks')").string(0, 0) != nil {
-                try connection.execute("DROP TABLE IF EXISTS \(PostgresConnection.quoteQualified("nightjar." + RunExecutor.stagingTable(runID: run.runID)))")
-                try connection.execute("DROP TABLE IF EXISTS \(PostgresConnection.quoteQualified("nightjar." + RunExecutor.stagingTable(runID: run.runID) + "_shadow"))")
-                try connection.execute("DELETE FROM nightjar.chunks WHERE run_id = $1", [run.runID])
-            }
+            try PostgresDestination.abandon(runID: run.runID, settings: settings, job: job)
         }
         try store.deleteChunks(runID: run.runID)
         var old = run

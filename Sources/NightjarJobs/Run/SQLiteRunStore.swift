@@ -329,10 +329,6 @@ public final class SQLiteRunStore: RunStore {
     }
 }
 
-enum SQLiteString {
-    static func literal(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
-}
-
 enum Host {
     static let name: String = ProcessInfo.processInfo.hostName
 

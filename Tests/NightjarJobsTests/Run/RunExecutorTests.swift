@@ -47,8 +47,9 @@ import Logging
         let sha = try RunExecutor.sha256(ofFile: fixture("churn/churn_lgbm.txt"))
         #expect(try rows(db, "SELECT DISTINCT model_name, model_version, model_sha256 FROM scores")
                 == [["churn_lgbm", "sha256:\(sha.prefix(12))", sha]])
-        // No staging tables left behind.
-        #expect(try rows(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'nightjar_staging_%'") == [["0"]])
+        // Nothing staged or retired left behind: the rows table holds exactly the visible rows.
+        #expect(try rows(db, "SELECT state, count(*) FROM nightjar_lineage GROUP BY 1") == [["published", "2"]])
+        #expect(try rows(db, "SELECT count(*) FROM nightjar_rows__scores") == [["2000"]])
         let store = try SQLiteRunStore(path: db)
         #expect(try store.recentRuns(job: nil, limit: 10).count == 3)
         #expect(try store.chunks(runID: second.runID).map(\.rows).reduce(0, +) == 1000)

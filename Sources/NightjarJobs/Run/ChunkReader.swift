@@ -1,0 +1,138 @@
+import Foundation
+import NightjarCore
+import NightjarIO
+
+/// The pipeline's first stage: reads the next chunk from the source, sets aside the rows that
+/// break the input contract, and encodes the rest into the champion's feature matrix (and the
+/// matrices of challengers that read other features). Runs on the read thread (`ChunkPrefetcher`).
+final class ChunkReader {
+    let job: JobSpec
+    let source: ChunkSource
+    let features: [ModelFeature]
+    let quality: RunQuality
+    let challengers: [RunExecutor.Contender]
+    let splitContender: RunExecutor.Contender?
+    let writerLayout: OutputLayout
+    let runID: String
+    let shardIndex: Int
+
+    private var headerVersion = -1
+    private var encoder: FeatureEncoder?
+    private var layout: OutputLayout
+    private var checker: ContractChecker?
+    private var keyColumns: [Int] = []
+    private var rowsBefore: Int
+    private var firstChunk: Bool
+    private var challengerEncoders: [FeatureEncoder?] = []
+    private var splitEncoder: FeatureEncoder?
+    private var splitColumns: [Int] = []
+
+    /// - Parameters:
+    ///   - rowsBefore: rows read by the chunks committed before this process started (a resumed run).
+    init(job: JobSpec, source: ChunkSource, features: [ModelFeature], quality: RunQuality, challengers: [RunExecutor.Contender],
+         splitContender: RunExecutor.Contender?, writerLayout: OutputLayout, runID: String, shardIndex: Int, rowsBefore: Int) {
+        self.job = job
+        self.source = source
+        self.features = features
+        self.quality = quality
+        self.challengers = challengers
+        self.splitContender = splitContender
+        self.writerLayout = writerLayout
+        self.layout = writerLayout
+        self.runID = runID
+        self.shardIndex = shardIndex
+        self.rowsBefore = rowsBefore
+        self.firstChunk = rowsBefore == 0
+    }
+
+    /// Reads, screens and encodes the next chunk into the spare buffers given; nil at the end.
+    func next(batch: inout TextBatch, matrix: inout FeatureMatrix) throws -> ChunkPrefetcher.Item? {
+        let started = Date()
+        var checkpoint = ChunkRecord(runID: runID, chunk: 0, fileIndex: 0, sourceFile: "", startOffset: 0, endOffset: 0,
+                                     endLine: 0, rows: 0, outputOffset: nil, committedAt: "", seconds: 0, shard: shardIndex)
+        guard try source.next(maxRows: job.chunkRows, into: &batch, checkpoint: &checkpoint) else { return nil }
+        if source.headerVersion != headerVersion { try headerChanged() }
+        // The input contract: rows that break it are set aside before encoding, never scored.
+        let rowsRead = batch.rowCount
+        var screened = RunQuality.Screened()
+        if let checker {
+            screened = try quality.screen(&batch, checker: checker, keyColumns: keyColumns, rowsBefore: rowsBefore, firstChunk: firstChunk,
+                                          runID: runID, shard: shardIndex, location: source.location(row:))
+        }
+        rowsBefore += rowsRead
+        firstChunk = false
+        if matrix.stride != features.count { matrix = FeatureMatrix(rows: 0, features: features.count) }
+        let encoder = self.encoder!
+        do throws(EncodingError) {
+            try encoder.encode(batch, into: &matrix)
+        } catch {
+            let column = encoder.columnIndex[encoder.features.firstIndex { $0.name == error.column } ?? 0]
+            let (file, line) = source.location(row: error.row)
+            throw InputError(path: file, line: line, column: column + 1, columnName: error.column,
+                             message: error.description.replacingOccurrences(of: "column '\(error.column)': ", with: ""))
+        }
+        var item = ChunkPrefetcher.Item(batch: batch, matrix: matrix, checkpoint: checkpoint, layout: layout,
+                                        keyTypes: source.keyTypes, fraction: source.fraction, started: started,
+                                        rowsRead: rowsRead, screened: screened)
+        // Challengers reading other features get their own matrix; a split's challenger its rows'.
+        item.challengerMatrices = try challengerEncoders.map { try $0.map { try encoded($0, batch) } }
+        if let split = job.split, let splitEncoder {
+            let mask = (0..<batch.rowCount).map { r in
+                SplitHash.isChallenger(splitColumns.map { batch.bytes[batch.fieldRange(row: r, column: $0)] }, share: split.share)
+            }
+            item.splitMask = mask
+            if mask.contains(true) { item.splitMatrix = try encoded(splitEncoder, batch.keeping(mask)) }
+        }
+        return item
+    }
+
+    /// A new file (or the first): encoders, key positions and the contract checker follow its header.
+    private func headerChanged() throws {
+        headerVersion = source.headerVersion
+        let header = source.header
+        let file = source.location(row: 0).file
+        do throws(MissingColumnsError) {
+            encoder = try FeatureEncoder(features: features, header: header)
+        } catch {
+            throw InputError(path: file, line: 1, message: error.description)
+        }
+        var keys: [(name: String, index: Int)] = []
+        for k in job.keys {
+            guard let i = header.firstIndex(of: k) else {
+                throw ScoreError("key column '\(k)' is not in the input (columns: \(header.joined(separator: ", ")))")
+            }
+            keys.append((k, i))
+        }
+        layout = OutputLayout(keyColumns: keys, predictions: writerLayout.predictions, float32Values: writerLayout.float32Values)
+        checker = try quality.checker(header: header, file: file)
+        keyColumns = keys.map(\.index)
+        func contenderEncoder(_ c: RunExecutor.Contender) throws -> FeatureEncoder {
+            do throws(MissingColumnsError) {
+                return try FeatureEncoder(features: c.model.features, header: header)
+            } catch {
+                throw InputError(path: file, line: 1, message: "challenger \(c.reference): \(error.description)")
+            }
+        }
+        challengerEncoders = try challengers.map { $0.sharesFeatures ? nil : try contenderEncoder($0) }
+        splitEncoder = try splitContender.map { try contenderEncoder($0) }
+        if let split = job.split {
+            splitColumns = try split.by.map { name in
+                guard let i = header.firstIndex(of: name) else {
+                    throw InputError(path: file, line: 1, message: "split.by column '\(name)' is not in the input")
+                }
+                return i
+            }
+        }
+    }
+
+    private func encoded(_ encoder: FeatureEncoder, _ rows: TextBatch) throws -> FeatureMatrix {
+        var m = FeatureMatrix(rows: 0, features: encoder.features.count)
+        do throws(EncodingError) {
+            try encoder.encode(rows, into: &m)
+        } catch {
+            let (file, line) = source.location(row: error.row)
+            throw InputError(path: file, line: line, columnName: error.column, message: error.description)
+        }
+        return m
+    }
+}

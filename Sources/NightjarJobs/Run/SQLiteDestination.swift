@@ -1,0 +1,93 @@
+import Foundation
+import NightjarCore
+import NightjarIO
+
+/// A SQLite sink: rows go straight into the output's rows table, each chunk with its checkpoint in
+/// one transaction; a replace_partition run publishes by flipping its lineage to `published` (and
+/// the date's previous rows to `retired`) in one small transaction, then deletes the retired rows
+/// by rowid range (`SQLiteLineage`). Nothing is copied at publish.
+final class SQLiteDestination: ChunkDestination {
+    let writer: SQLiteTableWriter
+    let store: RunStore
+    let replace: Bool
+    let runID: String
+    let date: String
+    /// Added writers (shadow tables, a split's challenger), sharing the main writer's transactions.
+    var extras: [SQLiteTableWriter] = []
+
+    init(path: String, table: String, layout: OutputLayout, metadata: [(name: String, value: String)], replace: Bool,
+         runID: String, date: String, store: RunStore) throws {
+        writer = try SQLiteTableWriter(path: path, table: table, layout: layout, lineage: SQLiteDestination.lineage(metadata), staged: replace)
+        writer.legacyStaging = RunExecutor.stagingTable(runID: runID)
+        self.store = store
+        self.replace = replace
+        self.runID = runID
+        self.date = date
+        _ = path == store.sqlitePath ? store : try SQLiteRunStore(path: path)  // checkpoint tables in the sink file
+        try writer.database.execute("CREATE TABLE IF NOT EXISTS nightjar_publications (run_id TEXT PRIMARY KEY, logical_date TEXT NOT NULL, table_name TEXT NOT NULL, published_at TEXT NOT NULL)")
+        // Rows another run retired but did not get to delete (it was killed right after publishing).
+        try SQLiteLineage.purgeRetired(in: writer.database)
+    }
+
+    static func lineage(_ metadata: [(name: String, value: String)]) -> SQLiteLineage {
+        func value(_ name: String) -> String { metadata.first { $0.name == name }?.value ?? "" }
+        return SQLiteLineage(logicalDate: value("logical_date"), runID: value("run_id"), modelName: value("model_name"),
+                             modelVersion: value("model_version"), modelSHA256: value("model_sha256"))
+    }
+
+    func committed(runID: String, shard: Int?) throws -> [ChunkRecord] { try SQLiteRunStore.chunks(runID: runID, shard: shard, in: writer.database) }
+
+    func isPublished(runID: String) throws -> Bool {
+        try !writer.database.query("SELECT 1 FROM nightjar_publications WHERE run_id = \(SQLiteString.literal(runID))").isEmpty
+    }
+
+    func addWriter(table: String?, layout: OutputLayout, metadata: [(name: String, value: String)]) throws -> Int {
+        let added = SQLiteTableWriter(sharing: writer, table: table ?? writer.table, layout: layout, lineage: SQLiteDestination.lineage(metadata))
+        if table != nil { added.legacyStaging = RunExecutor.stagingTable(runID: runID) + "_shadow" }
+        extras.append(added)
+        return extras.count - 1
+    }
+
+    func commit(_ chunk: ScoredChunk, layout: OutputLayout, keyTypes: [String]?, extras more: [ExtraRows], checkpoint: inout ChunkRecord) throws {
+        let c = checkpoint
+        try writer.inTransaction {
+            try writer.write(chunk, layout: layout)
+            for e in more { try extras[e.writer].write(e.chunk, layout: e.layout) }
+            try SQLiteRunStore.insertChunk(c, into: writer.database)
+        }
+        if writer.path != store.sqlitePath { try store.record(c) }
+    }
+
+    func finish(runID: String, date: String) throws {
+        // Every table this run writes exists (and has the run's lineage) even with no rows, so
+        // publishing an empty run empties the date.
+        try writer.ensureTables()
+        for e in extras { try e.ensureTables() }
+        guard replace else { return }
+        var tables = [writer.table]
+        for e in extras where !tables.contains(e.table) { tables.append(e.table) }
+        // Tests that kill a run during its publish widen the two windows (inside the transaction, then before the purge).
+        let pause = ProcessInfo.processInfo.environment["NIGHTJAR_TEST_PUBLISH_DELAY_MS"].flatMap(Double.init).map { $0 / 1000 }
+        try writer.inTransaction {
+            try SQLiteLineage.publish(runID: runID, date: date, tables: tables, in: writer.database)
+            try writer.database.execute("INSERT OR REPLACE INTO nightjar_publications (run_id, logical_date, table_name, published_at) VALUES (\(SQLiteString.literal(runID)), \(SQLiteString.literal(date)), \(SQLiteString.literal(writer.table)), \(SQLiteString.literal(Timestamp.now())))")
+            if let pause { Thread.sleep(forTimeInterval: pause) }
+        }
+        if let pause { Thread.sleep(forTimeInterval: pause) }
+        // The replaced rows are invisible already; deleting them is housekeeping (a later run
+        // finishes it if this process dies now).
+        try SQLiteLineage.purgeRetired(in: writer.database)
+    }
+
+    /// Drops what an unfinished run left in the sink file before a new run starts over: its staged
+    /// rows (and the staging tables of an earlier version's layout) and its checkpoints.
+    static func abandon(runID: String, path: String) throws {
+        let db = try SQLiteDatabase(path: path)
+        try db.execute("DROP TABLE IF EXISTS \(SQLiteDatabase.quote(RunExecutor.stagingTable(runID: runID)))")
+        try db.execute("DROP TABLE IF EXISTS \(SQLiteDatabase.quote(RunExecutor.stagingTable(runID: runID) + "_shadow"))")
+        try SQLiteLineage.discardStaged(runID: runID, in: db)
+        if (try? db.query("SELECT 1 FROM sqlite_master WHERE name = 'nightjar_chunks'"))?.isEmpty == false {
+            try db.execute("DELETE FROM nightjar_chunks WHERE run_id = \(SQLiteString.literal(runID))")
+        }
+    }
+}

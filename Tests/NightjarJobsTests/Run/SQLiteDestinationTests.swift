@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+import NightjarIO
+@testable import NightjarJobs
+
+/// The SQLite output layout: rows written once into a rows table, lineage stored once per run, the
+/// table analysts query a view of the published rows; earlier versions' tables migrated.
+@Suite struct SQLiteDestinationTests {
+    func makeJob(table: String = "scores", mode: String = "replace_partition") throws -> (JobSpec, String) {
+        let dir = temporaryDirectory()
+        try String(contentsOfFile: fixture("churn/score_input.csv"), encoding: .utf8)
+            .write(to: dir.appendingPathComponent("in.csv"), atomically: true, encoding: .utf8)
+        let yaml = """
+            name: layout-test
+            model: \(fixture("churn/churn_xgb.json"))
+            source: { csv: in.csv }
+            key: customer_id
+            chunk_rows: 100
+            sink: { sqlite: { path: out.db, table: \(table) } }
+            write_mode: \(mode)
+            """
+        let path = dir.appendingPathComponent("job.yaml")
+        try yaml.write(to: path, atomically: true, encoding: .utf8)
+        return (try JobSpec.load(path: path.path), dir.appendingPathComponent("out.db").path)
+    }
+
+    func query(_ db: String, _ sql: String) throws -> [[String?]] {
+        try SQLiteDatabase(path: db, readOnly: true).query(sql)
+    }
+
+    @Test func theOutputIsAViewOverRowsWrittenOnceWithLineageStoredOnce() throws {
+        let (job, db) = try makeJob()
+        let run = try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-28")!))
+        #expect(try query(db, "SELECT type FROM sqlite_master WHERE name = 'scores'") == [["view"]])
+        // Analysts see the same columns as before, lineage included, in one line.
+        let columns = try query(db, "SELECT name FROM pragma_table_info('scores')").map { $0[0]! }
+        #expect(columns == ["customer_id", "probability", "label", "logical_date", "run_id", "model_name", "model_version", "model_sha256"])
+        #expect(try query(db, "SELECT count(*), min(run_id), max(run_id), min(logical_date) FROM scores")
+                == [["1000", run.runID, run.runID, "2026-11-28"]])
+        // The rows table holds keys and predictions only; the lineage is one row for the run.
+        let stored = try query(db, "SELECT name FROM pragma_table_info('nightjar_rows__scores')").map { $0[0]! }
+        #expect(stored == ["customer_id", "probability", "label"])
+        #expect(try query(db, "SELECT count(*), min(state) FROM nightjar_lineage") == [["1", "published"]])
+        // The scores equal `nightjar score`'s for the same rows (same writer of values).
+        let expected = try String(contentsOfFile: fixture("churn/churn_xgb.expected.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let byKey = Dictionary(uniqueKeysWithValues: try query(db, "SELECT customer_id, probability FROM scores").map { ($0[0]!, Double($0[1]!)!) })
+        #expect(byKey.count == expected.count)
+        for e in expected { #expect(abs(byKey[String(e[0])]! - Double(e[1])!) < 1e-6) }
+        // A date is found through the lineage, by rowid range (no scan of other dates' rows).
+        let plan = try query(db, "EXPLAIN QUERY PLAN SELECT * FROM scores WHERE logical_date = '2026-11-28'").map { $0.last!! }
+        #expect(plan.contains { $0.hasPrefix("SEARCH r USING INTEGER PRIMARY KEY (rowid>") }, "\(plan)")
+    }
+
+    @Test func aRerunReplacesTheDateAndLeavesNoOldRowsBehind() throws {
+        let (job, db) = try makeJob()
+        _ = try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-28")!))
+        _ = try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-29")!))
+        let rerun = try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-28")!))
+        #expect(try query(db, "SELECT logical_date, count(*), count(DISTINCT run_id) FROM scores GROUP BY 1")
+                == [["2026-11-28", "1000", "1"], ["2026-11-29", "1000", "1"]])
+        #expect(try query(db, "SELECT DISTINCT run_id FROM scores WHERE logical_date = '2026-11-28'") == [[rerun.runID]])
+        // The replaced rows were deleted, not only hidden.
+        #expect(try query(db, "SELECT count(*) FROM nightjar_rows__scores") == [["2000"]])
+        #expect(try query(db, "SELECT state, count(*) FROM nightjar_lineage GROUP BY 1") == [["published", "2"]])
+    }
+
+    @Test func readersSeeTheOldRowsOrTheNewOnesNeverAMix() throws {
+        let (job, db) = try makeJob()
+        let first = try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-28")!))
+        // Another connection reads the date over and over while the rerun writes and publishes.
+        let done = Cancellation()
+        let seen = Locked<[String]>([])
+        let reader = Thread {
+            guard let connection = try? SQLiteDatabase(path: db, readOnly: true) else { return }
+            while done.requested == nil {
+                if let r = try? connection.query("SELECT count(*) || ' ' || count(DISTINCT run_id) || ' ' || min(run_id) FROM scores WHERE logical_date = '2026-11-28'") {
+                    seen.mutate { $0.append(r[0][0] ?? "") }
+                }
+            }
+        }
+        reader.start()
+        let second = try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-28")!))
+        Thread.sleep(forTimeInterval: 0.05)
+        done.cancel(signal: 0)
+        Thread.sleep(forTimeInterval: 0.05)
+        let observed = Set(seen.value)
+        #expect(!observed.isEmpty)
+        #expect(observed.isSubset(of: ["1000 1 \(first.runID)", "1000 1 \(second.runID)"]), "\(observed)")
+        #expect(observed.contains("1000 1 \(second.runID)"))
+    }
+
+    @Test func aTableWrittenByAnEarlierVersionIsMigratedNotDropped() throws {
+        let (job, db) = try makeJob()
+        // The 0.3 layout: lineage text on every row, an index on logical_date.
+        let old = try SQLiteDatabase(path: db)
+        try old.execute("""
+            CREATE TABLE scores (customer_id TEXT, probability REAL, label INTEGER, logical_date TEXT NOT NULL, run_id TEXT NOT NULL,
+                model_name TEXT NOT NULL, model_version TEXT NOT NULL, model_sha256 TEXT NOT NULL);
+            CREATE INDEX scores_logical_date ON scores (logical_date);
+            INSERT INTO scores VALUES ('A1', 0.25, 0, '2026-11-01', 'old-run-1', 'churn', '1', 'aaaa'),
+                                      ('A2', 0.75, 1, '2026-11-01', 'old-run-1', 'churn', '1', 'aaaa'),
+                                      ('A3', 0.5, 1, '2026-11-01', 'old-run-1', 'churn_v2', '2', 'bbbb'),
+                                      ('B1', 0.125, 0, '2026-11-02', 'old-run-2', 'churn', '1', 'aaaa');
+            """)
+        let run = try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-28")!))
+        #expect(try query(db, "SELECT type FROM sqlite_master WHERE name = 'scores'") == [["view"]])
+        #expect(try query(db, "SELECT customer_id, probability, label, logical_date, run_id, model_name, model_version, model_sha256 FROM scores WHERE logical_date < '2026-11-28' ORDER BY customer_id")
+                == [["A1", "0.25", "0", "2026-11-01", "old-run-1", "churn", "1", "aaaa"],
+                    ["A2", "0.75", "1", "2026-11-01", "old-run-1", "churn", "1", "aaaa"],
+                    ["A3", "0.5", "1", "2026-11-01", "old-run-1", "churn_v2", "2", "bbbb"],
+                    ["B1", "0.125", "0", "2026-11-02", "old-run-2", "churn", "1", "aaaa"]])
+        #expect(try query(db, "SELECT count(*), min(run_id) FROM scores WHERE logical_date = '2026-11-28'") == [["1000", run.runID]])
+        // A rerun of a migrated date replaces it like any other.
+        _ = try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-01")!))
+        #expect(try query(db, "SELECT count(*), count(DISTINCT run_id) FROM scores WHERE logical_date = '2026-11-01'") == [["1000", "1"]])
+        #expect(try query(db, "SELECT count(*) FROM scores WHERE logical_date = '2026-11-02'") == [["1"]])
+    }
+
+    @Test func aTableNotWrittenByNightjarIsRefusedAndKept() throws {
+        let (job, db) = try makeJob()
+        let old = try SQLiteDatabase(path: db)
+        try old.execute("CREATE TABLE scores (customer_id TEXT, probability REAL); INSERT INTO scores VALUES ('X', 0.5);")
+        #expect(throws: (any Error).self) { try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-28")!)) }
+        do {
+            try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-28")!))
+        } catch {
+            #expect("\(error)".contains("table 'scores' exists but was not written by Nightjar"))
+        }
+        #expect(try query(db, "SELECT * FROM scores") == [["X", "0.5"]])
+    }
+
+    @Test func appendRowsAreVisibleAsTheyCommit() throws {
+        let (job, db) = try makeJob(mode: "append")
+        _ = try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-28")!))
+        _ = try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-28")!, restart: true))
+        #expect(try query(db, "SELECT count(*), count(DISTINCT run_id) FROM scores") == [["2000", "2"]])
+    }
+}
+
+/// A value shared between threads behind a lock (tests only).
+final class Locked<T>: @unchecked Sendable {
+    private var stored: T
+    private let lock = NSLock()
+    init(_ value: T) { stored = value }
+    var value: T { lock.lock(); defer { lock.unlock() }; return stored }
+    func mutate(_ body: (inout T) -> Void) { lock.lock(); body(&stored); lock.unlock() }
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# A nightly CSV -> SQLite job next to `nightjar score` of the same rows (see bench/job_bench.py).
+#   bench/job_bench.sh [--rows N] [--rounds R] [--threads T] [--baseline OLD_NIGHTJAR]
+# PostgreSQL -> PostgreSQL next to psql \copy: bench/pg_bench.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=${NIGHTJAR_BENCH_VENV:-bench/.venv}
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+fi
+"$venv/bin/pip" install -q -r bench/requirements.txt
+swift build -c release --product nightjar >/dev/null
+exec "$venv/bin/python" bench/job_bench.py "$@"
