@@ -129,13 +129,24 @@ public final class SQLiteTableWriter {
         // transaction leaves nothing cached that is not in the file.
         let id = try prepare(chunk, layout: layout)
         guard chunk.batch.rowCount > 0, let insert else { return }
-        let low = id << SQLiteLineage.rangeBits
-        let last = try database.query("SELECT max(rowid) FROM \(SQLiteDatabase.quote(rowsTable)) WHERE rowid BETWEEN \(low) AND \(low + (Int64(1) << SQLiteLineage.rangeBits) - 1)")
+        let low = id << SQLiteLineage.rangeBits, high = low + (Int64(1) << SQLiteLineage.rangeBits) - 1
+        let rows = SQLiteDatabase.quote(rowsTable)
+        let last = try database.query("SELECT max(rowid) FROM \(rows) WHERE rowid BETWEEN \(low) AND \(high)")
         let next = last.first?[0].flatMap { Int64($0) }.map { $0 + 1 } ?? low
-        guard next - low + Int64(chunk.batch.rowCount) <= Int64(1) << SQLiteLineage.rangeBits else {
+        guard next - low + Int64(chunk.batch.rowCount) <= high - low + 1 else {
             throw InputError(path: path, message: "table '\(table)': more than 2^32 rows for one run and model")
         }
-        try insert.insert(chunk, layout: layout, firstRowID: next) { statement, index, field, _ in
+        // Rows are appended (SQLite's max(rowid) + 1) whenever no other lineage has rows above
+        // this one's next rowid: the usual case, one run writing at a time. The first row of an
+        // empty range is placed explicitly; rows below another lineage's all are.
+        let top = try database.query("SELECT max(rowid) FROM \(rows)").first?[0].flatMap { Int64($0) }
+        let explicit: Int
+        switch top {
+        case .some(let t) where t >= next: explicit = chunk.batch.rowCount
+        case .some(let t) where t == next - 1: explicit = 0
+        default: explicit = 1
+        }
+        try insert.insert(chunk, layout: layout, rowIDs: (next, explicit)) { statement, index, field, _ in
             statement.bind(index, text: field)
         }
     }
