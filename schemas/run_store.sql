@@ -24,7 +24,8 @@ CREATE TABLE nightjar_runs (
     rows_rejected INTEGER NOT NULL DEFAULT 0,  -- rows that broke the input contract (in nightjar_rejects, not scored)
     prediction_psi REAL,              -- PSI of the predictions against the bundle's training reference
     drift_status TEXT,                -- ok | warn | fail (NULL without reference statistics)
-    stats TEXT                        -- the run's merged statistics (JSON), for reports
+    stats TEXT,                       -- the run's merged statistics (JSON), for reports
+    active_seconds REAL               -- seconds the run's attempts worked, summed (a resumed run's downtime excluded)
 );
 
 -- One row per committed chunk: the checkpoint a resumed run continues from. For SQLite sinks this
@@ -55,14 +56,33 @@ CREATE TABLE nightjar_locks (
     PRIMARY KEY (job, logical_date)
 );
 
--- In a SQLite sink: replace_partition runs whose rows were swapped into the output table.
+-- In a SQLite sink: replace_partition runs that published their rows.
 CREATE TABLE nightjar_publications (
     run_id TEXT PRIMARY KEY, logical_date TEXT NOT NULL, table_name TEXT NOT NULL, published_at TEXT NOT NULL
 );
 
--- Output tables (sink.sqlite.table) have, in order: the key column(s) (or `row`), the prediction
--- columns (probability / probability_K / label / prediction / margin…), then on every row:
+-- In a SQLite sink: where every output row comes from, once per (output table, run, model): the
+-- champion, a split's challenger and each shadow challenger of a run have one row each.
+CREATE TABLE nightjar_lineage (
+    id INTEGER PRIMARY KEY,           -- its rows are rowids id * 2^32 … id * 2^32 + 2^32 - 1 of the rows table
+    table_name TEXT NOT NULL,         -- the output view (sink.sqlite.table, or <table>_shadow)
+    logical_date TEXT NOT NULL, run_id TEXT NOT NULL,
+    model_name TEXT NOT NULL, model_version TEXT NOT NULL, model_sha256 TEXT NOT NULL,
+    state TEXT NOT NULL               -- staged (being written, invisible) | published | retired (replaced, being deleted)
+);
+
+-- Output tables (sink.sqlite.table) are views with, in order: the key column(s) (or `row`), the
+-- prediction columns (probability / probability_K / label / prediction / margin…), then
 --   logical_date TEXT, run_id TEXT, model_name TEXT, model_version TEXT, model_sha256 TEXT
+-- showing the published rows only. The rows themselves (keys and predictions, written once, never
+-- copied) are in nightjar_rows__<table>; a run publishes by flipping its lineage to `published` and
+-- the date's previous one to `retired` in one transaction. A table written by Nightjar 0.3 or
+-- earlier (lineage text on every row) is migrated into this layout by the first run that writes to it.
+--   CREATE VIEW churn_scores AS SELECT r.customer_id, r.probability, r.label, l.logical_date, l.run_id,
+--       l.model_name, l.model_version, l.model_sha256
+--   FROM nightjar_lineage AS l JOIN nightjar_rows__churn_scores AS r
+--       ON r.rowid BETWEEN l.id * 4294967296 AND l.id * 4294967296 + 4294967295
+--   WHERE l.table_name = 'churn_scores' AND l.state = 'published';
 -- Which model produced a number:
 --   SELECT s.*, r.model_path, r.started_at FROM churn_scores s JOIN nightjar_runs r USING (run_id);
 

@@ -64,6 +64,8 @@ public final class PostgresRunStore: RunStore {
             champion_us_per_row double precision NOT NULL, challenger_us_per_row double precision NOT NULL,
             PRIMARY KEY (run_id, challenger));
         """,
+        // v5: active time of resumed runs.
+        "ALTER TABLE nightjar.runs ADD COLUMN IF NOT EXISTS active_seconds double precision;",
     ]
 
     public init(settings: JobSpec.PostgresSettings, job: String) throws {
@@ -93,20 +95,21 @@ public final class PostgresRunStore: RunStore {
         }
     }
 
-    static let columns = "run_id, job, logical_date::text, trigger, status, attempt, scheduled_for, started_at, ended_at, rows_read, rows_scored, rows_written, chunks, model_name, model_version, model_sha256, model_path, source, sink, nightjar_version, host, pid, error, bundle_path, model_alias, rows_rejected, prediction_psi, drift_status, stats"
+    static let columns = "run_id, job, logical_date::text, trigger, status, attempt, scheduled_for, started_at, ended_at, rows_read, rows_scored, rows_written, chunks, model_name, model_version, model_sha256, model_path, source, sink, nightjar_version, host, pid, error, bundle_path, model_alias, rows_rejected, prediction_psi, drift_status, stats, active_seconds"
 
     func values(_ r: RunRecord) -> [String?] {
         [r.runID, r.job, r.logicalDate, r.trigger.rawValue, r.status.rawValue, String(r.attempt), r.scheduledFor, r.startedAt, r.endedAt,
          String(r.rowsRead), String(r.rowsScored), String(r.rowsWritten), String(r.chunks), r.modelName, r.modelVersion, r.modelSHA256,
          r.modelPath, r.source, r.sink, r.nightjarVersion, r.host, r.pid.map(String.init), r.error,
-         r.bundlePath, r.modelAlias, String(r.rowsRejected), r.predictionPSI.map { "\($0)" }, r.driftStatus, r.stats]
+         r.bundlePath, r.modelAlias, String(r.rowsRejected), r.predictionPSI.map { "\($0)" }, r.driftStatus, r.stats,
+         r.activeSeconds.map { "\($0)" }]
     }
 
     public func insert(_ r: RunRecord) throws { try update(r) }
 
     public func update(_ r: RunRecord) throws {
         let names = PostgresRunStore.columns.replacingOccurrences(of: "::text", with: "")
-        let marks = (1...29).map { "$\($0)" }.joined(separator: ", ")
+        let marks = (1...30).map { "$\($0)" }.joined(separator: ", ")
         let assignments = names.split(separator: ",").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }
             .map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
         try connection.execute("INSERT INTO nightjar.runs (\(names)) VALUES (\(marks)) ON CONFLICT (run_id) DO UPDATE SET \(assignments)", values(r))
@@ -131,7 +134,8 @@ public final class PostgresRunStore: RunStore {
                       rowsWritten: Int(t[11] ?? "0") ?? 0, chunks: Int(t[12] ?? "0") ?? 0, modelName: t[13], modelVersion: t[14],
                       modelSHA256: t[15], modelPath: t[16], source: t[17], sink: t[18], nightjarVersion: t[19], host: t[20],
                       pid: t[21].flatMap { Int($0) }, error: t[22], bundlePath: t[23], modelAlias: t[24],
-                      rowsRejected: Int(t[25] ?? "0") ?? 0, predictionPSI: t[26].flatMap { Double($0) }, driftStatus: t[27], stats: t[28])
+                      rowsRejected: Int(t[25] ?? "0") ?? 0, predictionPSI: t[26].flatMap { Double($0) }, driftStatus: t[27], stats: t[28],
+                      activeSeconds: t[29].flatMap { Double($0) })
         }
     }
 

@@ -80,61 +80,65 @@ extension RunExecutor {
         }
         defer { source.close() }
 
-        let rowsBefore = committed.reduce(0) { $0 + $1.rows }
-        let rejectedBefore = committed.reduce(0) { $0 + $1.rowsRejected }
-        record.chunks = committed.count
-        record.rowsRead = rowsBefore
-        record.rowsRejected = rejectedBefore
-        record.rowsScored = rowsBefore - rejectedBefore
-        record.rowsWritten = record.rowsScored
-
-        // Three overlapped stages: read + screen + encode (read thread) → score (this thread) →
-        // commit (commit thread). Each hands one chunk on at a time, so the slowest sets the pace
-        // and memory stays at a few chunks.
-        let reader = ChunkReader(job: job, source: source, features: plan.model.features, quality: plan.quality,
-                                 challengers: challengers, splitContender: splitContender, writerLayout: writerLayout,
-                                 runID: record.runID, shardIndex: shard?.index ?? 0, rowsBefore: rowsBefore)
-        let prefetcher = ChunkPrefetcher { batch, matrix in try reader.next(batch: &batch, matrix: &matrix) }
-        defer { prefetcher.stop() }
-        let scorer = ChunkScorer(plan: plan, quality: plan.quality, challengers: challengers, splitContender: splitContender,
-                                 shadowWriters: shadowWriters, splitWriter: splitWriter, comparison: comparison,
-                                 championProjection: championProjection)
-        let committer = ChunkCommitter(record: record, destination: destination, store: store, quality: plan.quality, shard: shard,
-                                       progress: progress, delayMilliseconds: delay) { prefetcher.recycle(batch: $0, matrix: $1) }
-        // Joined before anything else touches the record, the store or the destination.
-        defer { committer.stop() }
-        // Feeds the stages until the input ends, the run is cancelled or times out, or a stage fails.
-        func pump() throws {
-            var chunkIndex = committed.count
-            var rows = rowsBefore
-            while true {
-                if let signal = cancellation.requested { throw RunInterrupted(signal: signal, runID: record.runID) }
-                if let timeout = job.timeout, Date().timeIntervalSince(started) > timeout {
-                    throw ScoreError("run \(record.runID) timed out after \(Int(timeout)) s (job timeout); committed chunks are kept")
-                }
-                let item: ChunkPrefetcher.Item
-                switch prefetcher.next() {
-                case .end: return
-                case .failure(let error): throw error
-                case .chunk(let i): item = i
-                }
-                try committer.submit(try scorer.score(item, chunkIndex: chunkIndex, rowsBefore: rows))
-                chunkIndex += 1
-                rows += item.rowsRead
+        let before = ChunkCommitter.Counts(chunks: committed.count, rowsRead: committed.reduce(0) { $0 + $1.rows },
+                                           rowsRejected: committed.reduce(0) { $0 + $1.rowsRejected })
+        let runID = record.runID
+        let shardIndex = shard?.index ?? 0
+        let reader = ChunkReader(source: source, keys: job.keys, chunkRows: job.chunkRows, split: job.split, features: plan.model.features,
+                                 quality: plan.quality, challengers: challengers, splitContender: splitContender,
+                                 writerLayout: writerLayout, runID: runID, shardIndex: shardIndex, rowsBefore: before.rowsRead)
+        let scorer = ChunkScorer(predictor: plan.predictor, quality: plan.quality, championProjection: championProjection,
+                                 challengers: challengers, splitContender: splitContender, shadowWriters: shadowWriters,
+                                 splitWriter: splitWriter, comparison: comparison)
+        // The commit thread keeps the run record (or the shard's) current after every chunk.
+        let base = record
+        let clock = attemptClock
+        let quality = plan.quality
+        var hooks = ChunkCommitter.Hooks()
+        hooks.willCommit = { pending, checkpoint in
+            if !pending.rejects.isEmpty { try store.replaceRejects(runID: runID, shard: shardIndex, chunk: checkpoint.chunk, pending.rejects) }
+        }
+        hooks.didCommit = { [progress] counts, pending, _ in
+            var live = base
+            RunExecutor.apply(counts, to: &live)
+            live.activeSeconds = clock.before + Date().timeIntervalSince(clock.started)
+            if let shard {
+                try store.updateShard(ShardRecord(runID: runID, shard: shard.index, shards: shard.count, status: .running,
+                                                  rows: counts.rowsRead, chunks: counts.chunks, host: Host.name, pid: Int(getpid()),
+                                                  startedAt: live.startedAt))
+            } else {
+                try store.update(live)
+            }
+            progress?.update(runID: runID, chunk: counts.chunks, rows: counts.rowsRead, fraction: pending.fraction)
+            try quality.checkRejects(rejected: counts.rowsRejected, read: counts.rowsRead, final: false, store: store, runID: runID)
+            if delay > 0 { Thread.sleep(forTimeInterval: delay / 1000) }
+        }
+        let cancellation = self.cancellation
+        let timeout = job.timeout
+        let pipeline = ChunkPipeline(reader: reader, scorer: scorer, destination: destination, hooks: hooks) {
+            if let signal = cancellation.requested { throw RunInterrupted(signal: signal, runID: runID) }
+            if let timeout, Date().timeIntervalSince(started) > timeout {
+                throw ScoreError("run \(runID) timed out after \(Int(timeout)) s (job timeout); committed chunks are kept")
             }
         }
-        var failure: (any Error)?
-        do { try pump() } catch { failure = error }
+        let (counts, failure) = pipeline.run(before: before)
         // Whatever happened, the record counts exactly the chunks that committed.
-        committer.stop()
-        record = committer.committedRecord
-        if let failure = failure ?? committer.error { throw failure }
-        if let signal = cancellation.requested { throw RunInterrupted(signal: signal, runID: record.runID) }
+        RunExecutor.apply(counts, to: &record)
+        if let failure { throw failure }
         if shard == nil {
             try plan.quality.finish(&record, chunks: try destination.committed(runID: record.runID, shard: nil), store: store,
                                challengers: challengers.map(\.info))
             try destination.finish(runID: record.runID, date: ds)
         }
         return destination
+    }
+
+    /// Sets a run record's counts from what committed.
+    static func apply(_ counts: ChunkCommitter.Counts, to record: inout RunRecord) {
+        record.chunks = counts.chunks
+        record.rowsRead = counts.rowsRead
+        record.rowsRejected = counts.rowsRejected
+        record.rowsScored = counts.rowsWritten
+        record.rowsWritten = counts.rowsWritten
     }
 }

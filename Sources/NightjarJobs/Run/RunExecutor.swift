@@ -40,6 +40,8 @@ public final class RunExecutor {
     let logger: Logger
     let progress: RunProgress?
     let cancellation: Cancellation
+    /// When this process's attempt at the run started, and the active seconds of earlier attempts.
+    var attemptClock = (started: Date(), before: 0.0)
 
     public init(job: JobSpec, logger: Logger = Logger(label: "nightjar.run", factory: { _ in SwiftLogNoOpLogHandler() }),
                 progress: RunProgress? = nil, cancellation: Cancellation = Cancellation()) {
@@ -150,6 +152,8 @@ public final class RunExecutor {
                                attempt: 1, scheduledFor: options.scheduledFor.map(Timestamp.format), startedAt: Timestamp.now(),
                                endedAt: nil, rowsRead: 0, rowsScored: 0, rowsWritten: 0, chunks: 0)
         }
+        attemptClock = (Date(), resuming ? (previous?.activeSeconds ?? previous.flatMap(RunReport.duration) ?? 0) : 0)
+        markActive(&record)
         record.status = .running
         record.error = nil
         record.endedAt = nil
@@ -180,6 +184,7 @@ public final class RunExecutor {
             try execute(&record, plan: plan, store: store, resuming: resuming, shard: nil)
             record.status = .succeeded
             record.endedAt = Timestamp.now()
+            markActive(&record)
             try store.update(record)
             afterRun(record, store: store)
             progress?.finish()
@@ -202,8 +207,14 @@ public final class RunExecutor {
             record.error = "\(error)"
         }
         record.endedAt = Timestamp.now()
+        markActive(&record)
         try? store.update(record)
         afterRun(record, store: store)
+    }
+
+    /// Sets the run's active seconds: earlier attempts' plus this one's so far.
+    func markActive(_ record: inout RunRecord) {
+        record.activeSeconds = attemptClock.before + Date().timeIntervalSince(attemptClock.started)
     }
 
     func sinkDescription(date: LogicalDate) -> String {

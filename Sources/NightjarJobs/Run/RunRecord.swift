@@ -45,10 +45,13 @@ public struct RunRecord: Sendable, Equatable, Codable {
     public var driftStatus: String? = nil
     /// The run's merged statistics (`ChunkStatistics` as JSON), for reports.
     public var stats: String? = nil
+    /// Seconds the run's attempts were at work, summed: a run killed and resumed a day later
+    /// reports the time it ran, not the downtime in between (nil: recorded by an earlier version).
+    public var activeSeconds: Double? = nil
 
     enum CodingKeys: String, CodingKey {
         case bundlePath = "bundle_path", modelAlias = "model_alias", rowsRejected = "rows_rejected"
-        case predictionPSI = "prediction_psi", driftStatus = "drift_status", stats
+        case predictionPSI = "prediction_psi", driftStatus = "drift_status", stats, activeSeconds = "active_seconds"
         case runID = "run_id", job, logicalDate = "logical_date", trigger, status, attempt
         case scheduledFor = "scheduled_for", startedAt = "started_at", endedAt = "ended_at"
         case rowsRead = "rows_read", rowsScored = "rows_scored", rowsWritten = "rows_written", chunks

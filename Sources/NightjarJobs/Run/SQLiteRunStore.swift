@@ -103,6 +103,10 @@ public final class SQLiteRunStore: RunStore {
             prediction_psi REAL NOT NULL, champion_us_per_row REAL NOT NULL, challenger_us_per_row REAL NOT NULL,
             PRIMARY KEY (run_id, challenger));
         """,
+        // v6: active time of resumed runs.
+        """
+        ALTER TABLE nightjar_runs ADD COLUMN active_seconds REAL;
+        """,
     ]
 
     public init(path: String) throws {
@@ -145,8 +149,8 @@ public final class SQLiteRunStore: RunStore {
 
     // MARK: Runs
 
-    static let runColumns = "run_id, job, logical_date, trigger, status, attempt, scheduled_for, started_at, ended_at, rows_read, rows_scored, rows_written, chunks, model_name, model_version, model_sha256, model_path, source, sink, nightjar_version, host, pid, error, bundle_path, model_alias, rows_rejected, prediction_psi, drift_status, stats"
-    static let runColumnCount = 29
+    static let runColumns = "run_id, job, logical_date, trigger, status, attempt, scheduled_for, started_at, ended_at, rows_read, rows_scored, rows_written, chunks, model_name, model_version, model_sha256, model_path, source, sink, nightjar_version, host, pid, error, bundle_path, model_alias, rows_rejected, prediction_psi, drift_status, stats, active_seconds"
+    static let runColumnCount = 30
 
     public func insert(_ r: RunRecord) throws {
         let stmt = try db.prepare("INSERT INTO nightjar_runs (\(SQLiteRunStore.runColumns)) VALUES (\(Array(repeating: "?", count: SQLiteRunStore.runColumnCount).joined(separator: ",")))")
@@ -171,6 +175,7 @@ public final class SQLiteRunStore: RunStore {
         text(24, r.bundlePath); text(25, r.modelAlias); int(26, r.rowsRejected)
         if let psi = r.predictionPSI { s.bind(27, double: psi) } else { s.bindNull(27) }
         text(28, r.driftStatus); text(29, r.stats)
+        if let active = r.activeSeconds { s.bind(30, double: active) } else { s.bindNull(30) }
     }
 
     private func runs(where clause: String, _ args: [String], limit: Int? = nil) throws -> [RunRecord] {
@@ -187,7 +192,7 @@ public final class SQLiteRunStore: RunStore {
                 chunks: n(12) ?? 0, modelName: t(13), modelVersion: t(14), modelSHA256: t(15), modelPath: t(16),
                 source: t(17), sink: t(18), nightjarVersion: t(19), host: t(20), pid: n(21), error: t(22),
                 bundlePath: t(23), modelAlias: t(24), rowsRejected: n(25) ?? 0, predictionPSI: t(26).flatMap { Double($0) },
-                driftStatus: t(27), stats: t(28)))
+                driftStatus: t(27), stats: t(28), activeSeconds: t(29).flatMap { Double($0) }))
         }
         return out
     }

@@ -80,10 +80,17 @@ import Logging
         let failed = try #require(try store.latestRun(job: job.name, date: "2026-11-28"))
         #expect(failed.status == .failed)
         #expect(failed.chunks == 5)  // rows 1–640 committed, the chunk holding line 701 rolled back
-        // The data is fixed upstream; the same run resumes.
+        // The data is fixed upstream (a while later); the same run resumes.
+        Thread.sleep(forTimeInterval: 1.5)
         try clean.write(to: dir.appendingPathComponent("in.csv"), atomically: true, encoding: .utf8)
         let resumed = try RunExecutor(job: job).run(RunOptions(date: date))
         #expect(resumed.runID == failed.runID)
+        // The run reports the time its two attempts worked, not the downtime in between.
+        let wall = Timestamp.parse(resumed.endedAt!)!.timeIntervalSince(Timestamp.parse(resumed.startedAt)!)
+        let active = try #require(resumed.activeSeconds)
+        #expect(active > 0 && active < wall - 1.0, "active \(active) s of \(wall) s wall")
+        #expect(active >= failed.activeSeconds!)
+        #expect(RunReport.duration(resumed) == active)
         #expect(resumed.attempt == 2)
         #expect(resumed.rowsWritten == 1000)
         let chunks = try store.chunks(runID: resumed.runID)

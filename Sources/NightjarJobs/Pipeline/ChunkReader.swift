@@ -6,10 +6,14 @@ import NightjarIO
 /// break the input contract, and encodes the rest into the champion's feature matrix (and the
 /// matrices of challengers that read other features). Runs on the read thread (`ChunkPrefetcher`).
 final class ChunkReader {
-    let job: JobSpec
     let source: ChunkSource
+    let keys: [String]
+    let chunkRows: Int
+    /// Rows to read at most (`score --max-rows`).
+    let maxRows: Int?
+    let split: JobSpec.Split?
     let features: [ModelFeature]
-    let quality: RunQuality
+    let quality: RunQuality?
     let challengers: [RunExecutor.Contender]
     let splitContender: RunExecutor.Contender?
     let writerLayout: OutputLayout
@@ -29,10 +33,14 @@ final class ChunkReader {
 
     /// - Parameters:
     ///   - rowsBefore: rows read by the chunks committed before this process started (a resumed run).
-    init(job: JobSpec, source: ChunkSource, features: [ModelFeature], quality: RunQuality, challengers: [RunExecutor.Contender],
-         splitContender: RunExecutor.Contender?, writerLayout: OutputLayout, runID: String, shardIndex: Int, rowsBefore: Int) {
-        self.job = job
+    init(source: ChunkSource, keys: [String], chunkRows: Int, maxRows: Int? = nil, split: JobSpec.Split? = nil,
+         features: [ModelFeature], quality: RunQuality?, challengers: [RunExecutor.Contender] = [],
+         splitContender: RunExecutor.Contender? = nil, writerLayout: OutputLayout, runID: String, shardIndex: Int, rowsBefore: Int) {
         self.source = source
+        self.keys = keys
+        self.chunkRows = chunkRows
+        self.maxRows = maxRows
+        self.split = split
         self.features = features
         self.quality = quality
         self.challengers = challengers
@@ -50,12 +58,13 @@ final class ChunkReader {
         let started = Date()
         var checkpoint = ChunkRecord(runID: runID, chunk: 0, fileIndex: 0, sourceFile: "", startOffset: 0, endOffset: 0,
                                      endLine: 0, rows: 0, outputOffset: nil, committedAt: "", seconds: 0, shard: shardIndex)
-        guard try source.next(maxRows: job.chunkRows, into: &batch, checkpoint: &checkpoint) else { return nil }
+        let limit = maxRows.map { $0 - rowsBefore } ?? Int.max
+        guard limit > 0, try source.next(maxRows: Swift.min(chunkRows, limit), into: &batch, checkpoint: &checkpoint) else { return nil }
         if source.headerVersion != headerVersion { try headerChanged() }
         // The input contract: rows that break it are set aside before encoding, never scored.
         let rowsRead = batch.rowCount
         var screened = RunQuality.Screened()
-        if let checker {
+        if let checker, let quality {
             screened = try quality.screen(&batch, checker: checker, keyColumns: keyColumns, rowsBefore: rowsBefore, firstChunk: firstChunk,
                                           runID: runID, shard: shardIndex, location: source.location(row:))
         }
@@ -76,7 +85,7 @@ final class ChunkReader {
                                         rowsRead: rowsRead, screened: screened)
         // Challengers reading other features get their own matrix; a split's challenger its rows'.
         item.challengerMatrices = try challengerEncoders.map { try $0.map { try encoded($0, batch) } }
-        if let split = job.split, let splitEncoder {
+        if let split, let splitEncoder {
             let mask = (0..<batch.rowCount).map { r in
                 SplitHash.isChallenger(splitColumns.map { batch.bytes[batch.fieldRange(row: r, column: $0)] }, share: split.share)
             }
@@ -96,15 +105,9 @@ final class ChunkReader {
         } catch {
             throw InputError(path: file, line: 1, message: error.description)
         }
-        var keys: [(name: String, index: Int)] = []
-        for k in job.keys {
-            guard let i = header.firstIndex(of: k) else {
-                throw ScoreError("key column '\(k)' is not in the input (columns: \(header.joined(separator: ", ")))")
-            }
-            keys.append((k, i))
-        }
+        let keys = try ChunkReader.keyColumns(self.keys, header: header, file: file)
         layout = OutputLayout(keyColumns: keys, predictions: writerLayout.predictions, float32Values: writerLayout.float32Values)
-        checker = try quality.checker(header: header, file: file)
+        checker = try quality?.checker(header: header, file: file)
         keyColumns = keys.map(\.index)
         func contenderEncoder(_ c: RunExecutor.Contender) throws -> FeatureEncoder {
             do throws(MissingColumnsError) {
@@ -115,13 +118,23 @@ final class ChunkReader {
         }
         challengerEncoders = try challengers.map { $0.sharesFeatures ? nil : try contenderEncoder($0) }
         splitEncoder = try splitContender.map { try contenderEncoder($0) }
-        if let split = job.split {
+        if let split {
             splitColumns = try split.by.map { name in
                 guard let i = header.firstIndex(of: name) else {
                     throw InputError(path: file, line: 1, message: "split.by column '\(name)' is not in the input")
                 }
                 return i
             }
+        }
+    }
+
+    /// The positions of the key columns in `header`; a missing one is an error naming the file.
+    static func keyColumns(_ keys: [String], header: [String], file: String) throws -> [(name: String, index: Int)] {
+        try keys.map { k in
+            guard let i = header.firstIndex(of: k) else {
+                throw InputError(path: file, line: 1, message: "key column '\(k)' is not in the header (columns: \(header.joined(separator: ", ")))")
+            }
+            return (k, i)
         }
     }
 

@@ -2,12 +2,12 @@ import Foundation
 import NightjarCore
 import NightjarIO
 
-/// The pipeline's last stage: commits each scored chunk (its rows, its rejects and its checkpoint)
-/// on a thread of its own, in order, while the next chunk is scored. One chunk waits at most
-/// (`submit` blocks until the previous one is taken), so memory stays bounded.
+/// The pipeline's last stage: commits each scored chunk (its rows and checkpoint) on a thread of
+/// its own, in order, while the next chunk is scored. One chunk waits at most (`submit` blocks
+/// until the previous one is taken), so memory stays bounded.
 ///
-/// Between `init` and `finish()`/`stop()` the committer owns the run record, the destination and
-/// the run store: the calling thread touches none of them.
+/// Between `init` and `stop()` the committer owns the destination, and its hooks run on its
+/// thread: the calling thread touches neither.
 final class ChunkCommitter: @unchecked Sendable {
     /// Everything one chunk's commit needs, handed over by `ChunkScorer`.
     struct Pending {
@@ -26,14 +26,25 @@ final class ChunkCommitter: @unchecked Sendable {
         var matrix: FeatureMatrix
     }
 
-    private var record: RunRecord
+    /// What has been committed: the chunks committed before this process (a resumed run) included.
+    struct Counts: Sendable {
+        var chunks = 0
+        var rowsRead = 0
+        var rowsRejected = 0
+        var rowsWritten: Int { rowsRead - rowsRejected }
+    }
+
+    /// Called on the commit thread: before a chunk's transaction (its rejects go first: a crash in
+    /// between redoes the chunk, which replaces them), and after it with the new counts.
+    struct Hooks {
+        var willCommit: (Pending, ChunkRecord) throws -> Void = { _, _ in }
+        var didCommit: (Counts, Pending, ChunkRecord) throws -> Void = { _, _, _ in }
+    }
+
+    private(set) var counts: Counts
     private let destination: ChunkDestination
-    private let store: RunStore
-    private let quality: RunQuality
-    private let shard: Shard?
-    private let progress: RunProgress?
+    private let hooks: Hooks
     private let recycle: (TextBatch, FeatureMatrix) -> Void
-    private let delay: Double
     private let queue = StageQueue<Handover<Pending>>()
     private let room = DispatchSemaphore(value: 1)
     private let lock = NSLock()
@@ -41,18 +52,13 @@ final class ChunkCommitter: @unchecked Sendable {
     private var thread: StageThread?
 
     /// - Parameters:
-    ///   - record: the run record with the counts of the chunks committed before (a resumed run).
+    ///   - counts: the chunks committed before (a resumed run).
     ///   - recycle: takes a committed chunk's read buffers back (called on the commit thread).
-    ///   - delayMilliseconds: a pause after each commit (tests that kill a run mid-way).
-    init(record: RunRecord, destination: ChunkDestination, store: RunStore, quality: RunQuality, shard: Shard?,
-         progress: RunProgress?, delayMilliseconds: Double, recycle: @escaping (TextBatch, FeatureMatrix) -> Void) {
-        self.record = record
+    init(destination: ChunkDestination, counts: Counts = Counts(), hooks: Hooks = Hooks(),
+         recycle: @escaping (TextBatch, FeatureMatrix) -> Void) {
         self.destination = destination
-        self.store = store
-        self.quality = quality
-        self.shard = shard
-        self.progress = progress
-        self.delay = delayMilliseconds
+        self.counts = counts
+        self.hooks = hooks
         self.recycle = recycle
         thread = StageThread(name: "nightjar.commit") { [self] in
             while let pending = queue.pop() {
@@ -88,9 +94,6 @@ final class ChunkCommitter: @unchecked Sendable {
         queue.push(Handover(value: pending))
     }
 
-    /// The run record with the counts of every committed chunk (read after `stop()`).
-    var committedRecord: RunRecord { record }
-
     /// The error of the commit that failed, if one did (read after `stop()`).
     var error: (any Error)? { currentFailure }
 
@@ -106,11 +109,7 @@ final class ChunkCommitter: @unchecked Sendable {
         var checkpoint = p.checkpoint
         checkpoint.committedAt = Timestamp.now()
         checkpoint.seconds = Date().timeIntervalSince(p.started)
-        let shardIndex = shard?.index ?? 0
-        if !p.rejects.isEmpty {
-            // Before the chunk commits: a crash in between redoes the chunk, which replaces these.
-            try store.replaceRejects(runID: record.runID, shard: shardIndex, chunk: checkpoint.chunk, p.rejects)
-        }
+        try hooks.willCommit(p, checkpoint)
         try destination.commit(p.chunk, layout: p.layout, keyTypes: p.keyTypes, extras: p.extras, checkpoint: &checkpoint)
         // The buffers go back to the reader with no other reference left to them (no copy on reuse).
         p.chunk.batch = TextBatch(columnCount: 0)
@@ -119,21 +118,9 @@ final class ChunkCommitter: @unchecked Sendable {
         swap(&batch, &p.batch)
         swap(&matrix, &p.matrix)
         recycle(batch, matrix)
-
-        record.chunks += 1
-        record.rowsRead += p.rowsRead
-        record.rowsRejected += checkpoint.rowsRejected
-        record.rowsScored = record.rowsRead - record.rowsRejected
-        record.rowsWritten = record.rowsScored
-        if let shard {
-            try store.updateShard(ShardRecord(runID: record.runID, shard: shard.index, shards: shard.count, status: .running,
-                                              rows: record.rowsRead, chunks: record.chunks, host: Host.name, pid: Int(getpid()),
-                                              startedAt: record.startedAt))
-        } else {
-            try store.update(record)
-        }
-        progress?.update(runID: record.runID, chunk: record.chunks, rows: record.rowsRead, fraction: p.fraction)
-        try quality.checkRejects(rejected: record.rowsRejected, read: record.rowsRead, final: false, store: store, runID: record.runID)
-        if delay > 0 { Thread.sleep(forTimeInterval: delay / 1000) }
+        counts.chunks += 1
+        counts.rowsRead += p.rowsRead
+        counts.rowsRejected += checkpoint.rowsRejected
+        try hooks.didCommit(counts, p, checkpoint)
     }
 }

@@ -8,23 +8,24 @@ import NightjarIO
 /// needs (`ChunkCommitter.Pending`). Runs on the calling thread; the predictors spread each chunk
 /// over their worker pools.
 struct ChunkScorer {
-    let plan: RunExecutor.Plan
-    let quality: RunQuality
-    let challengers: [RunExecutor.Contender]
-    let splitContender: RunExecutor.Contender?
-    /// Writer indices in the destination: one per challenger, and the split's.
-    let shadowWriters: [Int]
-    let splitWriter: Int?
-    let comparison: ComparisonSetup
+    let predictor: Predictor
+    let quality: RunQuality?
+    /// For each output column, its index in the predictor's columns.
     let championProjection: [Int]
+    var challengers: [RunExecutor.Contender] = []
+    var splitContender: RunExecutor.Contender? = nil
+    /// Writer indices in the destination: one per challenger, and the split's.
+    var shadowWriters: [Int] = []
+    var splitWriter: Int? = nil
+    var comparison: ComparisonSetup? = nil
 
     /// Scores `item`, the run's chunk number `chunkIndex` whose first row is row `rowsBefore + 1`.
     func score(_ item: ChunkPrefetcher.Item, chunkIndex: Int, rowsBefore: Int) throws -> ChunkCommitter.Pending {
         var values: [Double] = []
         let scoringStarted = DispatchTime.now()
-        plan.predictor.score(item.matrix, into: &values)
+        predictor.score(item.matrix, into: &values)
         let championSeconds = DispatchTime.now().seconds(since: scoringStarted)
-        let width = plan.predictor.columns.count
+        let width = predictor.columns.count
         var outputValues = RunExecutor.project(values, width: width, championProjection)
         let firstRow = Int64(rowsBefore + 1)
         // Shadow challengers: the same rows, into the shadow table, compared with the champion.
@@ -34,7 +35,7 @@ struct ChunkScorer {
             var shadow: [Double] = []
             let started = DispatchTime.now()
             c.predictor.score(item.challengerMatrices[i] ?? item.matrix, into: &shadow)
-            var cmp = comparison.compare(champion: values, championColumns: plan.predictor.columns,
+            var cmp = comparison!.compare(champion: values, championColumns: predictor.columns,
                                          challenger: shadow, challengerColumns: c.predictor.columns)
             cmp.championSeconds = championSeconds
             cmp.challengerSeconds = DispatchTime.now().seconds(since: started)
@@ -59,7 +60,7 @@ struct ChunkScorer {
         var checkpoint = item.checkpoint
         checkpoint.chunk = chunkIndex
         checkpoint.rowsRejected = item.screened.rejectedRows
-        checkpoint.stats = try quality.statistics(item.matrix, predictions: values, stride: width, shadows: comparisons)
+        checkpoint.stats = try quality?.statistics(item.matrix, predictions: values, stride: width, shadows: comparisons)
         var rejects = item.screened.rejects
         for i in rejects.indices { rejects[i].chunk = chunkIndex }
         return ChunkCommitter.Pending(

@@ -72,18 +72,59 @@ final class CSVFilesSource: ChunkSource {
         return Double(bytesBefore + chunk.endOffset) / Double(totalBytes)
     }
 
+    /// Chunks cut ahead by `readAhead` (with the reader's line after each), or the error that stopped it.
+    private var early: [(chunk: CSVChunk, endLine: Int)] = []
+    private var earlyError: (any Error)?
+    private var earlyThread: StageThread?
+
+    /// Cuts up to `chunks` chunks of `chunkRows` rows (at most `maxRows` rows in all) on a thread of
+    /// its own, while the caller does something else (`nightjar score` loads the model: one
+    /// thread's work). `next` hands them out first, with the positions they were read at. Only
+    /// before the first `next`, on a source that reads one file from its start.
+    func readAhead(chunks: Int, chunkRows: Int, maxRows: Int?) {
+        guard let r = reader, selected.count == 1, range == nil, resumeAt == nil else { return }
+        let box = Handover(value: (self, r))
+        earlyThread = StageThread(name: "nightjar.read-ahead") {
+            let (source, reader) = box.value
+            var read = 0
+            for _ in 0..<chunks {
+                let limit = Swift.min(chunkRows, maxRows.map { $0 - read } ?? Int.max)
+                guard limit > 0 else { break }
+                var chunk = CSVChunk(columnCount: reader.columnCount)
+                do {
+                    guard try reader.readChunk(maxRows: limit, into: &chunk) else { break }
+                } catch {
+                    source.earlyError = error
+                    break
+                }
+                read += chunk.rowCount
+                source.early.append((chunk, reader.line))
+            }
+        }
+    }
+
     func next(maxRows: Int, into batch: inout TextBatch, checkpoint: inout ChunkRecord) throws -> Bool {
+        if let thread = earlyThread {
+            thread.wait()
+            earlyThread = nil
+            early.reverse()
+        }
+        if let cut = early.popLast() {
+            chunk = cut.chunk
+            swap(&batch, &chunk.batch)
+            fill(&checkpoint, endLine: cut.endLine, rows: batch.rowCount)
+            return true
+        }
+        if let error = earlyError {
+            earlyError = nil
+            throw error
+        }
         while let r = reader {
             // The caller's spare batch becomes the next chunk's storage: buffers are recycled, not reallocated.
             if batch.columnCount == r.columnCount { swap(&batch, &chunk.batch) }
             if try r.readChunk(maxRows: maxRows, into: &chunk) {
                 swap(&batch, &chunk.batch)
-                checkpoint.fileIndex = fileIndex
-                checkpoint.sourceFile = files[fileIndex]
-                checkpoint.startOffset = chunk.startOffset
-                checkpoint.endOffset = chunk.endOffset
-                checkpoint.endLine = r.line
-                checkpoint.rows = batch.rowCount
+                fill(&checkpoint, endLine: r.line, rows: batch.rowCount)
                 return true
             }
             bytesBefore += CSVFilesSource.size(files[fileIndex])
@@ -93,9 +134,21 @@ final class CSVFilesSource: ChunkSource {
         return false
     }
 
+    private func fill(_ checkpoint: inout ChunkRecord, endLine: Int, rows: Int) {
+        checkpoint.fileIndex = fileIndex
+        checkpoint.sourceFile = files[fileIndex]
+        checkpoint.startOffset = chunk.startOffset
+        checkpoint.endOffset = chunk.endOffset
+        checkpoint.endLine = endLine
+        checkpoint.rows = rows
+    }
+
     func location(row: Int) -> (file: String, line: Int?) {
         (files[min(fileIndex, files.count - 1)], row < chunk.lines.count ? chunk.lines[row] : nil)
     }
 
-    func close() {}
+    func close() {
+        earlyThread?.wait()
+        earlyThread = nil
+    }
 }
