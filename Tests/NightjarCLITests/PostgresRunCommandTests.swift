@@ -79,7 +79,46 @@ struct PostgresRunCommandTests {
         #expect(resumed.count == 20_000 && Set(resumed).count == 20_000)
         #expect(resumed == (try rows(c, "\(out)_clean")))
         print("postgres crash-resume: killed with SIGKILL after \(killedAfter) committed chunks of 40; output identical to a clean run")
-        try c.execute("DROP TABLE \(src); DROP TABLE \(out); DROP TABLE \(out)_clean")
+        try c.execute("DROP TABLE \(src)")
+        for t in [out, "\(out)_clean"] { try PostgresTableWriter.dropOutput(t, connection: c) }
+    }
+
+    /// SIGKILL while a rerun publishes its date: inside the publish transaction (the old rows stay)
+    /// or after its COMMIT, before the replaced partition is dropped (the new rows are there, the old
+    /// partition detached and invisible, dropped by the next run). Either way one copy of every row.
+    @Test func killedDuringPublishLeavesOneCopyOfEveryRow() throws {
+        let c = try connect()
+        let (job, src, out) = try setUp(c)
+        let (first, e1) = try runner.finish(["run", job.path, "--date", "2026-11-28", "--quiet"])
+        #expect(first == 0, "\(e1)")
+        let clean = try rows(c, out)
+        let output = try PostgresOutputTable.resolve(out, connection: c)
+        var windows: [String] = []
+        for wait in [0.3, 1.3, 0.3, 1.3] {
+            // --restart: a new run replaces the published date, as a nightly rerun does.
+            let (p, _) = try runner.start(["run", job.path, "--date", "2026-11-28", "--quiet", "--restart"], publishDelayMs: 1000)
+            let deadline = Date().addingTimeInterval(60)
+            // The publish starts once every chunk is committed.
+            while chunks(c, job: job.path) < 40 && p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            Thread.sleep(forTimeInterval: wait)
+            #expect(p.isRunning)
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            let seen = try c.execute("SELECT count(*), count(DISTINCT run_id) FROM \(out)").rows
+            #expect(seen == [["20000", "1"]], "after a kill \(wait) s into the publish: \(seen)")
+            windows.append(try c.execute("SELECT count(*) FROM nightjar.retired WHERE output = $1", [output.lineageName]).string(0, 0) == "0"
+                           ? "in the transaction" : "after the commit")
+        }
+        let (status, err) = try runner.finish(["run", job.path, "--date", "2026-11-28", "--quiet"])
+        #expect(status == 0, "\(err)")
+        let final = try rows(c, out)
+        #expect(final == clean)
+        let parts = try c.execute("SELECT count(*) FROM pg_inherits WHERE inhparent = $1::regclass", [output.quotedBase]).string(0, 0)
+        #expect(parts == "1")
+        #expect(try c.execute("SELECT count(*) FROM nightjar.retired WHERE output = $1", [output.lineageName]).string(0, 0) == "0")
+        print("postgres kill during publish: killed \(windows); one copy of every row each time")
+        try c.execute("DROP TABLE \(src)")
+        try PostgresTableWriter.dropOutput(out, connection: c)
     }
 
     @Test func aConnectionTerminatedMidRunFailsCleanlyAndResumes() throws {
@@ -112,7 +151,8 @@ struct PostgresRunCommandTests {
         #expect(status == 0, "\(e)")
         let final = try rows(c, out)
         #expect(final.count == 20_000 && Set(final).count == 20_000)
-        try c.execute("DROP TABLE \(src); DROP TABLE \(out)")
+        try c.execute("DROP TABLE \(src)")
+        try PostgresTableWriter.dropOutput(out, connection: c)
     }
 
     @Test func fourShardProcessesGiveTheRowsOfOneRun() throws {
@@ -140,13 +180,15 @@ struct PostgresRunCommandTests {
             .query("SELECT shard, rows FROM nightjar_shards WHERE run_id IN (SELECT run_id FROM nightjar_runs WHERE job LIKE 'pg-crash-%') ORDER BY shard")
         #expect(perShard.count == 4)
         #expect(perShard.compactMap { Int($0[1] ?? "") }.reduce(0, +) == 20_000)
-        try c.execute("DROP TABLE \(src); DROP TABLE \(out); DROP TABLE \(out)_clean")
+        try c.execute("DROP TABLE \(src)")
+        for t in [out, "\(out)_clean"] { try PostgresTableWriter.dropOutput(t, connection: c) }
     }
 
     /// The shipped PostgreSQL job runs as it is, split in two like the Kubernetes Indexed Job does.
     @Test func theShippedPostgresJobRunsSharded() throws {
         let c = try connect()
-        try c.execute("DROP TABLE IF EXISTS customers; DROP TABLE IF EXISTS analytics.churn_scores")
+        try c.execute("DROP TABLE IF EXISTS customers")
+        try PostgresTableWriter.dropOutput("analytics.churn_scores", connection: c)
         try c.execute("""
             CREATE TABLE customers (customer_id text PRIMARY KEY, age integer, income numeric, tenure_months integer, balance float8,
                 num_products integer, last_login_days real, has_card boolean, region text, plan text, snapshot_day date NOT NULL DEFAULT '2026-11-28')

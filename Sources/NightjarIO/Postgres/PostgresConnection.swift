@@ -155,6 +155,8 @@ public final class PostgresResult {
     deinit { PQclear(handle) }
 
     public var rowCount: Int { Int(PQntuples(handle)) }
+    /// Rows an INSERT, UPDATE, DELETE or COPY touched.
+    public var affectedRows: Int { Int(String(cString: PQcmdTuples(handle))) ?? 0 }
     public var columnCount: Int { Int(PQnfields(handle)) }
     public func columnName(_ c: Int) -> String { String(cString: PQfname(handle, Int32(c))) }
     public func columnType(_ c: Int) -> UInt32 { PQftype(handle, Int32(c)) }

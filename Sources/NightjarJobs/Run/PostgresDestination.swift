@@ -2,6 +2,12 @@ import Foundation
 import NightjarCore
 import NightjarIO
 
+/// A run's rows into PostgreSQL: each chunk's rows and its checkpoint in one transaction; a
+/// replace_partition run publishes its date by attaching its own table as the date's partition
+/// (`PostgresTableWriter`, `PostgresOutputTable`), in one transaction with the publication record.
+///
+/// One connection, used by one thread at a time (the caller serialises `commit` and `finish`),
+/// from whichever thread calls: nothing here is tied to the creating thread.
 final class PostgresDestination: ChunkDestination {
     let connection: PostgresConnection
     let writer: PostgresTableWriter
@@ -21,7 +27,7 @@ final class PostgresDestination: ChunkDestination {
         """ + chunksShardMigration + """
         CREATE TABLE IF NOT EXISTS nightjar.publications (
             run_id text PRIMARY KEY, logical_date date NOT NULL, table_name text NOT NULL, published_at timestamptz NOT NULL);
-        """ + chunksQualityMigration
+        """ + chunksQualityMigration + PostgresOutputTable.setup
 
     /// Chunks carry their rejected-row count and statistics (merged into the run's drift at the end).
     static let chunksQualityMigration = """
@@ -66,22 +72,36 @@ final class PostgresDestination: ChunkDestination {
         try connection.execute("SELECT pg_advisory_xact_lock(hashtext('nightjar schema'))")
         try connection.execute(PostgresDestination.setup)
         try connection.execute("COMMIT")
-        let typed = metadata.map { (name: $0.name, value: $0.value, type: $0.name == "logical_date" ? "date" : "text") }
-        let staging = "nightjar." + RunExecutor.stagingTable(runID: runID)
-        writer = PostgresTableWriter(connection: connection, table: table, layout: layout, metadata: typed,
-                                     partition: replace ? .init(column: "logical_date", value: date, stagingTable: staging) : nil)
         self.store = store
         self.replace = replace
         self.runID = runID
         self.date = date
+        writer = PostgresTableWriter(connection: connection, table: table, layout: layout,
+                                     lineage: PostgresDestination.lineage(metadata, date: date, runID: runID),
+                                     mode: PostgresDestination.mode(replace: replace, runID: runID, suffix: ""))
+        // Partitions detached by earlier publications whose process died before dropping them.
+        PostgresTableWriter.dropRetired(connection: connection)
     }
 
+    static func mode(replace: Bool, runID: String, suffix: String) -> PostgresTableWriter.Mode {
+        replace ? .replacePartition(runID: runID, suffix: suffix) : .append(runID: runID, suffix: suffix)
+    }
+
+    /// The run's lineage from the executor's metadata columns (`logical_date`, `run_id`, `model_*`).
+    static func lineage(_ metadata: [(name: String, value: String)], date: String, runID: String) -> PostgresTableWriter.Lineage {
+        let m = Dictionary(metadata.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        return .init(logicalDate: m["logical_date"] ?? date, runID: m["run_id"] ?? runID, modelName: m["model_name"] ?? "",
+                     modelVersion: m["model_version"] ?? "", modelSHA256: m["model_sha256"] ?? "")
+    }
+
+    /// A shadow output (`table`, its own view and base table, staged in the run's `_shadow` table)
+    /// or, with `table` nil, a split's challenger: the main output's rows with other lineage,
+    /// staged in the main run table and published with it.
     func addWriter(table: String?, layout: OutputLayout, metadata: [(name: String, value: String)]) throws -> Int {
-        let staging = "nightjar." + RunExecutor.stagingTable(runID: runID) + (table == nil ? "" : "_shadow")
-        let typed = metadata.map { (name: $0.name, value: $0.value, type: $0.name == "logical_date" ? "date" : "text") }
         let first = table != nil && !extras.contains { $0.writer.table == table }
-        extras.append((PostgresTableWriter(connection: connection, table: table ?? writer.table, layout: layout, metadata: typed,
-                                           partition: replace ? .init(column: "logical_date", value: date, stagingTable: staging) : nil),
+        extras.append((PostgresTableWriter(connection: connection, table: table ?? writer.table, layout: layout,
+                                           lineage: PostgresDestination.lineage(metadata, date: date, runID: runID),
+                                           mode: PostgresDestination.mode(replace: replace, runID: runID, suffix: table == nil ? "" : "_shadow")),
                        first))
         return extras.count - 1
     }
@@ -96,38 +116,65 @@ final class PostgresDestination: ChunkDestination {
 
     func commit(_ chunk: ScoredChunk, layout: OutputLayout, keyTypes: [String]?, extras more: [ExtraRows], checkpoint: inout ChunkRecord) throws {
         let c = checkpoint
+        // Tables first, each in a short transaction of its own (no DDL lock held while rows are copied).
+        try writer.prepare(chunk, keyTypes: keyTypes)
+        for e in more { try extras[e.writer].writer.prepare(e.chunk, keyTypes: keyTypes) }
         try writer.inTransaction {
-            try writer.write(chunk, layout: layout, keyTypes: keyTypes)
-            for e in more { try extras[e.writer].writer.write(e.chunk, layout: e.layout, keyTypes: keyTypes) }
+            try writer.write(chunk, layout: layout)
+            for e in more { try extras[e.writer].writer.write(e.chunk, layout: e.layout) }
             try connection.execute("""
                 INSERT INTO nightjar.chunks (\(PostgresDestination.chunkColumns))
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
                 """, PostgresDestination.chunkValues(c))
         }
         try store.record(c)
+        logNotes()
     }
 
     func finish(runID: String, date: String) throws {
+        try writer.ensureTables()
         for e in extras where !replace || e.publishes { try e.writer.ensureTables() }
-        if replace {
-            try writer.publishPartition {
-                for e in extras where e.publishes { try e.writer.publishStatements() }
-                try connection.execute("INSERT INTO nightjar.publications (run_id, logical_date, table_name, published_at) VALUES ($1, $2, $3, now())",
-                                       [runID, date, writer.table])
-            }
-        } else {
-            try writer.ensureTables()
+        logNotes()
+        guard replace else { return }
+        // Outputs in a stable order, so two processes publishing dates of the same outputs take
+        // their locks in the same order.
+        let publishing = ([writer] + extras.filter(\.publishes).map(\.writer)).sorted { ($0.baseTable ?? "") < ($1.baseTable ?? "") }
+        // Tests that kill a run during its publish widen the two windows (inside the transaction, then before the drop).
+        let pause = ProcessInfo.processInfo.environment["NIGHTJAR_TEST_PUBLISH_DELAY_MS"].flatMap(Double.init).map { $0 / 1000 }
+        try writer.inTransaction {
+            for w in publishing { try w.publishStatements() }
+            try connection.execute("INSERT INTO nightjar.publications (run_id, logical_date, table_name, published_at) VALUES ($1, $2, $3, now())",
+                                   [runID, date, writer.table])
+            if let pause { Thread.sleep(forTimeInterval: pause) }
         }
+        if let pause { Thread.sleep(forTimeInterval: pause) }
+        // The detached partitions are no longer visible; dropping them can wait for a reader that
+        // still holds one, and a crash here leaves them recorded for the next run.
+        PostgresTableWriter.dropRetired(connection: connection)
     }
 
-    /// Drops what an unfinished run left in the sink database before a new run starts over.
+    /// Migration notes of the writers, once each, on stderr (the destination has no logger; a
+    /// migration happens once per output and must not go unnoticed).
+    private var notesLogged = 0
+    private func logNotes() {
+        let notes = ([writer] + extras.map(\.writer)).flatMap(\.notes)
+        guard notes.count > notesLogged else { return }
+        for note in notes[notesLogged...] { FileHandle.standardError.write(Data("nightjar: \(note)\n".utf8)) }
+        notesLogged = notes.count
+    }
+
+    /// Drops what an unfinished run left in the sink database (its staged tables, its checkpoints)
+    /// before a new run starts over, and any partition a crashed publication left detached.
     static func abandon(runID: String, settings: JobSpec.PostgresSettings, job: JobSpec) throws {
         let connection = try PostgresConnection(conninfo: try settings.conninfo(job: job.name), name: "sink \(settings.description)")
         if try connection.execute("SELECT to_regclass('nightjar.chunks')").string(0, 0) != nil {
-            try connection.execute("DROP TABLE IF EXISTS \(PostgresConnection.quoteQualified("nightjar." + RunExecutor.stagingTable(runID: runID)))")
-            try connection.execute("DROP TABLE IF EXISTS \(PostgresConnection.quoteQualified("nightjar." + RunExecutor.stagingTable(runID: runID) + "_shadow"))")
+            for suffix in ["", "_shadow"] {
+                try connection.execute("DROP TABLE IF EXISTS nightjar.\(PostgresOutputTable.quote(PostgresOutputTable.stagingName(runID: runID, suffix: suffix)))")
+            }
             try connection.execute("DELETE FROM nightjar.chunks WHERE run_id = $1", [runID])
+        }
+        if try connection.execute("SELECT to_regclass('nightjar.retired')").string(0, 0) != nil {
+            PostgresTableWriter.dropRetired(connection: connection)
         }
     }
 }
-
