@@ -4,10 +4,6 @@
 # PostgreSQL -> PostgreSQL next to psql \copy: bench/pg_bench.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=${NIGHTJAR_BENCH_VENV:-bench/.venv}
-if [ ! -x "$venv/bin/python" ]; then
-    python3 -m venv "$venv"
-fi
-"$venv/bin/pip" install -q -r bench/requirements.txt
+source bench/venv.sh
 swift build -c release --product nightjar >/dev/null
 exec "$venv/bin/python" bench/job_bench.py "$@"

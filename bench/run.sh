@@ -11,11 +11,7 @@
 # Nightjar in release mode, and keeps generated data, models and compiled libraries in bench/data/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=${NIGHTJAR_BENCH_VENV:-bench/.venv}
-if [ ! -x "$venv/bin/python" ]; then
-    python3 -m venv "$venv"
-fi
-"$venv/bin/pip" install -q -r bench/requirements.txt
+source bench/venv.sh
 for arg in "$@"; do
     case "$arg" in
         --treelite) "$venv/bin/pip" install -q -r bench/requirements-treelite.txt ;;

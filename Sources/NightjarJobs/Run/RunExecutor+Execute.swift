@@ -6,7 +6,9 @@ import NightjarIO
 extension RunExecutor {
     /// Scores the run (or one shard of it). Returns the destination, still to be finished for shards.
     @discardableResult
-    func execute(_ record: inout RunRecord, plan: Plan, store: RunStore, resuming: Bool, shard: Shard?) throws -> ChunkDestination {
+    /// - Parameter early: the run's CSV source, already cutting its first chunks (a new run over one file).
+    func execute(_ record: inout RunRecord, plan: Plan, store: RunStore, resuming: Bool, shard: Shard?,
+                 early: CSVFilesSource? = nil) throws -> ChunkDestination {
         let started = Date()
         let ds = record.logicalDate
         let date = LogicalDate(ds)!
@@ -73,7 +75,11 @@ extension RunExecutor {
         let source: ChunkSource
         switch job.source {
         case .csv:
-            source = try CSVFilesSource(files: plan.files, resumeAfter: committed.last, runID: record.runID, shard: shard)
+            if let early, committed.isEmpty, shard == nil, early.files == plan.files {
+                source = early
+            } else {
+                source = try CSVFilesSource(files: plan.files, resumeAfter: committed.last, runID: record.runID, shard: shard)
+            }
         case let .postgres(settings, query, key):
             source = try PostgresSource(settings: settings, query: query, key: key, date: date, job: job,
                                         features: plan.model.features.map(\.name), resumeAfter: committed.last, shard: shard)

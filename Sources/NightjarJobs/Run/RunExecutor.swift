@@ -173,15 +173,25 @@ public final class RunExecutor {
             "model": "\(record.modelName ?? "")@\(record.modelVersion ?? "")",
         ])
 
+        // A new run over one CSV file cuts its first chunks of text while the model loads (one
+        // thread's work), as `score` does; nothing is encoded, scored or written before the model
+        // (and its bundle) passed its checks.
+        var early: CSVFilesSource? = nil
+        if !resuming, case let .csv(pattern) = job.source,
+           let files = try? SourceFiles.resolve(pattern: pattern, date: date, job: job.name), files.count == 1 {
+            early = try? CSVFilesSource(files: files, resumeAfter: nil, runID: record.runID)
+            early?.readAhead(chunks: ScoreRunner.readAheadChunks, chunkRows: job.chunkRows, maxRows: nil)
+        }
+        defer { early?.close() }
         do {
-            // The model (a bundle verified: hashes, golden rows) before any row is read.
+            // The model (a bundle verified: hashes, golden rows) before any row is scored.
             let plan = try plan(date: date, model: resolved)
             switch job.source {
             case .csv: record.source = plan.files.joined(separator: ", ")
             case let .postgres(settings, _, key): record.source = "postgres:\(settings.description) ordered by \(key)"
             }
             try store.update(record)
-            try execute(&record, plan: plan, store: store, resuming: resuming, shard: nil)
+            try execute(&record, plan: plan, store: store, resuming: resuming, shard: nil, early: early)
             record.status = .succeeded
             record.endedAt = Timestamp.now()
             markActive(&record)
