@@ -1,5 +1,5 @@
-/// Where every output row of a SQLite sink comes from, stored once per (output table, run, model)
-/// instead of on every row, and which of those row sets readers see.
+/// Where every output row of a SQLite sink comes from (`OutputLineage`), stored once per (output
+/// table, run, model) instead of on every row, and which of those row sets readers see.
 ///
 /// Each lineage owns the rowid range `id << 32 ..< (id + 1) << 32` of its table's rows table, so
 /// its rows are found, published and deleted as one contiguous range of the table's B-tree, with
@@ -11,26 +11,7 @@
 /// plus `DELETE` + `INSERT … SELECT` at publish wrote every row twice (543k one-page `pwrite`s,
 /// 22 s against 4.6 s for `nightjar score`) and stored ~175 bytes a row, ~100 of them lineage
 /// text. See `bench/job_bench.sh` for the figures after.
-public struct SQLiteLineage: Sendable, Equatable {
-    public var logicalDate: String
-    public var runID: String
-    public var modelName: String
-    public var modelVersion: String
-    public var modelSHA256: String
-
-    public init(logicalDate: String, runID: String, modelName: String, modelVersion: String, modelSHA256: String) {
-        self.logicalDate = logicalDate
-        self.runID = runID
-        self.modelName = modelName
-        self.modelVersion = modelVersion
-        self.modelSHA256 = modelSHA256
-    }
-
-    /// The metadata columns every output row shows, in order (the view's last columns).
-    public static let columns = ["logical_date", "run_id", "model_name", "model_version", "model_sha256"]
-
-    var values: [String] { [logicalDate, runID, modelName, modelVersion, modelSHA256] }
-
+public enum SQLiteLineage {
     /// Rows of one lineage per rowid range: 2^32.
     public static let rangeBits: Int64 = 32
 
@@ -60,7 +41,7 @@ public struct SQLiteLineage: Sendable, Equatable {
     }
 
     /// The id of this lineage's rows in `table`, created in `state` if missing.
-    static func id(of lineage: SQLiteLineage, table: String, state: State, in database: SQLiteDatabase) throws -> Int64 {
+    static func id(of lineage: OutputLineage, table: String, state: State, in database: SQLiteDatabase) throws -> Int64 {
         let find = try database.prepare("""
             SELECT id FROM nightjar_lineage WHERE run_id = ? AND table_name = ? AND logical_date = ? AND model_name = ?
                 AND model_version = ? AND model_sha256 = ? AND state <> 'retired'

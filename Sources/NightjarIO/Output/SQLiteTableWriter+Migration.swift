@@ -9,11 +9,11 @@ extension SQLiteTableWriter {
     func migrateLegacyTable() throws {
         let columns = try database.query("SELECT name, type FROM pragma_table_info(\(SQLiteString.literal(table)))")
             .compactMap { r in r[0].map { ($0, r[1] ?? "") } }
-        let missing = SQLiteLineage.columns.filter { name in !columns.contains { $0.0 == name } }
+        let missing = OutputLineage.columns.filter { name in !columns.contains { $0.0 == name } }
         guard missing.isEmpty else {
             throw InputError(path: path, message: "table '\(table)' exists but was not written by Nightjar (no column \(missing.joined(separator: ", "))); write to a new table or drop it")
         }
-        let data = columns.filter { !SQLiteLineage.columns.contains($0.0) }
+        let data = columns.filter { !OutputLineage.columns.contains($0.0) }
         if try objectType(rowsTable) == nil {
             try database.execute("CREATE TABLE \(SQLiteDatabase.quote(rowsTable)) (\(data.map { "\(SQLiteDatabase.quote($0.0)) \($0.1)" }.joined(separator: ", ")))")
         }
@@ -27,7 +27,7 @@ extension SQLiteTableWriter {
     func migrateLegacyStaging() throws {
         guard let staging = legacyStaging, try objectType(staging) == "table" else { return }
         let data = try database.query("SELECT name FROM pragma_table_info(\(SQLiteString.literal(staging)))")
-            .compactMap { $0[0] }.filter { !SQLiteLineage.columns.contains($0) }
+            .compactMap { $0[0] }.filter { !OutputLineage.columns.contains($0) }
         migratedRows += try moveRows(from: staging, columns: data, state: .staged)
         try database.execute("DROP TABLE \(SQLiteDatabase.quote(staging))")
     }
@@ -36,12 +36,12 @@ extension SQLiteTableWriter {
     /// `source`'s rowid order. Returns the rows moved.
     private func moveRows(from source: String, columns: [String], state: SQLiteLineage.State) throws -> Int {
         let before = try database.query("SELECT coalesce(max(id), 0) FROM nightjar_lineage")[0][0].flatMap { Int64($0) } ?? 0
-        let meta = SQLiteLineage.columns.map(SQLiteDatabase.quote).joined(separator: ", ")
+        let meta = OutputLineage.columns.map(SQLiteDatabase.quote).joined(separator: ", ")
         try database.execute("""
             INSERT INTO nightjar_lineage (table_name, \(meta), state)
             SELECT DISTINCT \(SQLiteString.literal(table)), \(meta), \(SQLiteString.literal(state.rawValue)) FROM \(SQLiteDatabase.quote(source))
             """)
-        let match = SQLiteLineage.columns.map { "l.\(SQLiteDatabase.quote($0)) = o.\(SQLiteDatabase.quote($0))" }.joined(separator: " AND ")
+        let match = OutputLineage.columns.map { "l.\(SQLiteDatabase.quote($0)) = o.\(SQLiteDatabase.quote($0))" }.joined(separator: " AND ")
         let names = columns.map(SQLiteDatabase.quote)
         try database.execute("""
             INSERT INTO \(SQLiteDatabase.quote(rowsTable)) (rowid, \(names.joined(separator: ", ")))

@@ -15,7 +15,7 @@ public final class SQLiteTableWriter {
     public let table: String
     public let database: SQLiteDatabase
     private let layout: OutputLayout
-    public let lineage: SQLiteLineage
+    public let lineage: OutputLineage
     private let staged: Bool
     private var insert: SQLiteBatchInsert?
     /// The staging table an earlier version's unfinished run of this lineage left (its rows are
@@ -26,7 +26,7 @@ public final class SQLiteTableWriter {
 
     /// - Parameter staged: the rows stay invisible until `SQLiteLineage.publish` (replace_partition);
     ///   otherwise each chunk's rows are visible once it commits (append).
-    public init(path: String, table: String, layout: OutputLayout, lineage: SQLiteLineage, staged: Bool) throws {
+    public init(path: String, table: String, layout: OutputLayout, lineage: OutputLineage, staged: Bool) throws {
         self.path = path
         self.table = table
         self.layout = layout
@@ -40,7 +40,7 @@ public final class SQLiteTableWriter {
 
     /// A writer on another writer's connection, so both write in the same transactions (shadow
     /// tables, the challenger's side of a split).
-    public init(sharing other: SQLiteTableWriter, table: String, layout: OutputLayout, lineage: SQLiteLineage) {
+    public init(sharing other: SQLiteTableWriter, table: String, layout: OutputLayout, lineage: OutputLineage) {
         self.path = other.path
         self.table = table
         self.layout = layout
@@ -99,7 +99,7 @@ public final class SQLiteTableWriter {
     /// The output view: every column of the rows table, then the lineage columns, published rows only.
     private func createView() throws {
         let columns = try rowsColumns().map { "r." + SQLiteDatabase.quote($0) }
-            + SQLiteLineage.columns.map { "l." + SQLiteDatabase.quote($0) }
+            + OutputLineage.columns.map { "l." + SQLiteDatabase.quote($0) }
         try database.execute("""
             CREATE VIEW \(SQLiteDatabase.quote(table)) AS SELECT \(columns.joined(separator: ", "))
             FROM nightjar_lineage AS l JOIN \(SQLiteDatabase.quote(rowsTable)) AS r ON \(SQLiteLineage.rangeCondition(lineage: "l", rows: "r"))

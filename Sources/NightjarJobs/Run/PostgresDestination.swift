@@ -127,7 +127,7 @@ final class PostgresDestination: ChunkDestination {
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
                 """, PostgresDestination.chunkValues(c))
         }
-        try store.record(c)
+        try store.mirror(c)  // the chunk is durable in the sink already
         logNotes()
     }
 

@@ -113,7 +113,7 @@ extension RunExecutor {
                                                   rows: counts.rowsRead, chunks: counts.chunks, host: Host.name, pid: Int(getpid()),
                                                   startedAt: live.startedAt))
             } else {
-                try store.update(live)
+                try store.updateProgress(live)
             }
             progress?.update(runID: runID, chunk: counts.chunks, rows: counts.rowsRead, fraction: pending.fraction)
             try quality.checkRejects(rejected: counts.rowsRejected, read: counts.rowsRead, final: false, store: store, runID: runID)

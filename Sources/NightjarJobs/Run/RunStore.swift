@@ -18,6 +18,11 @@ public protocol RunStore: AnyObject {
     func lastScheduled(job: String) throws -> Date?
 
     func record(_ c: ChunkRecord) throws
+    /// Progress after each committed chunk, and the store's copy of a checkpoint that the sink
+    /// holds durably already: a store may write these without waiting for the disk (a lost one is
+    /// rewritten by the next chunk or recovered from the sink on resume). Default: as `update`/`record`.
+    func updateProgress(_ r: RunRecord) throws
+    func mirror(_ c: ChunkRecord) throws
     func chunks(runID: String) throws -> [ChunkRecord]
     func deleteChunks(runID: String) throws
 
@@ -74,4 +79,9 @@ public enum RunStores {
         if let pg = job.statePostgres { return try PostgresRunStore(settings: pg, job: job.name) }
         return try SQLiteRunStore(path: job.state)
     }
+}
+
+extension RunStore {
+    public func updateProgress(_ r: RunRecord) throws { try update(r) }
+    public func mirror(_ c: ChunkRecord) throws { try record(c) }
 }

@@ -29,11 +29,7 @@ final class SQLiteDestination: ChunkDestination {
         try SQLiteLineage.purgeRetired(in: writer.database)
     }
 
-    static func lineage(_ metadata: [(name: String, value: String)]) -> SQLiteLineage {
-        func value(_ name: String) -> String { metadata.first { $0.name == name }?.value ?? "" }
-        return SQLiteLineage(logicalDate: value("logical_date"), runID: value("run_id"), modelName: value("model_name"),
-                             modelVersion: value("model_version"), modelSHA256: value("model_sha256"))
-    }
+    static func lineage(_ metadata: [(name: String, value: String)]) -> OutputLineage { OutputLineage(metadata: metadata) }
 
     func committed(runID: String, shard: Int?) throws -> [ChunkRecord] { try SQLiteRunStore.chunks(runID: runID, shard: shard, in: writer.database) }
 
@@ -55,7 +51,7 @@ final class SQLiteDestination: ChunkDestination {
             for e in more { try extras[e.writer].write(e.chunk, layout: e.layout) }
             try SQLiteRunStore.insertChunk(c, into: writer.database)
         }
-        if writer.path != store.sqlitePath { try store.record(c) }
+        if writer.path != store.sqlitePath { try store.mirror(c) }
     }
 
     func finish(runID: String, date: String) throws {
