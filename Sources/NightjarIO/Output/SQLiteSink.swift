@@ -32,7 +32,7 @@ public final class SQLiteSink: PredictionSink {
         guard !table.isEmpty else { throw InputError(path: path, message: "empty table name") }
         try OutputDirectory.create(for: path)
         database = try SQLiteDatabase(path: path)
-        try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        try database.enableWAL()
         try database.execute("BEGIN IMMEDIATE")
         open = true
     }

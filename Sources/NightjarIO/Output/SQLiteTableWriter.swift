@@ -35,7 +35,7 @@ public final class SQLiteTableWriter {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         database = try SQLiteDatabase(path: path)
-        try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        try database.enableWAL()
     }
 
     /// A writer on another writer's connection, so both write in the same transactions (shadow

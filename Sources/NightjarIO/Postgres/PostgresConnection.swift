@@ -167,8 +167,11 @@ public final class PostgresResult {
         return UnsafeRawBufferPointer(start: p, count: Int(PQgetlength(handle, Int32(r), Int32(c))))
     }
 
+    /// nil for NULL, and for a cell past the result's end (without asking libpq, which would
+    /// print "row number 0 is out of range" on stderr).
     public func string(_ r: Int, _ c: Int) -> String? {
-        isNull(r, c) ? nil : String(cString: PQgetvalue(handle, Int32(r), Int32(c)))
+        guard r < rowCount, c < columnCount, !isNull(r, c) else { return nil }
+        return String(cString: PQgetvalue(handle, Int32(r), Int32(c)))
     }
 
     public var rows: [[String?]] {

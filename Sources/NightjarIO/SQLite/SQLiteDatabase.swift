@@ -1,4 +1,6 @@
 import CSQLite
+import Dispatch
+import Foundation
 
 /// A SQLite connection (libsqlite3 through the CSQLite system library target).
 public final class SQLiteDatabase {
@@ -31,7 +33,23 @@ public final class SQLiteDatabase {
         if rc != SQLITE_OK {
             let message = err.map { String(cString: $0) } ?? lastError
             sqlite3_free(err)
-            throw SQLiteError(path: path, message: message, sql: sql)
+            throw SQLiteError(path: path, message: message, sql: sql, code: rc & 0xff)
+        }
+    }
+
+    /// Switches the file to write-ahead logging (synchronous=NORMAL). Several processes opening a
+    /// new file at once (shards, parallel backfills) can deadlock on the switch, each holding the
+    /// shared lock the other needs: SQLite then answers SQLITE_BUSY at once, without its busy
+    /// handler, so the switch is retried here for up to `timeout` seconds.
+    public func enableWAL(timeout: Double = 10) throws {
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9)
+        while true {
+            do {
+                try execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+                return
+            } catch let error as SQLiteError where error.code == SQLITE_BUSY && DispatchTime.now().uptimeNanoseconds < deadline {
+                usleep(UInt32.random(in: 5_000...25_000))
+            }
         }
     }
 
@@ -127,11 +145,14 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     public var path: String
     public var message: String
     public var sql: String?
+    /// SQLite's primary result code (SQLITE_BUSY, …), 0 when not from SQLite.
+    public var code: Int32 = 0
 
-    public init(path: String, message: String, sql: String? = nil) {
+    public init(path: String, message: String, sql: String? = nil, code: Int32 = 0) {
         self.path = path
         self.message = message
         self.sql = sql
+        self.code = code
     }
 
     public var description: String { "\(path): SQLite: \(message)" }

@@ -71,15 +71,7 @@ final class ChunkReader {
         rowsBefore += rowsRead
         firstChunk = false
         if matrix.stride != features.count { matrix = FeatureMatrix(rows: 0, features: features.count) }
-        let encoder = self.encoder!
-        do throws(EncodingError) {
-            try encoder.encode(batch, into: &matrix)
-        } catch {
-            let column = encoder.columnIndex[encoder.features.firstIndex { $0.name == error.column } ?? 0]
-            let (file, line) = source.location(row: error.row)
-            throw InputError(path: file, line: line, column: column + 1, columnName: error.column,
-                             message: error.description.replacingOccurrences(of: "column '\(error.column)': ", with: ""))
-        }
+        try encode(encoder!, batch, into: &matrix)
         var item = ChunkPrefetcher.Item(batch: batch, matrix: matrix, checkpoint: checkpoint, layout: layout,
                                         keyTypes: source.keyTypes, fraction: source.fraction, started: started,
                                         rowsRead: rowsRead, screened: screened)
@@ -90,7 +82,10 @@ final class ChunkReader {
                 SplitHash.isChallenger(splitColumns.map { batch.bytes[batch.fieldRange(row: r, column: $0)] }, share: split.share)
             }
             item.splitMask = mask
-            if mask.contains(true) { item.splitMatrix = try encoded(splitEncoder, batch.keeping(mask)) }
+            if mask.contains(true) {
+                let rows = mask.indices.filter { mask[$0] }
+                item.splitMatrix = try encoded(splitEncoder, batch.keeping(mask)) { rows[$0] }
+            }
         }
         return item
     }
@@ -138,14 +133,23 @@ final class ChunkReader {
         }
     }
 
-    private func encoded(_ encoder: FeatureEncoder, _ rows: TextBatch) throws -> FeatureMatrix {
+    private func encoded(_ encoder: FeatureEncoder, _ rows: TextBatch, original: (Int) -> Int = { $0 }) throws -> FeatureMatrix {
         var m = FeatureMatrix(rows: 0, features: encoder.features.count)
-        do throws(EncodingError) {
-            try encoder.encode(rows, into: &m)
-        } catch {
-            let (file, line) = source.location(row: error.row)
-            throw InputError(path: file, line: line, columnName: error.column, message: error.description)
-        }
+        try encode(encoder, rows, into: &m, original: original)
         return m
+    }
+
+    /// Encodes `rows`; an unreadable value becomes one error naming the file, line and column.
+    /// `original` maps a row of `rows` to its row in the chunk read (a split's rows are a subset).
+    private func encode(_ encoder: FeatureEncoder, _ rows: TextBatch, into matrix: inout FeatureMatrix,
+                        original: (Int) -> Int = { $0 }) throws {
+        do throws(EncodingError) {
+            try encoder.encode(rows, into: &matrix)
+        } catch {
+            let column = encoder.columnIndex[encoder.features.firstIndex { $0.name == error.column } ?? 0]
+            let (file, line) = source.location(row: original(error.row))
+            throw InputError(path: file, line: line, column: column + 1, columnName: error.column,
+                             message: error.description.replacingOccurrences(of: "column '\(error.column)': ", with: ""))
+        }
     }
 }
