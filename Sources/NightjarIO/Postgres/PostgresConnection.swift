@@ -12,11 +12,18 @@ public final class PostgresConnection {
 
     public init(conninfo: String, name: String) throws {
         self.name = name
+        // libpq's parse errors quote the text around the fault, which may be part of a password
+        // (`password=a b`, an unencoded '@' in a URI): a malformed string gets a message of ours.
+        let secrets = try PostgresConnection.secrets(in: conninfo, name: name)
         guard let conn = PQconnectdb(conninfo) else { throw PostgresError(name: name, message: "out of memory") }
         guard PQstatus(conn) == CONNECTION_OK else {
             let message = String(cString: PQerrorMessage(conn)).trimmingCharacters(in: .whitespacesAndNewlines)
             PQfinish(conn)
-            throw PostgresError(name: name, message: "cannot connect: \(message.split(separator: "\n").joined(separator: " "))")
+            var line = PostgresConnection.redact(message.split(separator: "\n").joined(separator: " "), secrets: secrets)
+            if secrets.contains(where: { $0.contains("@") }) {
+                line += " (a setting holds '@': percent-encode '@' in a URI's user or password as %40)"
+            }
+            throw PostgresError(name: name, message: "cannot connect: \(line)")
         }
         handle = conn
         _ = try execute("SET client_encoding = 'UTF8'")
@@ -25,6 +32,43 @@ public final class PostgresConnection {
     }
 
     deinit { PQfinish(handle) }
+
+    /// The values of a connection string that must never be shown (the password, and the whole
+    /// string's pieces around it). Throws, without libpq's text, when libpq cannot parse it.
+    static func secrets(in conninfo: String, name: String) throws -> [String] {
+        var error: UnsafeMutablePointer<CChar>? = nil
+        guard let options = PQconninfoParse(conninfo, &error) else {
+            if let error { PQfreemem(error) }
+            throw PostgresError(name: name, message: "cannot connect: the connection string is malformed (libpq cannot parse it; its text is not shown, it may hold a password). Quote values with spaces as key='a b', and percent-encode '@', ':' and '/' inside a URI's user or password (%40, %3A, %2F)")
+        }
+        defer { PQconninfoFree(options) }
+        var secrets: [String] = []
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if let value = option.pointee.val {
+                let text = String(cString: value)
+                // The password; and any other value with '@', a quote, a backslash or a space:
+                // the shape of a password misparsed into it (an unencoded '@' in a URI puts the
+                // password's tail into the host name, which a connect error quotes).
+                if String(cString: keyword) == "password" || text.contains(where: { "@'\"\\".contains($0) || $0.isWhitespace }) {
+                    if !text.isEmpty { secrets.append(text) }
+                }
+            }
+            option += 1
+        }
+        return secrets
+    }
+
+    /// `message` with every secret (and every piece of a secret 4 characters or longer, split at
+    /// spaces and quotes) replaced by `***`.
+    static func redact(_ message: String, secrets: [String]) -> String {
+        var out = message
+        let pieces = secrets + secrets.flatMap { $0.split(whereSeparator: { " '\"\\".contains($0) }).map(String.init) }
+        for piece in pieces.sorted(by: { $0.count > $1.count }) where piece.count >= 4 {
+            out = out.replacingOccurrences(of: piece, with: "***")
+        }
+        return out
+    }
 
     var lastError: String {
         String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").joined(separator: " ")

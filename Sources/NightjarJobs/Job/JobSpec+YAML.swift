@@ -382,7 +382,7 @@ struct JobYAMLReader {
                 if lowered.contains("password") || lowered == "dsn" || lowered == "url" || lowered == "conninfo" {
                     throw fail(k, "\(path).\(key.string)", "connection settings and passwords never go in a job file; put the connection string in an environment variable named by dsn_env (libpq also reads PGPASSWORD, ~/.pgpass and service files)")
                 }
-                if case .scalar(let value) = v, value.string.range(of: "password\\s*=|://[^/@\\s]+:[^/@\\s]+@", options: .regularExpression) != nil {
+                if case .scalar(let value) = v, value.string.range(of: "password\\s*=|://[^/@\\s]+:[^/@\\s]+@", options: [.regularExpression, .caseInsensitive]) != nil {
                     throw fail(v, "\(path).\(key.string)", "holds a literal password; a job file holding a password is refused — use dsn_env (an environment variable) or a libpq service/password file")
                 }
             }

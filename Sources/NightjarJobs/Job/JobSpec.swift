@@ -40,7 +40,9 @@ public struct JobSpec: Sendable, Equatable {
                 }
                 return value
             }
-            return "service=\(service ?? "")"
+            // A libpq value in single quotes, backslash-escaped: the name cannot add other settings.
+            let quoted = (service ?? "").replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+            return "service='\(quoted)'"
         }
 
         public var description: String { dsnEnv.map { "$\($0)" } ?? "service \(service ?? "")" }

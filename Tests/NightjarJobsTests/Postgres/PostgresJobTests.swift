@@ -222,4 +222,18 @@ final class ObservingProgress: @unchecked Sendable {
         #expect(sql == "SELECT * FROM t WHERE d = $1 OR e = $2 OR f = $1")
         #expect(params == ["2026-11-28", "20261128"])
     }
+
+    /// A service name is one quoted libpq value: it cannot add settings (another database, a host).
+    @Test func aServiceNameIsQuotedAsOneValue() throws {
+        #expect(try JobSpec.PostgresSettings(dsnEnv: nil, service: "prod").conninfo(job: "j") == "service='prod'")
+        #expect(try JobSpec.PostgresSettings(dsnEnv: nil, service: "nj dbname=postgres").conninfo(job: "j") == "service='nj dbname=postgres'")
+        #expect(try JobSpec.PostgresSettings(dsnEnv: nil, service: #"a'b\c"#).conninfo(job: "j") == #"service='a\'b\\c'"#)
+        // libpq reads it as a service of that name, not as a second setting.
+        do {
+            _ = try PostgresConnection(conninfo: try JobSpec.PostgresSettings(dsnEnv: nil, service: "nj dbname=postgres").conninfo(job: "j"), name: "t")
+            Issue.record("connected through a service that does not exist")
+        } catch {
+            #expect("\(error)".contains("definition of service"), "\(error)")
+        }
+    }
 }
