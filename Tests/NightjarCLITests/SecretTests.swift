@@ -19,23 +19,7 @@ import NightjarIO
     ]
 
     func run(_ arguments: [String], dsn: String, in dir: URL) throws -> CLITests.Result {
-        let process = Process()
-        process.executableURL = CLITests.binary
-        process.arguments = arguments
-        process.currentDirectoryURL = dir
-        var env = ProcessInfo.processInfo.environment
-        env["NIGHTJAR_SECRET_DSN"] = dsn
-        env["PGCONNECT_TIMEOUT"] = "2"
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLITests.Result(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                               stderr: String(decoding: e, as: UTF8.self))
+        try CLITests().run(arguments, in: dir, environment: ["NIGHTJAR_SECRET_DSN": dsn, "PGCONNECT_TIMEOUT": "2"])
     }
 
     /// True when `text` holds the password or a piece of it of 5 characters or more.
