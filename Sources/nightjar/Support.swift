@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NightjarCore
 import NightjarJobs
 
 /// Runs `body`; any error becomes one line on stderr and exit status 1 (128 + signal when interrupted).
@@ -20,8 +21,10 @@ func runReportingErrors<T>(cancellation: Cancellation? = nil, _ body: () throws 
     }
 }
 
+/// The error on one line, at most 2,000 characters (values in messages are cut to 200 bytes where
+/// they are quoted; this bounds whatever else an error may carry).
 func oneLine(_ error: Error) -> String {
-    String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
+    QuotedValue.line(String(describing: error))
 }
 
 /// Logs go to stderr; info level unless quiet, overridable with NIGHTJAR_LOG_LEVEL.

@@ -14,7 +14,7 @@ public enum ContractError: Error, CustomStringConvertible, Equatable, Sendable {
             let noun = missing.count == 1 ? "column" : "columns"
             return "input contract: missing \(noun) \(list) (the input has: \(header.joined(separator: ", "))); add the \(noun) to the input or remove the rule from contract.json"
         case let .notANumber(column, row, value):
-            return "input contract: training sample column '\(column)', data row \(row + 1): '\(value)' is not a number; the model reads this column as numeric (leave the field empty for a missing value)"
+            return "input contract: training sample column '\(column)', data row \(row + 1): \(QuotedValue.quote(value)) is not a number; the model reads this column as numeric (leave the field empty for a missing value)"
         case let .invalidRule(column, detail):
             return "input contract: rule for column '\(column)': \(detail); fix contract.json"
         }

@@ -15,6 +15,6 @@ public struct ContractViolation: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        "row \(row), column '\(column)': '\(value)': \(reason.explanation) (\(reason.rawValue))"
+        "row \(row), column '\(column)': \(QuotedValue.quote(value)): \(reason.explanation) (\(reason.rawValue))"
     }
 }

@@ -42,9 +42,9 @@ public struct EncodingError: Error, CustomStringConvertible, Equatable, Sendable
     public var description: String {
         switch reason {
         case .notANumber:
-            return "column '\(column)': '\(value)' is not a number (numeric feature; leave the field empty for a missing value)"
+            return "column '\(column)': \(QuotedValue.quote(value)) is not a number (numeric feature; leave the field empty for a missing value)"
         case .noCategoryNames:
-            return "column '\(column)': '\(value)' is a category name, but the model stores no category names for this feature; pass integer category codes as used in training"
+            return "column '\(column)': \(QuotedValue.quote(value)) is a category name, but the model stores no category names for this feature; pass integer category codes as used in training"
         }
     }
 }

@@ -26,7 +26,8 @@ public final class PostgresConnection {
             throw PostgresError(name: name, message: "cannot connect: \(line)")
         }
         handle = conn
-        _ = try execute("SET client_encoding = 'UTF8'")
+        // UTF-8 text; and no NOTICE lines ("relation … already exists, skipping") on stderr.
+        _ = try execute("SET client_encoding = 'UTF8'; SET client_min_messages = warning")
         // Visible in pg_stat_activity: which Nightjar process and which side of the run.
         _ = try execute("SELECT set_config('application_name', $1, false)", ["nightjar[\(getpid())] \(name)".prefix(63).description])
     }

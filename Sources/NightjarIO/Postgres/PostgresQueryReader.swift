@@ -117,7 +117,7 @@ public final class PostgresQueryReader {
                 hasPreviousKey && previousKey.elementsEqual(UnsafeBufferPointer(rebasing: all[keyRange]))
             }
             if isDuplicate {
-                throw PostgresError(name: connection.name, message: "the source key '\(key)' is not unique ('\(String(decoding: previousKey, as: UTF8.self))' twice); chunks are cut on it, so it must be")
+                throw PostgresError(name: connection.name, message: "the source key '\(key)' is not unique (\(QuotedValue.quote(String(decoding: previousKey, as: UTF8.self))) twice); chunks are cut on it, so it must be")
             }
             previousKey.removeAll(keepingCapacity: true)
             previousKey.append(contentsOf: batch.bytes[keyRange])

@@ -214,7 +214,8 @@ public final class RunExecutor {
             record.error = interrupted.description
         } else {
             record.status = .failed
-            record.error = "\(error)"
+            // One line, bounded (the run store, `runs show` and the report show it).
+            record.error = QuotedValue.line("\(error)")
         }
         record.endedAt = Timestamp.now()
         markActive(&record)
