@@ -178,6 +178,11 @@ public final class PostgresConnection {
         return String(cString: escaped)
     }
 
+    /// Quotes one identifier (a column name: `a.b` stays one name).
+    public static func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
     /// Quotes an identifier, or a schema-qualified `schema.table`.
     public static func quoteQualified(_ name: String) -> String {
         name.split(separator: ".", maxSplits: 1).map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ".")

@@ -52,7 +52,7 @@ public final class PostgresQueryReader {
         self.connection = connection
         self.key = key
         try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        let quotedKey = "nightjar_q." + PostgresConnection.quoteQualified(key)
+        let quotedKey = "nightjar_q." + PostgresConnection.quoteIdentifier(key)
         var sql = "SELECT * FROM (\(query)) AS nightjar_q"
         var values = parameters
         if let lastKey {

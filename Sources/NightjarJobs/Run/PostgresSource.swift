@@ -35,7 +35,7 @@ final class PostgresSource: ChunkSource {
             // A stable hash of the key, pushed into the query: hashtextextended is the hash PostgreSQL's own
             // hash partitioning relies on, so it does not change between server versions.
             params.append(contentsOf: [String(shard.count), String(shard.index - 1)])
-            let k = "nightjar_s." + PostgresConnection.quoteQualified(key)
+            let k = "nightjar_s." + PostgresConnection.quoteIdentifier(key)
             sql = "SELECT * FROM (\(sql)) AS nightjar_s WHERE (hashtextextended(\(k)::text, 0) & 9223372036854775807) % $\(params.count - 1)::bigint = $\(params.count)::bigint"
         }
         reader = try PostgresQueryReader(connection: connection, query: sql, parameters: params, key: key, after: last?.lastKey,

@@ -95,6 +95,15 @@ public final class RunExecutor {
             includeMargin = outputs.contains { $0.hasPrefix("margin") }
             selected = all.filter { outputs.contains($0.name) }
         }
+        // A key named like an output or lineage column would give the output two columns of that name.
+        let taken = selected.map(\.name) + RunExecutor.metadataColumns
+        for key in job.keys where taken.contains(key) {
+            throw JobFileError(file: job.file, line: nil, key: "key",
+                               message: "the key column '\(key)' has the name of an output column (\(taken.joined(separator: ", "))); rename it in the input (a PostgreSQL query can select it AS another name)")
+        }
+        if let twice = job.keys.first(where: { k in job.keys.filter { $0 == k }.count > 1 }) {
+            throw JobFileError(file: job.file, line: nil, key: "key", message: "the key column '\(twice)' is named twice")
+        }
         let threads = job.threads > 0 ? job.threads : ProcessInfo.processInfo.activeProcessorCount
         let predictor = Predictor(model: model, includeMargin: includeMargin, threads: threads)
         var files: [String] = []

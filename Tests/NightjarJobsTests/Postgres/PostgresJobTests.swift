@@ -21,6 +21,29 @@ struct PostgresJobTests {
         return try JobSpec.load(path: dir.appendingPathComponent("job.yaml").path)
     }
 
+    /// A source key with a '.' in its name is one quoted identifier, not schema.column; resumes cut on it.
+    @Test func aKeyWithADotInItsNameIsOneIdentifier() throws {
+        let c = try PostgresTestServer.connect()
+        let src = PostgresTestServer.name("src")
+        let out = PostgresTestServer.name("out")
+        try PostgresTestServer.loadChurn(into: src, connection: c)
+        try c.execute("ALTER TABLE \(src) RENAME COLUMN customer_id TO \"customer.id\"")
+        let dir = temporaryDirectory()
+        let yaml = """
+            name: pg-dot
+            model: \(fixture("churn/churn_xgb.json"))
+            source: { postgres: { dsn_env: NIGHTJAR_TEST_PG_DSN, query: "SELECT * FROM \(src)", key: customer.id } }
+            key: customer.id
+            chunk_rows: 300
+            sink: { postgres: { dsn_env: NIGHTJAR_TEST_PG_DSN, table: \(out) } }
+            """
+        try yaml.write(to: dir.appendingPathComponent("job.yaml"), atomically: true, encoding: .utf8)
+        let record = try RunExecutor(job: try JobSpec.load(path: dir.appendingPathComponent("job.yaml").path))
+            .run(RunOptions(date: LogicalDate("2026-11-28")!))
+        #expect(record.rowsWritten == 1000 && record.chunks == 4)
+        #expect(try c.execute("SELECT count(DISTINCT \"customer.id\") FROM \(out)").string(0, 0) == "1000")
+    }
+
     @Test func typedColumnsAndNullsScoreLikeTheCSV() throws {
         let c = try PostgresTestServer.connect()
         let src = PostgresTestServer.name("src")

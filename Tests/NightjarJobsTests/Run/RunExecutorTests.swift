@@ -55,6 +55,28 @@ import Logging
         #expect(try store.chunks(runID: second.runID).map(\.rows).reduce(0, +) == 1000)
     }
 
+    /// A key named like an output or lineage column is refused before anything is written, by validate too.
+    @Test(arguments: ["logical_date", "run_id", "probability"])
+    func aKeyNamedLikeAnOutputColumnIsRefused(_ name: String) throws {
+        let text = try String(contentsOfFile: fixture("churn/score_input.csv"), encoding: .utf8)
+            .replacingOccurrences(of: "customer_id,", with: "\(name),")
+        let (job0, dir) = try makeJob(input: text)
+        let yaml = try String(contentsOf: dir.appendingPathComponent("job.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "key: customer_id", with: "key: \(name)")
+        try yaml.write(to: dir.appendingPathComponent("job.yaml"), atomically: true, encoding: .utf8)
+        let job = try JobSpec.load(path: job0.file)
+        #expect { try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-28")!)) } throws: {
+            "\($0)".contains("the key column '\(name)' has the name of an output column") && "\($0)".contains("job.yaml")
+        }
+        #expect { try JobValidator.validate(path: job.file, date: LogicalDate("2026-11-28")!) } throws: {
+            "\($0)".contains("the key column '\(name)'")
+        }
+        let db = dir.appendingPathComponent("out.db").path
+        if FileManager.default.fileExists(atPath: db) {
+            #expect(try rows(db, "SELECT count(*) FROM sqlite_master WHERE name = 'scores'") == [["0"]])
+        }
+    }
+
     @Test func appendModeAddsRows() throws {
         let (job, dir) = try makeJob(mode: "append")
         let date = LogicalDate("2026-11-28")!
