@@ -28,13 +28,28 @@ public final class SQLiteDatabase {
 
     /// Runs one or more statements that return no rows.
     public func execute(_ sql: String) throws {
-        var err: UnsafeMutablePointer<CChar>?
-        let rc = sqlite3_exec(handle, sql, nil, nil, &err)
-        if rc != SQLITE_OK {
+        let retryable = sql.hasPrefix("BEGIN")  // fails whole, changes nothing: safe to try again
+        let deadline = DispatchTime.now().uptimeNanoseconds + SQLiteDatabase.busyRetryNanoseconds
+        while true {
+            var err: UnsafeMutablePointer<CChar>?
+            let rc = sqlite3_exec(handle, sql, nil, nil, &err)
+            if rc == SQLITE_OK { return }
             let message = err.map { String(cString: $0) } ?? lastError
             sqlite3_free(err)
+            if retryable, SQLiteDatabase.shouldRetry(rc, deadline: deadline) { continue }
             throw SQLiteError(path: path, message: message, sql: sql, code: rc & 0xff)
         }
+    }
+
+    /// How long a statement that SQLite refused with SQLITE_BUSY outside a transaction is retried:
+    /// SQLite skips its busy handler (and answers at once) when waiting could deadlock, e.g. two
+    /// processes opening one new file; the other side finishes if this one steps back and retries.
+    static let busyRetryNanoseconds: UInt64 = 30_000_000_000
+
+    static func shouldRetry(_ rc: Int32, deadline: UInt64) -> Bool {
+        guard rc & 0xff == SQLITE_BUSY, DispatchTime.now().uptimeNanoseconds < deadline else { return false }
+        usleep(UInt32.random(in: 5_000...25_000))
+        return true
     }
 
     /// Switches the file to write-ahead logging (synchronous=NORMAL). Several processes opening a
@@ -121,10 +136,20 @@ public final class SQLiteStatement {
     /// Steps once; true when a row is available, false when done.
     @discardableResult
     public func step() throws -> Bool {
-        let rc = sqlite3_step(handle)
-        if rc == SQLITE_ROW { return true }
-        if rc == SQLITE_DONE { return false }
-        throw SQLiteError(path: database.path, message: database.lastError)
+        let deadline = DispatchTime.now().uptimeNanoseconds + SQLiteDatabase.busyRetryNanoseconds
+        // Not in the middle of its rows: a refusal now means it did nothing yet.
+        let fresh = sqlite3_stmt_busy(handle) == 0
+        while true {
+            let rc = sqlite3_step(handle)
+            if rc == SQLITE_ROW { return true }
+            if rc == SQLITE_DONE { return false }
+            // Outside a transaction, a statement refused before its first row did nothing: retry it.
+            if fresh, sqlite3_get_autocommit(database.handle) != 0, SQLiteDatabase.shouldRetry(rc, deadline: deadline) {
+                sqlite3_reset(handle)
+                continue
+            }
+            throw SQLiteError(path: database.path, message: database.lastError, code: rc & 0xff)
+        }
     }
 
     public func reset() {
