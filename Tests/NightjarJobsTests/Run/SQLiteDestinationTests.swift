@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Testing
 import NightjarIO
@@ -128,6 +129,33 @@ import NightjarIO
             #expect("\(error)".contains("table 'scores' exists but was not written by Nightjar"))
         }
         #expect(try query(db, "SELECT * FROM scores") == [["X", "0.5"]])
+    }
+
+    /// Runs of other dates writing one file at once (backfill --parallel): each run's rows stay in
+    /// its own rowid range, in input order, whichever run appends last.
+    @Test func runsOfOtherDatesAtOnceKeepTheirRowsApart() throws {
+        let (job, db) = try makeJob()
+        let dates = ["2026-11-01", "2026-11-02", "2026-11-03"]
+        let failures = Locked<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: dates.count) { i in
+            do {
+                _ = try RunExecutor(job: job).run(RunOptions(date: LogicalDate(dates[i])!))
+            } catch {
+                failures.mutate { $0.append("\(error)") }
+            }
+        }
+        #expect(failures.value.isEmpty, "\(failures.value)")
+        let input = try String(contentsOfFile: fixture("churn/score_input.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { String($0.split(separator: ",", omittingEmptySubsequences: false)[0]) }
+        for date in dates {
+            let keys = try query(db, """
+                SELECT r.customer_id FROM nightjar_lineage l JOIN nightjar_rows__scores r
+                    ON r.rowid BETWEEN l.id * 4294967296 AND l.id * 4294967296 + 4294967295
+                WHERE l.logical_date = '\(date)' ORDER BY r.rowid
+                """).map { $0[0]! }
+            #expect(keys == input, "\(date)")
+        }
+        #expect(try query(db, "SELECT count(*) FROM scores") == [["3000"]])
     }
 
     @Test func appendRowsAreVisibleAsTheyCommit() throws {
