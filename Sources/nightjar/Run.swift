@@ -9,7 +9,7 @@ struct Run: ParsableCommand {
     @Argument(help: "Job file (YAML).")
     var job: String
 
-    @Option(help: "Logical date, YYYY-MM-DD (default: today in the job's time zone).")
+    @Option(help: "Logical date: YYYY-MM-DD, today or yesterday, in the job's time zone (default: today).")
     var date: String?
 
     @Flag(help: "Start over instead of resuming an unfinished run; the date's rows are replaced.")
@@ -31,7 +31,7 @@ struct Run: ParsableCommand {
         let spec = try runReportingErrors { try JobSpec.load(path: job) }
         let day: LogicalDate
         if let date {
-            guard let d = LogicalDate(date) else { throw ValidationError("--date must be YYYY-MM-DD, got '\(date)'") }
+            guard let d = LogicalDate(argument: date, in: spec.timeZone) else { throw ValidationError("--date must be YYYY-MM-DD, today or yesterday; got '\(date)'") }
             day = d
         } else {
             day = LogicalDate(Date(), in: spec.timeZone)
@@ -60,10 +60,7 @@ struct Run: ParsableCommand {
 
 enum RunSummary {
     static func line(_ r: RunRecord) -> String {
-        var seconds = 0.0
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let s = f.date(from: r.startedAt), let e = r.endedAt.flatMap({ f.date(from: $0) }) { seconds = e.timeIntervalSince(s) }
+        let seconds = RunReport.duration(r) ?? 0  // active time: a resumed run's downtime excluded
         let rate = seconds > 0 ? Double(r.rowsWritten) / seconds : 0
         var line = String(format: "run %@ (%@, %@): %@, %d rows in %d chunks, %.2f s (%.0f rows/s) → %@",
                           r.runID, r.job, r.logicalDate, r.status.rawValue, r.rowsWritten, r.chunks, seconds, rate, r.sink ?? "-")

@@ -8,13 +8,14 @@ struct Validate: ParsableCommand {
     @Argument(help: "Job file (YAML).")
     var job: String
 
-    @Option(help: "Logical date whose source is checked (default: today in the job's time zone).")
+    @Option(help: "Logical date whose source is checked: YYYY-MM-DD, today or yesterday (default: today in the job's time zone).")
     var date: String?
 
     func run() throws {
         var day: LogicalDate? = nil
         if let date {
-            guard let d = LogicalDate(date) else { throw ValidationError("--date must be YYYY-MM-DD, got '\(date)'") }
+            let timeZone = (try? JobSpec.load(path: job))?.timeZone ?? .current  // a bad job file is reported below
+            guard let d = LogicalDate(argument: date, in: timeZone) else { throw ValidationError("--date must be YYYY-MM-DD, today or yesterday; got '\(date)'") }
             day = d
         }
         let report = try runReportingErrors { try JobValidator.validate(path: job, date: day) }

@@ -60,6 +60,17 @@ public struct LogicalDate: Sendable, Hashable, Comparable, CustomStringConvertib
         return c
     }()
 
+    /// `YYYY-MM-DD`, `today` or `yesterday` (the calendar days of `now` in `timeZone`, the job's).
+    public init?(argument: String, in timeZone: TimeZone, now: Date = Date()) {
+        switch argument.lowercased() {
+        case "today": self = LogicalDate(now, in: timeZone)
+        case "yesterday": self = LogicalDate(now, in: timeZone).adding(days: -1)
+        default:
+            guard let d = LogicalDate(argument) else { return nil }
+            self = d
+        }
+    }
+
     public func adding(days: Int) -> LogicalDate {
         let d = LogicalDate.utc.date(from: DateComponents(year: year, month: month, day: day))!
         return LogicalDate(LogicalDate.utc.date(byAdding: .day, value: days, to: d)!, in: TimeZone(identifier: "UTC")!)

@@ -15,7 +15,7 @@ public enum RunReport {
 
     /// The run's active time: its attempts' seconds at work (a resumed run's downtime excluded);
     /// for runs recorded before active time was, start to end.
-    static func duration(_ r: RunRecord) -> Double? {
+    public static func duration(_ r: RunRecord) -> Double? {
         if let active = r.activeSeconds, r.endedAt != nil { return active }
         guard let s = Timestamp.parse(r.startedAt), let e = r.endedAt.flatMap(Timestamp.parse) else { return nil }
         return e.timeIntervalSince(s)

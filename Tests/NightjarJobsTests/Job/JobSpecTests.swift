@@ -137,6 +137,18 @@ import Testing
         try #require(process.terminationStatus == 0, "python3 with jsonschema is needed: \(output)")
         #expect(output.split(separator: "\n") == ["ok", "invalid", "ok", "invalid"], "\(output)")
     }
+
+    /// `--date today|yesterday` are the calendar days of now in the job's time zone.
+    @Test func todayAndYesterdayFollowTheJobsTimeZone() throws {
+        let now = Timestamp.parse("2026-11-28T23:30:00.000Z")!  // already the 29th in Berlin
+        let berlin = TimeZone(identifier: "Europe/Berlin")!, utc = TimeZone(identifier: "UTC")!
+        #expect(LogicalDate(argument: "today", in: berlin, now: now)?.description == "2026-11-29")
+        #expect(LogicalDate(argument: "yesterday", in: berlin, now: now)?.description == "2026-11-28")
+        #expect(LogicalDate(argument: "Yesterday", in: utc, now: now)?.description == "2026-11-27")
+        #expect(LogicalDate(argument: "2026-02-28", in: utc, now: now)?.description == "2026-02-28")
+        #expect(LogicalDate(argument: "2026-02-30", in: utc, now: now) == nil)
+        #expect(LogicalDate(argument: "tomorrow", in: utc, now: now) == nil)
+    }
 }
 
 extension JobSpec.Sink {
