@@ -56,6 +56,15 @@ public final class CSVReader {
         if names.contains(where: \.isEmpty) && names.count == 1 {
             throw InputError(path: path, line: 1, message: "the header row is empty")
         }
+        // A name twice would silently read the first of the two columns.
+        var seen: [String: Int] = [:]
+        for (c, name) in names.enumerated() where !name.isEmpty {
+            if let first = seen[name] {
+                throw InputError(path: path, line: 1, column: c + 1, columnName: name,
+                                 message: "the header names this column twice (also column \(first + 1)); rename one of them")
+            }
+            seen[name] = c
+        }
         self.header = names
         self.dataOffset = offset
     }

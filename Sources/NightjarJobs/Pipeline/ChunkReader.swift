@@ -61,6 +61,7 @@ final class ChunkReader {
         let limit = maxRows.map { $0 - rowsBefore } ?? Int.max
         guard limit > 0, try source.next(maxRows: Swift.min(chunkRows, limit), into: &batch, checkpoint: &checkpoint) else { return nil }
         if source.headerVersion != headerVersion { try headerChanged() }
+        try checkKeys(batch)
         // The input contract: rows that break it are set aside before encoding, never scored.
         let rowsRead = batch.rowCount
         var screened = RunQuality.Screened()
@@ -119,6 +120,32 @@ final class ChunkReader {
                     throw InputError(path: file, line: 1, message: "split.by column '\(name)' is not in the input")
                 }
                 return i
+            }
+        }
+    }
+
+    /// Key values are written as text that every reader must be able to decode: valid UTF-8
+    /// without NUL bytes (Python's sqlite3, for one, cannot read a table holding anything else).
+    private func checkKeys(_ batch: TextBatch) throws {
+        guard !keyColumns.isEmpty else { return }
+        try batch.bytes.withUnsafeBufferPointer { bytes in
+            for r in 0..<batch.rowCount {
+                for (k, c) in keyColumns.enumerated() {
+                    let field = UnsafeBufferPointer(rebasing: bytes[batch.fieldRange(row: r, column: c)])
+                    // ASCII without NUL, the usual key: one pass, no decoding.
+                    if field.allSatisfy({ $0 != 0 && $0 < 0x80 }) { continue }
+                    let problem: String
+                    if field.contains(0) {
+                        problem = "holds a NUL byte"
+                    } else if String(validating: field, as: UTF8.self) == nil {
+                        problem = "is not valid UTF-8"
+                    } else {
+                        continue
+                    }
+                    let (file, line) = source.location(row: r)
+                    throw InputError(path: file, line: line, column: c + 1, columnName: keys[k],
+                                     message: "the key \(QuotedValue.quote(String(decoding: field, as: UTF8.self))) \(problem); keys are written as text and must be valid UTF-8 without NUL")
+                }
             }
         }
     }

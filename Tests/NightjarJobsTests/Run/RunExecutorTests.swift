@@ -77,6 +77,36 @@ import Logging
         }
     }
 
+    /// A key that is not valid UTF-8, or holds a NUL byte, is one clear error naming file, line and column.
+    @Test(arguments: [([UInt8(0xFF), 0xFE], "is not valid UTF-8"), ([UInt8(ascii: "C"), 0x00, UInt8(ascii: "7")], "holds a NUL byte")])
+    func anUnreadableKeyIsRefused(_ bytes: [UInt8], _ problem: String) throws {
+        let (job, dir) = try makeJob()
+        let path = dir.appendingPathComponent("in.csv")
+        var data = try Data(contentsOf: path)
+        // The key of data line 3 (file line 4) replaced by the bytes.
+        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        var line = Array(lines[3])
+        let comma = line.firstIndex(of: UInt8(ascii: ","))!
+        line.replaceSubrange(0..<comma, with: bytes)
+        data = Data(lines.enumerated().map { $0.offset == 3 ? line : Array($0.element) }.joined(separator: [UInt8(ascii: "\n")]))
+        try data.write(to: path)
+        #expect { try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-28")!)) } throws: { error in
+            let s = "\(error)"
+            return s.contains("in.csv") && s.contains("line 4") && s.contains("customer_id") && s.contains(problem)
+        }
+    }
+
+    @Test func aHeaderNamingAColumnTwiceIsRefused() throws {
+        let text = try String(contentsOfFile: fixture("churn/score_input.csv"), encoding: .utf8)
+            .replacingOccurrences(of: "customer_id,age,", with: "customer_id,age,", options: .anchored)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines[0] = lines[0].replacingOccurrences(of: ",income,", with: ",age,")
+        let (job, _) = try makeJob(input: lines.joined(separator: "\n"))
+        #expect { try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-28")!)) } throws: { error in
+            "\(error)".contains("line 1") && "\(error)".contains("the header names this column twice (also column 2)")
+        }
+    }
+
     @Test func appendModeAddsRows() throws {
         let (job, dir) = try makeJob(mode: "append")
         let date = LogicalDate("2026-11-28")!
