@@ -16,15 +16,11 @@ public struct OutputLineage: Sendable, Equatable {
         self.modelSHA256 = modelSHA256
     }
 
-    /// From a run's metadata columns (`logical_date`, `run_id`, `model_name`, …); missing ones empty.
-    public init(metadata: [(name: String, value: String)]) {
-        func value(_ name: String) -> String { metadata.first { $0.name == name }?.value ?? "" }
-        self.init(logicalDate: value("logical_date"), runID: value("run_id"), modelName: value("model_name"),
-                  modelVersion: value("model_version"), modelSHA256: value("model_sha256"))
-    }
-
     /// The columns every output view shows after the keys and predictions, in order.
     public static let columns = ["logical_date", "run_id", "model_name", "model_version", "model_sha256"]
 
     var values: [String] { [logicalDate, runID, modelName, modelVersion, modelSHA256] }
+
+    /// The lineage columns with their values, for outputs that write them on every row (CSV).
+    public var columnValues: [(name: String, value: String)] { Array(zip(OutputLineage.columns, values)) }
 }

@@ -56,7 +56,7 @@ public enum SQLiteLineage {
             """)
         for (i, v) in ([table] + lineage.values + [state.rawValue]).enumerated() { insert.bind(Int32(i + 1), string: v) }
         _ = try insert.step()
-        return try database.query("SELECT last_insert_rowid()")[0][0].flatMap { Int64($0) } ?? 0
+        return database.lastInsertRowID
     }
 
     /// The SQL range condition selecting lineage `l`'s rows of rows-table alias `r`.
@@ -107,7 +107,7 @@ public enum SQLiteLineage {
                 if try !database.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = \(SQLiteString.literal(rows))").isEmpty {
                     let low = id << rangeBits, high = low + (Int64(1) << rangeBits) - 1
                     try database.execute("DELETE FROM \(SQLiteDatabase.quote(rows)) WHERE rowid BETWEEN \(low) AND \(high)")
-                    deleted += Int(sqlite3Changes(database))
+                    deleted += database.changes
                 }
                 try database.execute("DELETE FROM nightjar_lineage WHERE id = \(id)")
                 try database.execute("COMMIT")
@@ -117,9 +117,5 @@ public enum SQLiteLineage {
             }
         }
         return deleted
-    }
-
-    private static func sqlite3Changes(_ database: SQLiteDatabase) -> Int64 {
-        (try? database.query("SELECT changes()"))?.first?[0].flatMap { Int64($0) } ?? 0
     }
 }

@@ -48,6 +48,6 @@ extension SQLiteTableWriter {
             SELECT l.id * 4294967296 + row_number() OVER (PARTITION BY l.id ORDER BY o.rowid) - 1, \(names.map { "o." + $0 }.joined(separator: ", "))
             FROM \(SQLiteDatabase.quote(source)) AS o JOIN nightjar_lineage AS l ON l.id > \(before) AND l.table_name = \(SQLiteString.literal(table)) AND \(match)
             """)
-        return Int(try database.query("SELECT changes()")[0][0].flatMap { Int($0) } ?? 0)
+        return database.changes
     }
 }

@@ -58,9 +58,20 @@ public final class SQLiteTableWriter {
         try database.query("SELECT type FROM sqlite_master WHERE name = \(SQLiteString.literal(name)) AND type IN ('table', 'view')").first?[0] ?? nil
     }
 
-    /// Creates the rows table, the view and the lineage (migrating a table written by an earlier
-    /// version first), with key types seen in `chunk`. Runs inside the caller's transaction.
+    /// Creates the rows table and the view (migrating a table written by an earlier version first),
+    /// with key types seen in `chunk`, once per writer; returns the id of this writer's lineage,
+    /// recorded if missing. Runs inside the caller's transaction. A rolled-back transaction clears
+    /// the prepared insert, so the next write checks the schema again.
     private func prepare(_ chunk: ScoredChunk, layout: OutputLayout) throws -> Int64 {
+        if insert == nil {
+            try prepareSchema(chunk, layout: layout)
+            insert = try SQLiteBatchInsert(database: database, table: SQLiteDatabase.quote(rowsTable),
+                                           columns: ["rowid"] + layout.columnNames.map(SQLiteDatabase.quote))
+        }
+        return try SQLiteLineage.id(of: lineage, table: table, state: staged ? .staged : .published, in: database)
+    }
+
+    private func prepareSchema(_ chunk: ScoredChunk, layout: OutputLayout) throws {
         try SQLiteLineage.ensureTable(in: database)
         if try objectType(table) == "table" { try migrateLegacyTable() }
         if try objectType(rowsTable) == nil {
@@ -84,12 +95,6 @@ public final class SQLiteTableWriter {
         }
         if try objectType(table) == nil { try createView() }
         try migrateLegacyStaging()
-        let id = try SQLiteLineage.id(of: lineage, table: table, state: staged ? .staged : .published, in: database)
-        if insert == nil {
-            insert = try SQLiteBatchInsert(database: database, table: SQLiteDatabase.quote(rowsTable),
-                                           columns: ["rowid"] + layout.columnNames.map(SQLiteDatabase.quote))
-        }
-        return id
     }
 
     private func rowsColumns() throws -> [String] {
@@ -125,8 +130,8 @@ public final class SQLiteTableWriter {
     /// chunk's input when they differ from the writer's (files with other column orders).
     public func write(_ chunk: ScoredChunk, layout chunkLayout: OutputLayout? = nil) throws {
         let layout = chunkLayout ?? self.layout
-        // Looked up in the transaction each time (two indexed reads a chunk): a rolled-back
-        // transaction leaves nothing cached that is not in the file.
+        // The lineage id and the range's end are read in the transaction each time (indexed reads,
+        // a few a chunk): a rolled-back transaction leaves nothing cached that is not in the file.
         let id = try prepare(chunk, layout: layout)
         guard chunk.batch.rowCount > 0, let insert else { return }
         let low = id << SQLiteLineage.rangeBits, high = low + (Int64(1) << SQLiteLineage.rangeBits) - 1

@@ -26,15 +26,13 @@ public final class PostgresTableWriter {
         case append(runID: String, suffix: String)
     }
 
-    /// What `nightjar.lineage` records for this writer's rows.
-    public typealias Lineage = OutputLineage
-
     public let connection: PostgresConnection
     /// The output's name as the job gives it.
     public let table: String
     public let mode: Mode
     private let layout: OutputLayout
-    private let lineage: Lineage
+    /// What `nightjar.lineage` records for this writer's rows.
+    private let lineage: OutputLineage
     private var output: PostgresOutputTable?
     private var lineageID: Int?
     private var text: [UInt8] = []
@@ -44,7 +42,7 @@ public final class PostgresTableWriter {
     /// The lineage columns the view shows after the keys and predictions, in order.
     public static let lineageColumns = OutputLineage.columns
 
-    public init(connection: PostgresConnection, table: String, layout: OutputLayout, lineage: Lineage, mode: Mode) {
+    public init(connection: PostgresConnection, table: String, layout: OutputLayout, lineage: OutputLineage, mode: Mode) {
         self.connection = connection
         self.table = table
         self.layout = layout

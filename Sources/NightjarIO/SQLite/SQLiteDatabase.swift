@@ -26,6 +26,12 @@ public final class SQLiteDatabase {
 
     var lastError: String { String(cString: sqlite3_errmsg(handle)) }
 
+    /// Rows the last INSERT, UPDATE or DELETE on this connection touched.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// The rowid of the last row inserted on this connection.
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
     /// Runs one or more statements that return no rows.
     public func execute(_ sql: String) throws {
         let retryable = sql.hasPrefix("BEGIN")  // fails whole, changes nothing: safe to try again

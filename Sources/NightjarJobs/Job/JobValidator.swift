@@ -75,7 +75,7 @@ public enum JobValidator {
             }
         }
         if !plan.files.isEmpty { lines.append("source for \(day): \(plan.files.count) file(s): \(plan.files.joined(separator: ", "))") }
-        lines.append("output columns: \((job.keys + plan.layoutColumns.map(\.name) + RunExecutor.metadataColumns).joined(separator: ", "))")
+        lines.append("output columns: \((job.keys + plan.layoutColumns.map(\.name) + OutputLineage.columns).joined(separator: ", "))")
         lines.append("sink: \(executor.sinkDescription(date: day)) (\(job.writeMode.rawValue)); run store: \(job.state)")
         if let s = job.schedule {
             let next = s.cron.next(after: Date(), in: s.timeZone)

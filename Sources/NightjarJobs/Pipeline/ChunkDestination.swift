@@ -16,8 +16,8 @@ protocol ChunkDestination: AnyObject {
     /// Makes the run's rows visible (replace_partition) and closes.
     func finish(runID: String, date: String) throws
     /// Adds a writer that shares the destination's transactions: into `table` (nil: the main table,
-    /// with other metadata) and published with the main table. Returns its index for `ExtraRows`.
-    func addWriter(table: String?, layout: OutputLayout, metadata: [(name: String, value: String)]) throws -> Int
+    /// with another lineage) and published with the main table. Returns its index for `ExtraRows`.
+    func addWriter(table: String?, layout: OutputLayout, lineage: OutputLineage) throws -> Int
 }
 
 /// Rows for one of a destination's added writers.
@@ -25,10 +25,4 @@ struct ExtraRows {
     var writer: Int
     var layout: OutputLayout
     var chunk: ScoredChunk
-}
-
-extension ChunkDestination {
-    func commit(_ chunk: ScoredChunk, layout: OutputLayout, keyTypes: [String]?, checkpoint: inout ChunkRecord) throws {
-        try commit(chunk, layout: layout, keyTypes: keyTypes, extras: [], checkpoint: &checkpoint)
-    }
 }

@@ -23,7 +23,7 @@ final class SinkDestination: ChunkDestination {
         try sink.commit()
     }
 
-    func addWriter(table: String?, layout: OutputLayout, metadata: [(name: String, value: String)]) throws -> Int {
+    func addWriter(table: String?, layout: OutputLayout, lineage: OutputLineage) throws -> Int {
         throw ScoreError("nightjar score writes one output; shadow and split outputs need a job")
     }
 

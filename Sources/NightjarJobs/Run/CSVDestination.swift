@@ -6,13 +6,13 @@ final class CSVDestination: ChunkDestination {
     let path: String
     let store: RunStore
     let layout: OutputLayout
-    let metadata: [(name: String, value: String)]
+    let lineage: OutputLineage
     var writer: CSVPartitionWriter?
 
-    init(path: String, layout: OutputLayout, metadata: [(name: String, value: String)], store: RunStore) {
+    init(path: String, layout: OutputLayout, lineage: OutputLineage, store: RunStore) {
         self.path = path
         self.layout = layout
-        self.metadata = metadata
+        self.lineage = lineage
         self.store = store
     }
 
@@ -27,7 +27,7 @@ final class CSVDestination: ChunkDestination {
     }
 
     func open(runID: String, resumeAt: Int64?) throws {
-        writer = try CSVPartitionWriter(path: path, runID: runID, layout: layout, metadata: metadata, resumeAt: resumeAt)
+        writer = try CSVPartitionWriter(path: path, runID: runID, layout: layout, metadata: lineage.columnValues, resumeAt: resumeAt)
     }
 
     func commit(_ chunk: ScoredChunk, layout: OutputLayout, keyTypes: [String]?, extras: [ExtraRows], checkpoint: inout ChunkRecord) throws {
@@ -36,7 +36,7 @@ final class CSVDestination: ChunkDestination {
         try store.record(checkpoint)
     }
 
-    func addWriter(table: String?, layout: OutputLayout, metadata: [(name: String, value: String)]) throws -> Int {
+    func addWriter(table: String?, layout: OutputLayout, lineage: OutputLineage) throws -> Int {
         throw ScoreError("a CSV sink cannot hold shadow or split outputs; write to SQLite or PostgreSQL")
     }
 

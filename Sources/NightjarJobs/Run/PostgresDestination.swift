@@ -65,7 +65,7 @@ final class PostgresDestination: ChunkDestination {
         }
     }
 
-    init(settings: JobSpec.PostgresSettings, table: String, layout: OutputLayout, metadata: [(name: String, value: String)],
+    init(settings: JobSpec.PostgresSettings, table: String, layout: OutputLayout, lineage: OutputLineage,
          replace: Bool, runID: String, date: String, job: JobSpec, store: RunStore) throws {
         connection = try PostgresConnection(conninfo: try settings.conninfo(job: job.name), name: "sink \(settings.description)")
         try connection.execute("BEGIN")
@@ -77,7 +77,7 @@ final class PostgresDestination: ChunkDestination {
         self.runID = runID
         self.date = date
         writer = PostgresTableWriter(connection: connection, table: table, layout: layout,
-                                     lineage: PostgresDestination.lineage(metadata, date: date, runID: runID),
+                                     lineage: lineage,
                                      mode: PostgresDestination.mode(replace: replace, runID: runID, suffix: ""))
         // Partitions detached by earlier publications whose process died before dropping them.
         PostgresTableWriter.dropRetired(connection: connection)
@@ -87,20 +87,13 @@ final class PostgresDestination: ChunkDestination {
         replace ? .replacePartition(runID: runID, suffix: suffix) : .append(runID: runID, suffix: suffix)
     }
 
-    /// The run's lineage from the executor's metadata columns (`logical_date`, `run_id`, `model_*`).
-    static func lineage(_ metadata: [(name: String, value: String)], date: String, runID: String) -> PostgresTableWriter.Lineage {
-        let m = Dictionary(metadata.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
-        return .init(logicalDate: m["logical_date"] ?? date, runID: m["run_id"] ?? runID, modelName: m["model_name"] ?? "",
-                     modelVersion: m["model_version"] ?? "", modelSHA256: m["model_sha256"] ?? "")
-    }
-
     /// A shadow output (`table`, its own view and base table, staged in the run's `_shadow` table)
     /// or, with `table` nil, a split's challenger: the main output's rows with other lineage,
     /// staged in the main run table and published with it.
-    func addWriter(table: String?, layout: OutputLayout, metadata: [(name: String, value: String)]) throws -> Int {
+    func addWriter(table: String?, layout: OutputLayout, lineage: OutputLineage) throws -> Int {
         let first = table != nil && !extras.contains { $0.writer.table == table }
         extras.append((PostgresTableWriter(connection: connection, table: table ?? writer.table, layout: layout,
-                                           lineage: PostgresDestination.lineage(metadata, date: date, runID: runID),
+                                           lineage: lineage,
                                            mode: PostgresDestination.mode(replace: replace, runID: runID, suffix: table == nil ? "" : "_shadow")),
                        first))
         return extras.count - 1

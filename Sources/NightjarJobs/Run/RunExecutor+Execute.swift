@@ -12,10 +12,8 @@ extension RunExecutor {
         let started = Date()
         let ds = record.logicalDate
         let date = LogicalDate(ds)!
-        let metadata: [(name: String, value: String)] = [
-            ("logical_date", ds), ("run_id", record.runID), ("model_name", plan.name),
-            ("model_version", plan.version), ("model_sha256", plan.sha256),
-        ]
+        let lineage = OutputLineage(logicalDate: ds, runID: record.runID, modelName: plan.name, modelVersion: plan.version,
+                                    modelSHA256: plan.sha256)
         let float32 = plan.model.float32Outputs
         let delay = ProcessInfo.processInfo.environment["NIGHTJAR_TEST_CHUNK_DELAY_MS"].flatMap(Double.init) ?? 0
         let replace = job.writeMode == .replacePartition
@@ -40,18 +38,18 @@ extension RunExecutor {
         let destination: ChunkDestination
         switch job.sink {
         case let .sqlite(path, table):
-            destination = try SQLiteDestination(path: path, table: table, layout: writerLayout, metadata: metadata, replace: replace,
+            destination = try SQLiteDestination(path: path, table: table, layout: writerLayout, lineage: lineage, replace: replace,
                                                 runID: record.runID, date: ds, store: store)
         case let .csv(pattern):
-            destination = CSVDestination(path: DateTemplate.render(pattern, date: date), layout: writerLayout, metadata: metadata, store: store)
+            destination = CSVDestination(path: DateTemplate.render(pattern, date: date), layout: writerLayout, lineage: lineage, store: store)
         case let .postgres(settings, table):
-            destination = try PostgresDestination(settings: settings, table: table, layout: writerLayout, metadata: metadata, replace: replace,
+            destination = try PostgresDestination(settings: settings, table: table, layout: writerLayout, lineage: lineage, replace: replace,
                                                   runID: record.runID, date: ds, job: job, store: store)
         }
         let shadowWriters = try challengers.map {
-            try destination.addWriter(table: RunExecutor.shadowTable(job.sink.table ?? ""), layout: writerLayout, metadata: $0.metadata)
+            try destination.addWriter(table: RunExecutor.shadowTable(job.sink.table ?? ""), layout: writerLayout, lineage: $0.lineage)
         }
-        let splitWriter = try splitContender.map { try destination.addWriter(table: nil, layout: writerLayout, metadata: $0.metadata) }
+        let splitWriter = try splitContender.map { try destination.addWriter(table: nil, layout: writerLayout, lineage: $0.lineage) }
         var committed: [ChunkRecord] = []
         if resuming {
             if shard == nil, try destination.isPublished(runID: record.runID) {

@@ -14,7 +14,8 @@ extension RunExecutor {
         var projection: [Int]
         /// The champion's feature matrix serves as is (same features, same encodings).
         var sharesFeatures: Bool
-        var metadata: [(name: String, value: String)]
+        /// What its rows record: the run, the date and this model.
+        var lineage: OutputLineage
         var version: String { resolved.version ?? "sha256:\(resolved.sha256.prefix(12))" }
     }
 
@@ -40,12 +41,10 @@ extension RunExecutor {
         guard indices.allSatisfy({ $0 != nil }) else {
             throw ScoreError("challenger \(ref) (\(ref.name)@\(version)) outputs \(predictor.columns.map(\.name).joined(separator: ", ")); the champion's rows have \(outputs.map(\.name).joined(separator: ", ")): a challenger must predict the same columns")
         }
-        let metadata: [(name: String, value: String)] = [
-            ("logical_date", date.description), ("run_id", runID), ("model_name", resolved.name),
-            ("model_version", resolved.version ?? ""), ("model_sha256", resolved.sha256),
-        ]
+        let lineage = OutputLineage(logicalDate: date.description, runID: runID, modelName: resolved.name,
+                                    modelVersion: resolved.version ?? "", modelSHA256: resolved.sha256)
         return Contender(reference: ref, resolved: resolved, model: model, predictor: predictor, projection: indices.map { $0! },
-                         sharesFeatures: model.features == champion.features, metadata: metadata)
+                         sharesFeatures: model.features == champion.features, lineage: lineage)
     }
 
     /// Values (rows × columns) reduced to the columns `projection` names, in its order.

@@ -34,7 +34,6 @@ public struct RunOptions: Sendable {
 /// an uninterrupted run — no row lost, none written twice.
 public final class RunExecutor {
     public static let version = "0.3.0"
-    static let metadataColumns = ["logical_date", "run_id", "model_name", "model_version", "model_sha256"]
 
     let job: JobSpec
     let logger: Logger
@@ -62,10 +61,6 @@ public final class RunExecutor {
         f.dateFormat = "yyyyMMdd'T'HHmmss"
         let random = (0..<6).map { _ in String("0123456789abcdef".randomElement()!) }.joined()
         return "\(f.string(from: Date()))-\(random)"
-    }
-
-    static func stagingTable(runID: String) -> String {
-        "nightjar_staging_" + String(runID.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
     }
 
     /// Everything a run needs that is decided before the first row: model, columns, files.
@@ -96,7 +91,7 @@ public final class RunExecutor {
             selected = all.filter { outputs.contains($0.name) }
         }
         // A key named like an output or lineage column would give the output two columns of that name.
-        let taken = selected.map(\.name) + RunExecutor.metadataColumns
+        let taken = selected.map(\.name) + OutputLineage.columns
         for key in job.keys where taken.contains(key) {
             throw JobFileError(file: job.file, line: nil, key: "key",
                                message: "the key column '\(key)' has the name of an output column (\(taken.joined(separator: ", "))); rename it in the input (a PostgreSQL query can select it AS another name)")

@@ -15,10 +15,10 @@ final class SQLiteDestination: ChunkDestination {
     /// Added writers (shadow tables, a split's challenger), sharing the main writer's transactions.
     var extras: [SQLiteTableWriter] = []
 
-    init(path: String, table: String, layout: OutputLayout, metadata: [(name: String, value: String)], replace: Bool,
+    init(path: String, table: String, layout: OutputLayout, lineage: OutputLineage, replace: Bool,
          runID: String, date: String, store: RunStore) throws {
-        writer = try SQLiteTableWriter(path: path, table: table, layout: layout, lineage: SQLiteDestination.lineage(metadata), staged: replace)
-        writer.legacyStaging = RunExecutor.stagingTable(runID: runID)
+        writer = try SQLiteTableWriter(path: path, table: table, layout: layout, lineage: lineage, staged: replace)
+        writer.legacyStaging = SQLiteDestination.legacyStagingTable(runID: runID)
         self.store = store
         self.replace = replace
         self.runID = runID
@@ -29,7 +29,10 @@ final class SQLiteDestination: ChunkDestination {
         try SQLiteLineage.purgeRetired(in: writer.database)
     }
 
-    static func lineage(_ metadata: [(name: String, value: String)]) -> OutputLineage { OutputLineage(metadata: metadata) }
+    /// Where Nightjar 0.3 staged a run's rows (resumed runs of that version adopt them).
+    static func legacyStagingTable(runID: String) -> String {
+        "nightjar_staging_" + String(runID.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
+    }
 
     func committed(runID: String, shard: Int?) throws -> [ChunkRecord] { try SQLiteRunStore.chunks(runID: runID, shard: shard, in: writer.database) }
 
@@ -37,9 +40,9 @@ final class SQLiteDestination: ChunkDestination {
         try !writer.database.query("SELECT 1 FROM nightjar_publications WHERE run_id = \(SQLiteString.literal(runID))").isEmpty
     }
 
-    func addWriter(table: String?, layout: OutputLayout, metadata: [(name: String, value: String)]) throws -> Int {
-        let added = SQLiteTableWriter(sharing: writer, table: table ?? writer.table, layout: layout, lineage: SQLiteDestination.lineage(metadata))
-        if table != nil { added.legacyStaging = RunExecutor.stagingTable(runID: runID) + "_shadow" }
+    func addWriter(table: String?, layout: OutputLayout, lineage: OutputLineage) throws -> Int {
+        let added = SQLiteTableWriter(sharing: writer, table: table ?? writer.table, layout: layout, lineage: lineage)
+        if table != nil { added.legacyStaging = SQLiteDestination.legacyStagingTable(runID: runID) + "_shadow" }
         extras.append(added)
         return extras.count - 1
     }
@@ -79,8 +82,8 @@ final class SQLiteDestination: ChunkDestination {
     /// rows (and the staging tables of an earlier version's layout) and its checkpoints.
     static func abandon(runID: String, path: String) throws {
         let db = try SQLiteDatabase(path: path)
-        try db.execute("DROP TABLE IF EXISTS \(SQLiteDatabase.quote(RunExecutor.stagingTable(runID: runID)))")
-        try db.execute("DROP TABLE IF EXISTS \(SQLiteDatabase.quote(RunExecutor.stagingTable(runID: runID) + "_shadow"))")
+        try db.execute("DROP TABLE IF EXISTS \(SQLiteDatabase.quote(SQLiteDestination.legacyStagingTable(runID: runID)))")
+        try db.execute("DROP TABLE IF EXISTS \(SQLiteDatabase.quote(SQLiteDestination.legacyStagingTable(runID: runID) + "_shadow"))")
         try SQLiteLineage.discardStaged(runID: runID, in: db)
         if (try? db.query("SELECT 1 FROM sqlite_master WHERE name = 'nightjar_chunks'"))?.isEmpty == false {
             try db.execute("DELETE FROM nightjar_chunks WHERE run_id = \(SQLiteString.literal(runID))")

@@ -6,13 +6,14 @@ import NightjarIO
 
 @Suite(.enabled(if: PostgresTestServer.available, "needs NIGHTJAR_TEST_PG_DSN (scripts/test.sh starts a server)"))
 struct PostgresJobTests {
-    func job(source: String, sink: String, model: String = "churn/churn_lgbm.txt", extra: String = "", chunkRows: Int = 150) throws -> JobSpec {
+    func job(source: String, sink: String, model: String = "churn/churn_lgbm.txt", extra: String = "", chunkRows: Int = 150,
+             key: String = "customer_id") throws -> JobSpec {
         let dir = temporaryDirectory()
         let yaml = """
             name: pg-\(UUID().uuidString.prefix(6).lowercased())
             model: \(fixture(model))
             source: \(source)
-            key: customer_id
+            key: \(key)
             chunk_rows: \(chunkRows)
             sink: \(sink)
             \(extra)
@@ -28,18 +29,10 @@ struct PostgresJobTests {
         let out = PostgresTestServer.name("out")
         try PostgresTestServer.loadChurn(into: src, connection: c)
         try c.execute("ALTER TABLE \(src) RENAME COLUMN customer_id TO \"customer.id\"")
-        let dir = temporaryDirectory()
-        let yaml = """
-            name: pg-dot
-            model: \(fixture("churn/churn_xgb.json"))
-            source: { postgres: { dsn_env: NIGHTJAR_TEST_PG_DSN, query: "SELECT * FROM \(src)", key: customer.id } }
-            key: customer.id
-            chunk_rows: 300
-            sink: { postgres: { dsn_env: NIGHTJAR_TEST_PG_DSN, table: \(out) } }
-            """
-        try yaml.write(to: dir.appendingPathComponent("job.yaml"), atomically: true, encoding: .utf8)
-        let record = try RunExecutor(job: try JobSpec.load(path: dir.appendingPathComponent("job.yaml").path))
-            .run(RunOptions(date: LogicalDate("2026-11-28")!))
+        let spec = try job(source: "{ postgres: { dsn_env: NIGHTJAR_TEST_PG_DSN, query: \"SELECT * FROM \(src)\", key: customer.id } }",
+                           sink: "{ postgres: { dsn_env: NIGHTJAR_TEST_PG_DSN, table: \(out) } }", model: "churn/churn_xgb.json",
+                           chunkRows: 300, key: "customer.id")
+        let record = try RunExecutor(job: spec).run(RunOptions(date: LogicalDate("2026-11-28")!))
         #expect(record.rowsWritten == 1000 && record.chunks == 4)
         #expect(try c.execute("SELECT count(DISTINCT \"customer.id\") FROM \(out)").string(0, 0) == "1000")
     }
@@ -152,7 +145,7 @@ struct PostgresJobTests {
         #expect(Set(progress.observations) == ["1000 \(first.runID)"], "the old rows stay visible, whole, until the swap")
         #expect(try observer.execute("SELECT count(*), min(run_id), max(run_id) FROM \(out)").rows == [["1000", second.runID, second.runID]])
         #expect(try observer.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'nightjar' AND tablename = $1",
-                                     [RunExecutor.stagingTable(runID: second.runID)]).rows == [["0"]])
+                                     [PostgresOutputTable.stagingName(runID: second.runID, suffix: "")]).rows == [["0"]])
     }
 
     @Test func csvIntoPostgresAndAppend() throws {

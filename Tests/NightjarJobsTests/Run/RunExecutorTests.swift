@@ -7,16 +7,16 @@ import Logging
 @Suite struct RunExecutorTests {
     /// A job in a fresh directory over a copy of the churn input.
     func makeJob(sink: String = "sqlite: { path: out.db, table: scores }", mode: String = "replace_partition",
-                 input: String? = nil, extra: String = "") throws -> (JobSpec, URL) {
+                 input: String? = nil, extra: String = "", model: String = "churn/churn_lgbm.txt", chunkRows: Int = 128) throws -> (JobSpec, URL) {
         let dir = temporaryDirectory()
         let text = try input ?? String(contentsOfFile: fixture("churn/score_input.csv"), encoding: .utf8)
         try text.write(to: dir.appendingPathComponent("in.csv"), atomically: true, encoding: .utf8)
         let yaml = """
             name: churn-test
-            model: \(fixture("churn/churn_lgbm.txt"))
+            model: \(fixture(model))
             source: { csv: in.csv }
             key: customer_id
-            chunk_rows: 128
+            chunk_rows: \(chunkRows)
             sink: { \(sink) }
             write_mode: \(mode)
             \(extra)

@@ -8,21 +8,9 @@ import NightjarIO
 /// table analysts query a view of the published rows; earlier versions' tables migrated.
 @Suite struct SQLiteDestinationTests {
     func makeJob(table: String = "scores", mode: String = "replace_partition") throws -> (JobSpec, String) {
-        let dir = temporaryDirectory()
-        try String(contentsOfFile: fixture("churn/score_input.csv"), encoding: .utf8)
-            .write(to: dir.appendingPathComponent("in.csv"), atomically: true, encoding: .utf8)
-        let yaml = """
-            name: layout-test
-            model: \(fixture("churn/churn_xgb.json"))
-            source: { csv: in.csv }
-            key: customer_id
-            chunk_rows: 100
-            sink: { sqlite: { path: out.db, table: \(table) } }
-            write_mode: \(mode)
-            """
-        let path = dir.appendingPathComponent("job.yaml")
-        try yaml.write(to: path, atomically: true, encoding: .utf8)
-        return (try JobSpec.load(path: path.path), dir.appendingPathComponent("out.db").path)
+        let (job, dir) = try RunExecutorTests().makeJob(sink: "sqlite: { path: out.db, table: \(table) }", mode: mode,
+                                                        model: "churn/churn_xgb.json", chunkRows: 100)
+        return (job, dir.appendingPathComponent("out.db").path)
     }
 
     func query(_ db: String, _ sql: String) throws -> [[String?]] {
