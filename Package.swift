@@ -14,7 +14,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
     ],
     targets: [
@@ -28,6 +27,13 @@ let package = Package(
             name: "CLibpq",
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
+        // SHA-256 of model files and bundles: the system's libcrypto (OpenSSL), instead of compiling
+        // BoringSSL through swift-crypto (clean release build 200 s → see the README's build note).
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl"])]
         ),
         .systemLibrary(
             name: "CLZ4",
@@ -54,10 +60,9 @@ let package = Package(
         .target(
             name: "NightjarJobs",
             dependencies: [
-                "NightjarCore", "NightjarIO",
+                "NightjarCore", "NightjarIO", "CCrypto",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The CLI: parses arguments, calls NightjarJobs.
@@ -73,7 +78,7 @@ let package = Package(
         .testTarget(name: "NightjarCoreTests", dependencies: ["NightjarCore"]),
         .testTarget(name: "NightjarIOTests", dependencies: ["NightjarIO", "NightjarCore", "CSQLite"]),
         .testTarget(name: "NightjarJobsTests", dependencies: ["NightjarJobs", "NightjarIO", "NightjarCore", "CSQLite"]),
-        .testTarget(name: "NightjarCLITests", dependencies: ["nightjar", "NightjarIO"]),
+        .testTarget(name: "NightjarCLITests", dependencies: ["nightjar", "NightjarIO", "NightjarJobs", .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v6]
 )

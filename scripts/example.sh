@@ -14,7 +14,9 @@ BIN="$(swift build -c release --show-bin-path)/nightjar"
 mkdir -p out
 # The example nightly job, on the embedded SQLite default: scores the churn customers for
 # yesterday's logical date into out/churn.db (table churn_nightly), recording the run.
-DATE="${1:-$(date -u -d yesterday +%F 2>/dev/null || date -u +%F)}"
+# (`yesterday` is the calendar day before today in the job's time zone: the rule `nightjar run`
+# without --date and the scheduler follow.)
+DATE="${1:-yesterday}"
 # The job reads churn@champion from the registry models/ (bundles committed in the repository);
 # the alias lives in the run store, so a fresh checkout points it at version 1 once.
 "$BIN" models promote churn 1 --alias champion --if-unset --job jobs/churn-nightly.yaml

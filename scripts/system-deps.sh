@@ -3,11 +3,16 @@
 # Sourced by scripts/example.sh and scripts/test.sh.
 set -euo pipefail
 
-NIGHTJAR_APT_PACKAGES=(libsqlite3-dev liblz4-dev libpq-dev pkg-config)
+NIGHTJAR_APT_PACKAGES=(libsqlite3-dev liblz4-dev libpq-dev libssl-dev pkg-config)
 
+# Tools only the tests run (scripts/test.sh passes them to nightjar_install_system_deps):
+# promtool, from the package prometheus, checks the metrics files and the alert rules.
+NIGHTJAR_TEST_APT_PACKAGES=(prometheus)
+
+# Installs NIGHTJAR_APT_PACKAGES and the packages given as arguments, those missing.
 nightjar_install_system_deps() {
     local missing=()
-    for p in "${NIGHTJAR_APT_PACKAGES[@]}"; do
+    for p in "${NIGHTJAR_APT_PACKAGES[@]}" "$@"; do
         dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
     done
     if [ ${#missing[@]} -eq 0 ]; then

@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 source scripts/system-deps.sh
 source scripts/pg-test-cluster.sh
 nightjar_check_swift
-nightjar_install_system_deps
+nightjar_install_system_deps "${NIGHTJAR_TEST_APT_PACKAGES[@]}"
 
 # A throwaway PostgreSQL cluster for the integration tests, removed on exit.
 nightjar_pg_start

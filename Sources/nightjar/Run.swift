@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import NightjarJobs
 
 struct Run: ParsableCommand {
@@ -9,7 +10,7 @@ struct Run: ParsableCommand {
     @Argument(help: "Job file (YAML).")
     var job: String
 
-    @Option(help: "Logical date: YYYY-MM-DD, today or yesterday, in the job's time zone (default: today).")
+    @Option(help: "Logical date: YYYY-MM-DD, today or yesterday, in the job's time zone (default: yesterday — a run covers a day that has ended, as scheduled runs do).")
     var date: String?
 
     @Flag(help: "Start over instead of resuming an unfinished run; the date's rows are replaced.")
@@ -27,14 +28,19 @@ struct Run: ParsableCommand {
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
+    @OptionGroup var log: LogOptions
+
+    @Flag(name: .customLong("no-retries"), help: "Fail at the first temporary failure instead of retrying as the job's `retries:` says (for wrappers that retry themselves).")
+    var noRetries = false
+
     func run() throws {
-        let spec = try runReportingErrors { try JobSpec.load(path: job) }
+        let spec = try runReportingErrors(format: log.logFormat) { try JobSpec.load(path: job) }
         let day: LogicalDate
         if let date {
             guard let d = LogicalDate(argument: date, in: spec.timeZone) else { throw ValidationError("--date must be YYYY-MM-DD, today or yesterday; got '\(date)'") }
             day = d
         } else {
-            day = LogicalDate(Date(), in: spec.timeZone)
+            day = LogicalDate.forRun(startingAt: Date(), in: spec.timeZone)
         }
         var split: Shard? = nil
         if let shard {
@@ -43,12 +49,18 @@ struct Run: ParsableCommand {
         }
         let cancellation = Cancellation()
         SignalTrap.install(cancellation)
-        let logger = makeLogger(quiet: quiet, level: .info)
-        let executor = RunExecutor(job: spec, logger: logger, progress: quiet ? nil : RunProgress(logger: logger), cancellation: cancellation)
-        let record = try runReportingErrors(cancellation: cancellation) {
-            try executor.run(RunOptions(date: day, trigger: .manual, restart: restart, wait: wait, statePath: state, shard: split))
+        var logger = makeLogger(quiet: quiet, level: .info, format: log.logFormat)
+        logger[metadataKey: "job"] = "\(spec.name)"
+        logger[metadataKey: "logical_date"] = "\(day)"
+        let progress = quiet ? nil : RunProgress(logger: logger, terminal: !log.json && isatty(2) == 1)
+        let executor = RunExecutor(job: spec, logger: logger, progress: progress, cancellation: cancellation)
+        let record = try runReportingErrors(cancellation: cancellation, format: log.logFormat) {
+            try executor.runRetrying(RunOptions(date: day, trigger: .manual, restart: restart, wait: wait, statePath: state, shard: split),
+                                     retries: noRetries ? JobSpec.Retries.none : nil)
         }
-        if !quiet {
+        if log.json {
+            if !quiet { print(RunSummary.json(record), terminator: "") }
+        } else if !quiet {
             if let split, record.status != .succeeded {
                 print("shard \(split) of run \(record.runID) (\(record.job), \(record.logicalDate)) done; the run completes when every shard has (\(record.rowsWritten) rows so far)")
             } else {
@@ -59,6 +71,20 @@ struct Run: ParsableCommand {
 }
 
 enum RunSummary {
+    /// The summary as one JSON line (`--log-format json`).
+    static func json(_ r: RunRecord) -> String {
+        let seconds = RunReport.duration(r) ?? 0
+        var metadata: Logger.Metadata = [
+            "job": "\(r.job)", "run_id": "\(r.runID)", "logical_date": "\(r.logicalDate)", "status": "\(r.status.rawValue)",
+            "rows_written": "\(r.rowsWritten)", "rows_rejected": "\(r.rowsRejected)", "chunks": "\(r.chunks)",
+            "seconds": "\(String(format: "%.3f", seconds))", "rows_per_second": "\(seconds > 0 ? Int(Double(r.rowsWritten) / seconds) : 0)",
+            "sink": "\(r.sink ?? "")",
+        ]
+        if let name = r.modelName { metadata["model"] = "\(name)@\(r.modelVersion ?? "")" }
+        if let d = r.driftStatus { metadata["drift"] = "\(d)" }
+        return JSONLogHandler.line(time: Date(), level: .info, message: "run finished", metadata: metadata)
+    }
+
     static func line(_ r: RunRecord) -> String {
         let seconds = RunReport.duration(r) ?? 0  // active time: a resumed run's downtime excluded
         let rate = seconds > 0 ? Double(r.rowsWritten) / seconds : 0

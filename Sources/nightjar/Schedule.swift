@@ -13,6 +13,8 @@ struct Schedule: ParsableCommand {
             help: "Environment variable holding a PostgreSQL connection string: schedulers sharing it elect one leader (advisory lock); the others stand by.")
     var leaderDSNEnv: String?
 
+    @OptionGroup var log: LogOptions
+
     func run() throws {
         let cancellation = Cancellation()
         SignalTrap.install(cancellation)
@@ -20,7 +22,7 @@ struct Schedule: ParsableCommand {
             LeaderLock(settings: JobSpec.PostgresSettings(dsnEnv: $0, service: nil),
                        key: URL(fileURLWithPath: directory).standardized.lastPathComponent)
         }
-        let scheduler = Scheduler(directory: directory, logger: makeLogger(quiet: false, level: .info), cancellation: cancellation, leader: leader)
+        let scheduler = Scheduler(directory: directory, logger: makeLogger(quiet: false, level: .info, format: log.logFormat), cancellation: cancellation, leader: leader)
         scheduler.runForever()
     }
 }

@@ -8,7 +8,7 @@ struct Validate: ParsableCommand {
     @Argument(help: "Job file (YAML).")
     var job: String
 
-    @Option(help: "Logical date whose source is checked: YYYY-MM-DD, today or yesterday (default: today in the job's time zone).")
+    @Option(help: "Logical date whose source is checked: YYYY-MM-DD, today or yesterday (default: yesterday in the job's time zone, as `run`).")
     var date: String?
 
     func run() throws {

@@ -50,7 +50,7 @@ import NightjarIO
         let (dir, job) = try makeRegistry()
         // No alias yet: the run says how to set one.
         let unset = try cli.run(["run", job, "--date", "2026-11-01", "--quiet"])
-        #expect(unset.status == 1)
+        #expect(unset.status == 78)
         #expect(unset.stderr.contains("nightjar models promote churn VERSION --alias champion"))
         #expect(try cli.run(["models", "promote", "churn", "1", "--job", job]).status == 0)
 
@@ -122,9 +122,9 @@ import NightjarIO
         let unbounded = try cli.run(["models", "promote", "churn", "2", "--job", job, "--max-flip-rate", "0.05"])
         #expect(unbounded.status != 0 && unbounded.stderr.contains("--after-shadow-runs"))
         let few = try cli.run(["models", "promote", "churn", "2", "--job", job, "--after-shadow-runs", "3", "--max-flip-rate", "0.05"])
-        #expect(few.status == 1 && few.stderr.contains("has 2 succeeded shadow run(s), 3 needed"), "\(few.stderr)")
+        #expect(few.status == 3 && few.stderr.contains("has 2 succeeded shadow run(s), 3 needed"), "\(few.stderr)")
         let strict = try cli.run(["models", "promote", "churn", "2", "--job", job, "--after-shadow-runs", "2", "--max-flip-rate", "0.02"])
-        #expect(strict.status == 1 && strict.stderr.contains("flip rate 0.0410 > --max-flip-rate 0.02"), "\(strict.stderr)")
+        #expect(strict.status == 3 && strict.stderr.contains("flip rate 0.0410 > --max-flip-rate 0.02"), "\(strict.stderr)")
         let ok = try cli.run(["models", "promote", "churn", "2", "--job", job, "--after-shadow-runs", "2", "--max-flip-rate", "0.05"])
         #expect(ok.status == 0 && ok.stdout.contains("churn@champion → 2 (was 1)"), "\(ok.stderr)")
         #expect(try cli.run(["models", "history", "churn", "--job", job]).stdout.contains("canary: 2 shadow runs within bounds"))
@@ -137,7 +137,7 @@ import NightjarIO
         let r = try cli.run(["bundle", "create", "--model", "\(f)/churn_rf.onnx", "--name", "rf", "--version", "1",
                              "--registry", dir.path, "--train-sample", "\(f)/train_sample.csv",
                              "--expected", "\(f)/churn_rf.expected.csv", "--golden-input", "\(f)/score_input.csv"])
-        #expect(r.status == 1)
+        #expect(r.status == 78)
         #expect(r.stderr.hasPrefix("error: bundle refused: "))
         #expect(r.stderr.split(separator: "\n").filter { $0.hasPrefix("  key C1") }.count == 10)
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("rf/1").path))

@@ -6,7 +6,7 @@ public enum ModelLoader {
         let url = URL(fileURLWithPath: path)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .unrecognizedFormat(path: path, detail: "no such file")
+            throw .notFound(path: path, detail: "no such file")
         }
         guard !isDirectory.boolValue else {
             throw .unrecognizedFormat(path: path, detail: "is a directory")
@@ -15,7 +15,7 @@ public enum ModelLoader {
         do {
             data = try Data(contentsOf: url, options: [.mappedIfSafe])
         } catch {
-            throw .unrecognizedFormat(path: path, detail: "cannot be read: \(error.localizedDescription)")
+            throw .notFound(path: path, detail: "cannot be read: \(error.localizedDescription)")
         }
         return try load(data: data, path: path)
     }

@@ -7,6 +7,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable, Sendable {
     case malformed(path: String, format: String, detail: String)
     /// The model uses something Nightjar does not reproduce exactly; it is refused rather than approximated.
     case unsupported(path: String, format: String, detail: String)
+    /// There is no file at the path (or it cannot be read).
+    case notFound(path: String, detail: String)
 
     public var description: String {
         switch self {
@@ -16,6 +18,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path): malformed \(format) model: \(detail)"
         case let .unsupported(path, format, detail):
             return "\(path): unsupported \(format) model: \(detail)"
+        case let .notFound(path, detail):
+            return "\(path): \(detail) (the model file; check the job's model path or the registry volume)"
         }
     }
 }

@@ -31,11 +31,12 @@ public final class FileInput: ByteInput {
         var st = stat()
         if stat(path, &st) != 0 {
             let e = errno
-            throw InputError(path: path, message: e == ENOENT ? "no such file" : "cannot open: \(String(cString: strerror(e)))")
+            throw InputError(path: path, message: e == ENOENT ? "no such file" : "cannot open: \(String(cString: strerror(e)))",
+                             kind: e == ENOENT || e == EACCES ? .temporary : .input)
         }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw InputError(path: path, message: "is a directory, not a file") }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw InputError(path: path, message: "cannot open: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw InputError(path: path, message: "cannot open: \(String(cString: strerror(errno)))", kind: .temporary) }
         self.fd = fd
     }
 
@@ -51,7 +52,7 @@ public final class FileInput: ByteInput {
             let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if n >= 0 { return n }
             if errno == EINTR { continue }
-            throw InputError(path: path, message: "read failed: \(String(cString: strerror(errno)))")
+            throw InputError(path: path, message: "read failed: \(String(cString: strerror(errno)))", kind: .temporary)
         }
     }
 

@@ -36,7 +36,7 @@ public final class CSVPartitionWriter {
         temporaryPath = try CSVPartitionWriter.partialPath(path: path, runID: runID)
         let flags = resumeAt == nil ? (O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC) : (O_WRONLY | O_CREAT | O_CLOEXEC)
         fd = open(temporaryPath, flags, 0o644)
-        guard fd >= 0 else { throw InputError(path: temporaryPath, message: "cannot open: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw InputError(path: temporaryPath, message: "cannot open: \(String(cString: strerror(errno)))", kind: .temporary) }
         if let resumeAt {
             var st = stat()
             fstat(fd, &st)

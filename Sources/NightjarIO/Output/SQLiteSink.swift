@@ -45,7 +45,7 @@ public final class SQLiteSink: PredictionSink {
         if exists {
             switch mode {
             case .fail:
-                throw InputError(path: path, message: "table '\(table)' already exists; pass --if-exists replace or --if-exists append")
+                throw InputError(path: path, message: "table '\(table)' already exists; pass --if-exists replace or --if-exists append", kind: .configuration)
             case .replace:
                 try database.execute("DROP TABLE \(quoted)")
             case .append:

@@ -11,7 +11,7 @@ extension SQLiteTableWriter {
             .compactMap { r in r[0].map { ($0, r[1] ?? "") } }
         let missing = OutputLineage.columns.filter { name in !columns.contains { $0.0 == name } }
         guard missing.isEmpty else {
-            throw InputError(path: path, message: "table '\(table)' exists but was not written by Nightjar (no column \(missing.joined(separator: ", "))); write to a new table or drop it")
+            throw InputError(path: path, message: "table '\(table)' exists but was not written by Nightjar (no column \(missing.joined(separator: ", "))); write to a new table or drop it", kind: .configuration)
         }
         let data = columns.filter { !OutputLineage.columns.contains($0.0) }
         if try objectType(rowsTable) == nil {

@@ -90,7 +90,7 @@ public final class SQLiteTableWriter {
             let existing = Set(try rowsColumns())
             let missing = layout.columnNames.filter { !existing.contains($0) }
             guard missing.isEmpty else {
-                throw InputError(path: path, message: "table '\(table)' exists without column(s) \(missing.joined(separator: ", ")); write to a new table or drop it")
+                throw InputError(path: path, message: "table '\(table)' exists without column(s) \(missing.joined(separator: ", ")); write to a new table or drop it", kind: .configuration)
             }
         }
         if try objectType(table) == nil { try createView() }

@@ -233,8 +233,11 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public var name: String
     public var message: String
     public var sqlState: String?
+    /// The failure kind, when the thrower knows it better than the SQLSTATE (see `failureKind`).
+    public var kind: FailureKind?
 
-    public init(name: String, message: String, sqlState: String? = nil) {
+    public init(name: String, message: String, sqlState: String? = nil, kind: FailureKind? = nil) {
+        self.kind = kind
         self.name = name
         self.message = message
         self.sqlState = sqlState

@@ -106,7 +106,7 @@ public final class PostgresQueryReader {
                 do throws(PostgresCopyTextDecoder.Failure) {
                     keyRange = try decoder.decode(line, into: &batch)
                 } catch .nullKey {
-                    throw PostgresError(name: connection.name, message: "the source key '\(key)' is NULL in a row; the key must be unique and not null")
+                    throw PostgresError(name: connection.name, message: "the source key '\(key)' is NULL in a row; the key must be unique and not null", kind: .input)
                 } catch {
                     throw PostgresError(name: connection.name, message: "a COPY row does not have the \(columns) fields the query describes")
                 }
@@ -117,7 +117,7 @@ public final class PostgresQueryReader {
                 hasPreviousKey && previousKey.elementsEqual(UnsafeBufferPointer(rebasing: all[keyRange]))
             }
             if isDuplicate {
-                throw PostgresError(name: connection.name, message: "the source key '\(key)' is not unique (\(QuotedValue.quote(String(decoding: previousKey, as: UTF8.self))) twice); chunks are cut on it, so it must be")
+                throw PostgresError(name: connection.name, message: "the source key '\(key)' is not unique (\(QuotedValue.quote(String(decoding: previousKey, as: UTF8.self))) twice); chunks are cut on it, so it must be", kind: .input)
             }
             previousKey.removeAll(keepingCapacity: true)
             previousKey.append(contentsOf: batch.bytes[keyRange])

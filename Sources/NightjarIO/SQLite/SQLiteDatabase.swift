@@ -16,7 +16,7 @@ public final class SQLiteDatabase {
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             if let db { sqlite3_close_v2(db) }
-            throw SQLiteError(path: path, message: "cannot open database: \(message)")
+            throw SQLiteError(path: path, message: "cannot open database: \(message)", code: rc & 0xff)
         }
         self.handle = db
         sqlite3_busy_timeout(db, 10_000)

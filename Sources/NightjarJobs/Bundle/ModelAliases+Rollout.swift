@@ -25,21 +25,21 @@ extension ModelAliases {
     public func checkCanary(model: String, version: String, bounds: CanaryBounds) throws -> [ShadowComparisonRecord] {
         let history = try store.shadowHistory(model: model, version: version, limit: bounds.runs)
         guard history.count >= bounds.runs else {
-            throw ScoreError("not promoted: \(model)@\(version) has \(history.count) succeeded shadow run(s), \(bounds.runs) needed (add it to a job's challengers: and let it run)")
+            throw ScoreError("not promoted: \(model)@\(version) has \(history.count) succeeded shadow run(s), \(bounds.runs) needed (add it to a job's challengers: and let it run)", kind: .qualityGate)
         }
         for c in history {
             let at = "run \(c.runID) (\(c.job), \(c.logicalDate))"
             if let b = bounds.maxFlipRate, c.flipRate > b {
-                throw ScoreError("not promoted: flip rate \(String(format: "%.4f", c.flipRate)) > --max-flip-rate \(b) in \(at)")
+                throw ScoreError("not promoted: flip rate \(String(format: "%.4f", c.flipRate)) > --max-flip-rate \(b) in \(at)", kind: .qualityGate)
             }
             if let b = bounds.maxPredictionPSI, c.predictionPSI > b {
-                throw ScoreError("not promoted: prediction PSI \(String(format: "%.4f", c.predictionPSI)) > --max-prediction-psi \(b) in \(at)")
+                throw ScoreError("not promoted: prediction PSI \(String(format: "%.4f", c.predictionPSI)) > --max-prediction-psi \(b) in \(at)", kind: .qualityGate)
             }
             if let b = bounds.maxMeanAbsDiff, c.meanAbsDiff > b {
-                throw ScoreError("not promoted: mean absolute difference \(String(format: "%.5f", c.meanAbsDiff)) > --max-mean-abs-diff \(b) in \(at)")
+                throw ScoreError("not promoted: mean absolute difference \(String(format: "%.5f", c.meanAbsDiff)) > --max-mean-abs-diff \(b) in \(at)", kind: .qualityGate)
             }
             if let b = bounds.minCorrelation, (c.correlation ?? -1) < b {
-                throw ScoreError("not promoted: correlation \(c.correlation.map { String(format: "%.4f", $0) } ?? "undefined") < --min-correlation \(b) in \(at)")
+                throw ScoreError("not promoted: correlation \(c.correlation.map { String(format: "%.4f", $0) } ?? "undefined") < --min-correlation \(b) in \(at)", kind: .qualityGate)
             }
         }
         return history

@@ -1,4 +1,4 @@
-import Crypto
+import CCrypto
 import Foundation
 import NightjarCore
 import NightjarIO
@@ -93,8 +93,17 @@ public struct ModelBundle: Sendable {
         return (model, try verifyGolden(model))
     }
 
+    /// Lowercase hex SHA-256 (OpenSSL's one-shot `SHA256`, which is not deprecated in 3.x).
     static func sha256(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        data.withUnsafeBytes { bytes in
+            _ = SHA256(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, &digest)
+        }
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(64)
+        for b in digest { out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func describe(_ error: Error) -> String {

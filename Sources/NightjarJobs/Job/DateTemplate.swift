@@ -61,6 +61,14 @@ public struct LogicalDate: Sendable, Hashable, Comparable, CustomStringConvertib
     }()
 
     /// `YYYY-MM-DD`, `today` or `yesterday` (the calendar days of `now` in `timeZone`, the job's).
+    /// The one logical-date rule, for every launcher (`schedule`, `run` and `validate` without
+    /// `--date`), as Airflow's: a run for date D covers D's data and starts after D ended, so a
+    /// run starting at `time` is for the calendar day before, in the job's time zone. A cron that
+    /// fires at 02:30 on the 29th scores the 28th.
+    public static func forRun(startingAt time: Date, in timeZone: TimeZone) -> LogicalDate {
+        LogicalDate(time, in: timeZone).adding(days: -1)
+    }
+
     public init?(argument: String, in timeZone: TimeZone, now: Date = Date()) {
         switch argument.lowercased() {
         case "today": self = LogicalDate(now, in: timeZone)

@@ -12,7 +12,7 @@ public enum JobValidator {
         let job = try JobSpec.load(path: path)
         var lines = ["job \(job.name): \(path) is valid"]
         let executor = RunExecutor(job: job)
-        let day = date ?? LogicalDate(Date(), in: job.timeZone)
+        let day = date ?? LogicalDate.forRun(startingAt: Date(), in: job.timeZone)
         // Aliases live in the run store; without one yet, only versions can be resolved.
         var store: RunStore? = nil
         if job.model.reference != nil {

@@ -37,7 +37,7 @@ final class CSVFilesSource: ChunkSource {
         totalBytes = selected.reduce(Int64(0)) { $0 + CSVFilesSource.size(files[$1]) }
         if let last {
             guard last.fileIndex < files.count, files[last.fileIndex] == last.sourceFile, let p = selected.firstIndex(of: last.fileIndex) else {
-                throw ScoreError("the input files changed since run \(runID) started (expected \(last.sourceFile)); start over with --restart")
+                throw ScoreError("the input files changed since run \(runID) started (expected \(last.sourceFile)); start over with --restart", kind: .input)
             }
             position = p
             for i in selected[..<position] { bytesBefore += CSVFilesSource.size(files[i]) }

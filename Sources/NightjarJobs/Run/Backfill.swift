@@ -15,6 +15,8 @@ public struct Backfill {
     public var rerun = false
     public var parallel = 1
     public var statePath: String?
+    /// Retry temporary failures of each date as the job's `retries:` says (`--no-retries`: off).
+    public var retries = true
 
     public init(job: JobSpec, from: LogicalDate, to: LogicalDate, rerun: Bool = false, parallel: Int = 1, statePath: String? = nil) {
         self.job = job
@@ -47,12 +49,14 @@ public struct Backfill {
         let job = self.job
         let statePath = self.statePath
         let rerun = self.rerun
+        let retries = self.retries ? job.retries : .none
         DispatchQueue.concurrentPerform(iterations: min(parallel, max(dates.count, 1))) { _ in
             while let i = next.take(limit: dates.count) {
                 if cancellation.requested != nil { return }
                 let executor = RunExecutor(job: job, logger: logger, cancellation: cancellation)
                 do {
-                    let record = try executor.run(RunOptions(date: dates[i], trigger: .backfill, restart: rerun, wait: true, statePath: statePath))
+                    let record = try executor.runRetrying(RunOptions(date: dates[i], trigger: .backfill, restart: rerun, wait: true, statePath: statePath),
+                                                          retries: retries)
                     onFinish(dates[i], .success(record))
                 } catch {
                     onFinish(dates[i], .failure(error))

@@ -122,7 +122,7 @@ extension RunExecutor {
         let pipeline = ChunkPipeline(reader: reader, scorer: scorer, destination: destination, hooks: hooks) {
             if let signal = cancellation.requested { throw RunInterrupted(signal: signal, runID: runID) }
             if let timeout, Date().timeIntervalSince(started) > timeout {
-                throw ScoreError("run \(runID) timed out after \(Int(timeout)) s (job timeout); committed chunks are kept")
+                throw ScoreError("run \(runID) timed out after \(Int(timeout)) s (job timeout); committed chunks are kept", kind: .temporary)
             }
         }
         let (counts, failure) = pipeline.run(before: before)
@@ -132,6 +132,7 @@ extension RunExecutor {
         if shard == nil {
             try plan.quality.finish(&record, chunks: try destination.committed(runID: record.runID, shard: nil), store: store,
                                challengers: challengers.map(\.info))
+            logQualityWarnings(record, store: store)
             try destination.finish(runID: record.runID, date: ds)
         }
         return destination

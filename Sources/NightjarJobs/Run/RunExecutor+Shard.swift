@@ -9,7 +9,7 @@ extension RunExecutor {
         let me = "shard-setup-\(getpid())"
         while let holder = try store.tryLock(job: job.name, date: date, runID: me) {
             if !wait && Date().timeIntervalSince(started) > 30 {
-                throw ScoreError("job \(job.name) for \(date) is already running (run \(holder.runID), pid \(holder.pid) on \(holder.host)); pass --wait to wait for it")
+                throw ScoreError("job \(job.name) for \(date) is already running (run \(holder.runID), pid \(holder.pid) on \(holder.host)); pass --wait to wait for it", kind: .temporary)
             }
             if let signal = cancellation.requested { throw RunInterrupted(signal: signal, runID: holder.runID) }
             Thread.sleep(forTimeInterval: 0.05)
@@ -65,7 +65,7 @@ extension RunExecutor {
         let shardJob = "\(job.name)#shard\(shard)"
         while let holder = try store.tryLock(job: shardJob, date: ds, runID: record.runID) {
             guard options.wait else {
-                throw ScoreError("shard \(shard) of job \(job.name) for \(ds) is already running (pid \(holder.pid) on \(holder.host)); pass --wait to wait for it")
+                throw ScoreError("shard \(shard) of job \(job.name) for \(ds) is already running (pid \(holder.pid) on \(holder.host)); pass --wait to wait for it", kind: .temporary)
             }
             if let signal = cancellation.requested { throw RunInterrupted(signal: signal, runID: record.runID) }
             Thread.sleep(forTimeInterval: 0.5)
@@ -122,6 +122,7 @@ extension RunExecutor {
                     RunQuality.ChallengerInfo(reference: ref.description, name: ref.name, version: try registry.resolve(ref, store: store).version)
                 }
                 try plan.quality.finish(&current, chunks: chunks, store: store, challengers: challengers)
+                logQualityWarnings(current, store: store)
                 try destination.finish(runID: record.runID, date: ds)
             } catch {
                 recordFailure(&current, error, store: store)

@@ -33,7 +33,7 @@ public struct RunOptions: Sendable {
 /// run killed at any point resumes from its last committed chunk and the result is the same as
 /// an uninterrupted run — no row lost, none written twice.
 public final class RunExecutor {
-    public static let version = "0.3.0"
+    public static let version = NightjarVersion.current
 
     let job: JobSpec
     let logger: Logger
@@ -50,8 +50,12 @@ public final class RunExecutor {
         self.cancellation = cancellation
     }
 
-    public static func sha256(ofFile path: String) throws -> String {
-        ModelBundle.sha256(try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe))
+    public static func sha256(ofFile path: String) throws(ModelError) -> String {
+        do {
+            return ModelBundle.sha256(try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe))
+        } catch {
+            throw .notFound(path: path, detail: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
+        }
     }
 
     static func newRunID(date: LogicalDate) -> String {
@@ -122,7 +126,7 @@ public final class RunExecutor {
         var waited = false
         while let holder = try store.tryLock(job: job.name, date: ds, runID: candidateID) {
             guard options.wait else {
-                throw ScoreError("job \(job.name) for \(ds) is already running (run \(holder.runID), pid \(holder.pid) on \(holder.host), since \(holder.acquiredAt)); pass --wait to wait for it")
+                throw ScoreError("job \(job.name) for \(ds) is already running (run \(holder.runID), pid \(holder.pid) on \(holder.host), since \(holder.acquiredAt)); pass --wait to wait for it", kind: .temporary)
             }
             if !waited {
                 logger.info("waiting for the running run to finish", metadata: ["run_id": "\(holder.runID)", "pid": "\(holder.pid)"])

@@ -28,12 +28,19 @@ public final class RunProgress: @unchecked Sendable {
             eta = String(format: ", ETA %.0f s", elapsed / fraction * (1 - fraction))
         }
         if terminal {
-            let line = String(format: "\r\u{1B}[Kchunk %d · %@ rows · %@ rows/s%@", chunk, rows.formatted(), Int(rate).formatted(), eta)
+            let percent = fraction.map { String(format: " · %.0f%%", min($0, 1) * 100) } ?? ""
+            let line = String(format: "\r\u{1B}[Kchunk %d · %@ rows · %@ rows/s%@%@", chunk, rows.formatted(), Int(rate).formatted(), percent, eta)
             FileHandle.standardError.write(Data(line.utf8))
         } else if Date().timeIntervalSince(lastLog) >= 10 {
             lastLog = Date()
-            logger.info("progress", metadata: ["run_id": "\(runID)", "chunk": "\(chunk)", "rows": "\(rows)",
-                                               "rows_per_second": "\(Int(rate))"])
+            var metadata: Logger.Metadata = ["run_id": "\(runID)", "chunk": "\(chunk)", "rows": "\(rows)",
+                                             "rows_per_second": "\(Int(rate))"]
+            // Percent and ETA when the input's size is known (CSV files: by bytes read).
+            if let fraction, fraction > 0 {
+                metadata["percent"] = "\(String(format: "%.1f", min(fraction, 1) * 100))"
+                if fraction > 0.001, fraction < 1 { metadata["eta_seconds"] = "\(Int((elapsed / fraction * (1 - fraction)).rounded()))" }
+            }
+            logger.info("progress", metadata: metadata)
         }
     }
 

@@ -119,7 +119,7 @@ final class RunQuality {
         let fraction = Double(rejected) / Double(read)
         guard fraction > job.maxRejectFraction else { return }
         let top = (try? store.rejectCounts(runID: runID).prefix(5).map { "\($0.column) \($0.reason) ×\($0.count)" }.joined(separator: ", ")) ?? ""
-        throw ScoreError("run \(runID) stopped: \(String(format: "%.2f", fraction * 100))% of rows broke the input contract (\(rejected) of \(read); max_reject_fraction \(job.maxRejectFraction * 100)%); top reasons: \(top); the rows are in nightjar_rejects (nightjar report \(runID))")
+        throw ScoreError("run \(runID) stopped: \(String(format: "%.2f", fraction * 100))% of rows broke the input contract (\(rejected) of \(read); max_reject_fraction \(job.maxRejectFraction * 100)%); top reasons: \(top); the rows are in nightjar_rejects (nightjar report \(runID))", kind: .qualityGate)
     }
 
     // MARK: End of run
@@ -176,7 +176,7 @@ final class RunQuality {
         }
         record.driftStatus = !failing.isEmpty ? "fail" : warned ? "warn" : "ok"
         if !failing.isEmpty {
-            throw ScoreError("run \(record.runID) failed on drift: \(failing.joined(separator: ", ")); \(job.writeMode == .replacePartition ? "the rows were not published" : "the rows were appended") (nightjar runs show \(record.runID))")
+            throw ScoreError("run \(record.runID) failed on drift: \(failing.joined(separator: ", ")); \(job.writeMode == .replacePartition ? "the rows were not published" : "the rows were appended") (nightjar runs show \(record.runID))", kind: .qualityGate)
         }
     }
 }

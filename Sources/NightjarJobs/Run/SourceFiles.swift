@@ -9,7 +9,7 @@ enum SourceFiles {
             defer { globfree(&g) }
             let rc = glob(rendered, 0, nil, &g)
             guard rc == 0 else {
-                throw ScoreError("job \(job): no input file matches \(rendered) for \(date)")
+                throw ScoreError("job \(job): no input file matches \(rendered) for \(date)", kind: .temporary)
             }
             var files: [String] = []
             for i in 0..<Int(g.gl_pathc) {
@@ -18,7 +18,7 @@ enum SourceFiles {
             return files.sorted()
         }
         guard FileManager.default.fileExists(atPath: rendered) else {
-            throw ScoreError("job \(job): input \(rendered) for \(date) does not exist")
+            throw ScoreError("job \(job): input \(rendered) for \(date) does not exist", kind: .temporary)
         }
         return [rendered]
     }

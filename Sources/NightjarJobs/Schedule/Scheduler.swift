@@ -136,7 +136,7 @@ public final class Scheduler: @unchecked Sendable {
                 logger.warning("missed fire not run (catch-up policy)", metadata: ["job": "\(e.job.name)", "fire": "\(Timestamp.format(skipped))"])
             }
             for fire in due {
-                e.pending.append(Pending(date: LogicalDate(fire, in: schedule.timeZone), scheduledFor: fire, trigger: .schedule,
+                e.pending.append(Pending(date: LogicalDate.forRun(startingAt: fire, in: schedule.timeZone), scheduledFor: fire, trigger: .schedule,
                                          notBefore: fire, retry: 0))
             }
             if let last = all.last { e.cursor = last }
@@ -171,7 +171,7 @@ public final class Scheduler: @unchecked Sendable {
                 logger.info("run succeeded", metadata: ["job": "\(job.name)", "run_id": "\(r.runID)", "rows": "\(r.rowsWritten)"])
             case .failure(let error):
                 if error is RunInterrupted { return }
-                if p.retry < job.retries.count {
+                if p.retry < job.retries.count, RunExecutor.isRetryable(error) {
                     let delay = job.retries.delay(beforeRetry: p.retry + 1)
                     let at = clock.now().addingTimeInterval(delay)
                     logger.warning("run failed; will retry", metadata: ["job": "\(job.name)", "logical_date": "\(p.date)",

@@ -79,7 +79,8 @@ final class Calls: @unchecked Sendable {
         #expect(calls.all.isEmpty)
         clock.set(Self.at("2026-11-28T01:30:05Z"))  // 02:30:05 in Berlin
         scheduler.tick(); scheduler.drain()
-        #expect(calls.all.map(\.1) == ["2026-11-28"])
+        // A run covers the day that ended before it fires (one rule with `nightjar run`).
+        #expect(calls.all.map(\.1) == ["2026-11-27"])
         #expect(calls.all.first?.2 == .schedule)
         // The job file changes on disk: the new cron applies without a restart.
         Thread.sleep(forTimeInterval: 1.1)  // a different modification time
@@ -89,7 +90,7 @@ final class Calls: @unchecked Sendable {
         #expect(calls.all.count == 1)
         clock.set(Self.at("2026-11-29T03:00:01Z"))  // 04:00:01 in Berlin
         scheduler.tick(); scheduler.drain()
-        #expect(calls.all.map(\.1) == ["2026-11-28", "2026-11-29"])
+        #expect(calls.all.map(\.1) == ["2026-11-27", "2026-11-28"])
     }
 
     @Test func failedRunsAreRetriedWithBackoff() throws {
@@ -100,7 +101,7 @@ final class Calls: @unchecked Sendable {
         calls.failuresLeft = 2
         let scheduler = Scheduler(directory: dir.path, clock: clock, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }),
                                   runner: { job, options in
-            guard calls.add(job.name, options.date.description, options.trigger) else { throw ScoreError("boom") }
+            guard calls.add(job.name, options.date.description, options.trigger) else { throw ScoreError("database down", kind: .temporary) }
             return RunRecord(runID: "r", job: job.name, logicalDate: options.date.description, trigger: options.trigger, status: .succeeded,
                              attempt: 1, startedAt: "", rowsRead: 0, rowsScored: 0, rowsWritten: 0, chunks: 0)
         })
@@ -123,6 +124,27 @@ final class Calls: @unchecked Sendable {
         clock.set(Self.at("2026-11-28T05:00:00Z"))
         scheduler.tick(); scheduler.drain()
         #expect(calls.all.count == 3, "no retries left after success")
+    }
+
+    /// Only temporary failures are retried: a bad model or job file fails the same way every time.
+    @Test func permanentFailuresAreNotRetried() throws {
+        let dir = temporaryDirectory()
+        try writeJob(dir, name: "p", cron: "0 3 * * *", extra: "retries: { count: 2, backoff: 1m }")
+        let clock = ManualClock(Self.at("2026-11-28T00:00:00Z"))
+        let calls = Calls()
+        calls.failuresLeft = 5
+        let scheduler = Scheduler(directory: dir.path, clock: clock, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }),
+                                  runner: { job, options in
+            guard calls.add(job.name, options.date.description, options.trigger) else { throw ScoreError("no version 7 of churn") }
+            return RunRecord(runID: "r", job: job.name, logicalDate: options.date.description, trigger: options.trigger, status: .succeeded,
+                             attempt: 1, startedAt: "", rowsRead: 0, rowsScored: 0, rowsWritten: 0, chunks: 0)
+        })
+        scheduler.tick()
+        clock.set(Self.at("2026-11-28T02:00:01Z"))
+        scheduler.tick(); scheduler.drain()
+        clock.set(Self.at("2026-11-28T02:30:00Z"))
+        scheduler.tick(); scheduler.drain()
+        #expect(calls.all.count == 1)
     }
 
     @Test func aJobNeverOverlapsItself() throws {
