@@ -83,6 +83,11 @@ struct Models: ParsableCommand {
                     print("\(model)@\(alias) already points at \(current); left as it is")
                     return nil
                 }
+                // Promoting the version the alias already names changes nothing: a success, not an error.
+                if try store!.alias(model: model, alias: alias) == version, registry.exists(name: model, version: version) {
+                    print("\(model)@\(alias) already points at \(version); nothing to do")
+                    return nil
+                }
                 let aliases = ModelAliases(registry: registry, store: store!)
                 var why = reason
                 if let runs = afterShadowRuns {

@@ -53,6 +53,9 @@ import NightjarIO
         #expect(unset.status == 78)
         #expect(unset.stderr.contains("nightjar models promote churn VERSION --alias champion"))
         #expect(try cli.run(["models", "promote", "churn", "1", "--job", job]).status == 0)
+        // Promoting the version the alias already names is a no-op success.
+        let again = try cli.run(["models", "promote", "churn", "1", "--job", job])
+        #expect(again.status == 0 && again.stdout.contains("already points at 1; nothing to do"), "\(again.stderr)")
 
         // A slow run on version 1; version 2 is promoted after a few chunks.
         let (process, err) = try runs.start(["run", job, "--date", "2026-11-02", "--quiet"], delayMs: 60)

@@ -29,7 +29,7 @@ public struct ModelAliases {
 
     @discardableResult
     public func promote(model: String, version: String, alias: String, reason: String? = nil) throws -> AliasEvent {
-        guard ModelReference.isName(alias), alias.first?.isLetter == true else {
+        guard ModelReference.isAliasName(alias) else {
             throw ScoreError("alias '\(alias)': start with a letter; use letters, digits, '.', '_' and '-'")
         }
         guard registry.exists(name: model, version: version) else {

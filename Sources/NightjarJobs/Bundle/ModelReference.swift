@@ -24,5 +24,10 @@ public struct ModelReference: Sendable, Equatable, CustomStringConvertible {
         return s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-") }
     }
 
+    /// Aliases are names that start with a letter (`champion`); `churn@7` can only be a version.
+    public static func isAliasName(_ s: String) -> Bool {
+        isName(s) && s.first?.isLetter == true
+    }
+
     public var description: String { "\(name)@\(selector)" }
 }

@@ -80,7 +80,8 @@ public final class RunExecutor {
         var files: [String]
     }
 
-    func plan(date: LogicalDate, model resolved: ResolvedModel) throws -> Plan {
+    /// `resolveFiles: false` (offline validation) leaves the source's files alone.
+    func plan(date: LogicalDate, model resolved: ResolvedModel, resolveFiles: Bool = true) throws -> Plan {
         let model = try loadModel(resolved)
         let sha = resolved.sha256
         let all = model.outputColumns(includeMargin: true)
@@ -106,7 +107,7 @@ public final class RunExecutor {
         let threads = job.threads > 0 ? job.threads : ProcessInfo.processInfo.activeProcessorCount
         let predictor = Predictor(model: model, includeMargin: includeMargin, threads: threads)
         var files: [String] = []
-        if case .csv(let pattern) = job.source { files = try SourceFiles.resolve(pattern: pattern, date: date, job: job.name) }
+        if resolveFiles, case .csv(let pattern) = job.source { files = try SourceFiles.resolve(pattern: pattern, date: date, job: job.name) }
         return Plan(model: model, sha256: sha, version: resolved.version ?? "sha256:\(sha.prefix(12))", name: resolved.name,
                     resolved: resolved, predictor: predictor,
                     quality: try RunQuality(bundle: resolved.bundle, outputColumns: predictor.columns, job: job),
