@@ -11,13 +11,14 @@ extension MetricsExporter {
     /// Pushes to a Pushgateway: POST to `{url}/metrics/job/nightjar/nightjar_job/{job}`, text
     /// format body.
     ///
-    /// The grouping key is `job="nightjar", nightjar_job=<job>`: one group per Nightjar job. The
-    /// body carries no `job` label of its own, because the gateway overwrites labels of the grouping
-    /// key with the URL's values; in Prometheus the job's name is therefore the `nightjar_job` label.
+    /// The grouping key is `job="nightjar", nightjar_job=<job>`: one group per Nightjar job (the
+    /// gateway's URL scheme requires a `job` key). The body carries no labels of the grouping key:
+    /// the gateway adds them to every sample, and in Prometheus (scraping the gateway with
+    /// `honor_labels: true`) the job's name is the `nightjar_job` label, as from the textfile.
     ///
     /// POST (not PUT) replaces only the metrics of the same names within the group, which is what
-    /// keeps `nightjar_run_last_success_timestamp_seconds` of the previous success when a run fails:
-    /// that metric is only sent when this run succeeded.
+    /// keeps `nightjar_run_last_success_timestamp_seconds` and `nightjar_run_last_success_rows_written`
+    /// of the previous success when a run fails: they are only sent when this run succeeded.
     ///
     /// Synchronous, because the run executor calls it from a plain thread after the run; gives up
     /// after 10 seconds. Uses URLSession, which brings HTTPS, proxies from the environment and

@@ -45,22 +45,28 @@ extension RunExecutor {
     }
 
     static func metrics(for r: RunRecord, job: JobSpec, store: RunStore) -> RunMetrics {
-        let started = Timestamp.parse(r.startedAt)
         let ended = r.endedAt.flatMap(Timestamp.parse) ?? Date()
         var lastSuccess: Double? = nil
+        var lastSuccessRows: Int? = nil
         if r.status == .succeeded {
             lastSuccess = ended.timeIntervalSince1970
+            lastSuccessRows = r.rowsWritten
         } else if let previous = try? store.recentRuns(job: job.name, limit: 500).first(where: { $0.status == .succeeded }) {
             lastSuccess = previous.endedAt.flatMap(Timestamp.parse)?.timeIntervalSince1970
+            lastSuccessRows = previous.rowsWritten
         }
         let psi = ((try? store.featureStats(runID: r.runID)) ?? []).reduce(into: [String: Double]()) { $0[$1.feature] = $1.psi }
         let shadows = (try? store.shadowComparisons(runID: r.runID)) ?? []
         var metrics = RunMetrics(
             job: job.name, status: r.status.rawValue, logicalDate: r.logicalDate, modelVersion: r.modelVersion ?? "",
-            durationSeconds: started.map { ended.timeIntervalSince($0) } ?? 0,
-            rows: ["read": r.rowsRead, "scored": r.rowsScored, "written": r.rowsWritten, "rejected": r.rowsRejected],
+            durationSeconds: RunReport.duration(r) ?? 0,
+            rows: ["read": r.rowsRead, "scored": r.rowsScored, "written": publishedRows(r, job: job), "rejected": r.rowsRejected],
             rejectedRows: r.rowsRejected, featurePSI: psi, predictionPSI: r.predictionPSI, lastSuccessTimestamp: lastSuccess,
             endTimestamp: ended.timeIntervalSince1970)
+        metrics.modelName = r.modelName ?? ""
+        metrics.nightjarVersion = r.nightjarVersion ?? ""
+        metrics.driftStatus = r.driftStatus
+        metrics.lastSuccessRowsWritten = lastSuccessRows
         if let ref = job.model.reference {
             metrics.autoRollbacks = ((try? store.aliasEvents(model: ref.name, alias: r.modelAlias ?? ref.selector)) ?? [])
                 .filter { $0.action == .autoRollback }.count
@@ -70,5 +76,13 @@ extension RunExecutor {
             metrics.shadowPredictionPSI[s.challenger] = s.predictionPSI
         }
         return metrics
+    }
+
+    /// Rows the run made visible to readers. A replace_partition run publishes its partition only
+    /// when it succeeds: a failed (drift or reject gate, error) or interrupted run published
+    /// nothing, whatever it had staged. An append run's chunks are in the table as they commit.
+    static func publishedRows(_ r: RunRecord, job: JobSpec) -> Int {
+        if r.status == .succeeded || job.writeMode == .append { return r.rowsWritten }
+        return 0
     }
 }

@@ -184,7 +184,7 @@ import NightjarCore
         #expect(event.action == .autoRollback && event.version == "1" && event.previousVersion == "2" && event.runID == bad.runID)
         #expect(event.reason?.contains("prediction PSI") == true)
         let prom = try String(contentsOf: dir.appendingPathComponent("metrics.prom"), encoding: .utf8)
-        #expect(prom.contains("nightjar_model_auto_rollbacks{job=\"rollout\"} 1"))
+        #expect(prom.contains("nightjar_model_auto_rollbacks_total{nightjar_job=\"rollout\"} 1"))
         // The next run uses the previous version.
         #expect(try run(job, "2026-11-28").modelVersion == "1")
     }

@@ -161,9 +161,9 @@ import NightjarCore
 
         // The metrics file holds this run.
         let prom = try String(contentsOf: dir.appendingPathComponent("metrics/quality.prom"), encoding: .utf8)
-        #expect(prom.contains("nightjar_run_rows_total{job=\"quality\",stage=\"written\"} 1000"))
-        #expect(prom.contains("nightjar_run_success{job=\"quality\"} 1"))
-        #expect(prom.contains("nightjar_feature_psi{job=\"quality\",feature=\"region\"} \(region.psi)"))
+        #expect(prom.contains("nightjar_run_rows{nightjar_job=\"quality\",stage=\"written\"} 1000"))
+        #expect(prom.contains("nightjar_run_success{nightjar_job=\"quality\"} 1"))
+        #expect(prom.contains("nightjar_feature_psi{nightjar_job=\"quality\",feature=\"region\"} \(region.psi)"))
         let success = prom.split(separator: "\n").first { $0.hasPrefix("nightjar_run_last_success_timestamp_seconds") }!
 
         // Stricter thresholds for region fail the next run, which is not published; the metrics keep the last success.
@@ -180,7 +180,7 @@ import NightjarCore
         #expect(failed.status == .failed && failed.driftStatus == "fail")
         #expect(try store.featureStats(runID: failed.runID).first { $0.feature == "region" }?.status == "fail")
         let after = try String(contentsOf: dir.appendingPathComponent("metrics/quality.prom"), encoding: .utf8)
-        #expect(after.contains("nightjar_run_success{job=\"quality\"} 0"))
+        #expect(after.contains("nightjar_run_success{nightjar_job=\"quality\"} 0"))
         #expect(after.contains(success))
 
         // The report of the first run: histogram against the reference, drift rows, lineage.
