@@ -4,12 +4,13 @@ import NightjarCore
 /// Writes a run's predictions into a SQLite output table, chunk by chunk, each chunk in a
 /// transaction the caller can add its checkpoint to (`inTransaction`).
 ///
-/// The output table that analysts query (`churn_nightly`) is a view: it joins the rows table
-/// (`nightjar_rows__churn_nightly`: keys and predictions only) to `nightjar_lineage` (logical
-/// date, run id, model name, version and hash, once per run and model), and shows only published
-/// lineages. Rows are written once, into their lineage's rowid range (`SQLiteLineage`); a staged
-/// run's rows become visible when the run publishes (a metadata update), so readers see the old
-/// rows of a date or the new ones, never a mix, and nothing is copied.
+/// The output table that analysts query (`churn_nightly`) is a view (`SQLiteOutputView`) over the
+/// published lineages: each run's rows (keys and predictions) are written once into a table of
+/// their own (`nightjar_rows__churn_nightly__<id>`), their lineage (logical date, run id, model
+/// name, version and hash) once into `nightjar_lineage` (`SQLiteLineage`). A staged run's rows
+/// become visible when the run publishes (a metadata update and the view rebuilt), so readers see
+/// the old rows of a date or the new ones, never a mix, and nothing is copied. The zero-row
+/// `nightjar_rows__churn_nightly` holds the output's column definitions.
 public final class SQLiteTableWriter {
     public let path: String
     public let table: String
@@ -18,6 +19,9 @@ public final class SQLiteTableWriter {
     public let lineage: OutputLineage
     private let staged: Bool
     private var insert: SQLiteBatchInsert?
+    /// The rows table `insert` writes to.
+    private var insertTable: String?
+    private var schemaReady = false
     /// The staging table an earlier version's unfinished run of this lineage left (its rows are
     /// moved in before the first chunk is written).
     public var legacyStaging: String?
@@ -49,8 +53,8 @@ public final class SQLiteTableWriter {
         self.database = other.database
     }
 
-    /// The table that holds the rows of the output view `table`.
-    public static func rowsTable(_ table: String) -> String { "nightjar_rows__" + table }
+    /// The zero-row table holding the output view `table`'s column definitions.
+    public static func rowsTable(_ table: String) -> String { SQLiteOutputView.templateTable(table) }
 
     var rowsTable: String { SQLiteTableWriter.rowsTable(table) }
 
@@ -58,22 +62,35 @@ public final class SQLiteTableWriter {
         try database.query("SELECT type FROM sqlite_master WHERE name = \(SQLiteString.literal(name)) AND type IN ('table', 'view')").first?[0] ?? nil
     }
 
-    /// Creates the rows table and the view (migrating a table written by an earlier version first),
-    /// with key types seen in `chunk`, once per writer; returns the id of this writer's lineage,
-    /// recorded if missing. Runs inside the caller's transaction. A rolled-back transaction clears
-    /// the prepared insert, so the next write checks the schema again.
-    private func prepare(_ chunk: ScoredChunk, layout: OutputLayout) throws -> Int64 {
-        if insert == nil {
+    /// Checks (and creates, migrating an earlier version's layout first) the output's schema once
+    /// per writer, with key types seen in `chunk`; finds or records this writer's lineage and its
+    /// rows table. Runs inside the caller's transaction. A rolled-back transaction clears the
+    /// prepared insert, so the next write checks the schema again.
+    private func prepare(_ chunk: ScoredChunk, layout: OutputLayout) throws {
+        if !schemaReady {
             try prepareSchema(chunk, layout: layout)
-            insert = try SQLiteBatchInsert(database: database, table: SQLiteDatabase.quote(rowsTable),
-                                           columns: ["rowid"] + layout.columnNames.map(SQLiteDatabase.quote))
+            schemaReady = true
         }
-        return try SQLiteLineage.id(of: lineage, table: table, state: staged ? .staged : .published, in: database)
+        let (id, created) = try SQLiteLineage.id(of: lineage, table: table, state: staged ? .staged : .published, in: database)
+        let own = SQLiteLineage.rowsTable(table: table, id: id)
+        if created || insertTable != own {
+            let definitions = try SQLiteOutputView.columns(of: table, in: database)
+                .map { "\(SQLiteDatabase.quote($0.name)) \($0.type)" }.joined(separator: ", ")
+            try database.execute("CREATE TABLE IF NOT EXISTS \(SQLiteDatabase.quote(own)) (\(definitions))")
+            // An append run's rows are visible from its first chunk: the view includes them now.
+            if created && !staged { try SQLiteOutputView.rebuild(table: table, in: database) }
+            insert = try SQLiteBatchInsert(database: database, table: SQLiteDatabase.quote(own), columns: layout.columnNames.map(SQLiteDatabase.quote))
+            insertTable = own
+        }
     }
 
     private func prepareSchema(_ chunk: ScoredChunk, layout: OutputLayout) throws {
         try SQLiteLineage.ensureTable(in: database)
-        if try objectType(table) == "table" { try migrateLegacyTable() }
+        var migrated = false
+        if try objectType(table) == "table" {
+            try migrateLegacyTable()
+            migrated = true
+        }
         if try objectType(rowsTable) == nil {
             var columns: [String] = []
             if layout.rowNumberColumn {
@@ -86,30 +103,17 @@ public final class SQLiteTableWriter {
             for p in layout.predictions { columns.append("\(SQLiteDatabase.quote(p.name)) \(p.isInteger ? "INTEGER" : "REAL")") }
             try database.execute("CREATE TABLE \(SQLiteDatabase.quote(rowsTable)) (\(columns.joined(separator: ", ")))")
         } else {
-            // The rows table must have every column this run writes.
-            let existing = Set(try rowsColumns())
+            // The output must have every column this run writes.
+            let existing = Set(try SQLiteOutputView.columns(of: table, in: database).map(\.name))
             let missing = layout.columnNames.filter { !existing.contains($0) }
             guard missing.isEmpty else {
                 throw InputError(path: path, message: "table '\(table)' exists without column(s) \(missing.joined(separator: ", ")); write to a new table or drop it", kind: .configuration)
             }
         }
-        if try objectType(table) == nil { try createView() }
-        try migrateLegacyStaging()
-    }
-
-    private func rowsColumns() throws -> [String] {
-        try database.query("SELECT name FROM pragma_table_info(\(SQLiteString.literal(rowsTable)))").compactMap { $0[0] }
-    }
-
-    /// The output view: every column of the rows table, then the lineage columns, published rows only.
-    private func createView() throws {
-        let columns = try rowsColumns().map { "r." + SQLiteDatabase.quote($0) }
-            + OutputLineage.columns.map { "l." + SQLiteDatabase.quote($0) }
-        try database.execute("""
-            CREATE VIEW \(SQLiteDatabase.quote(table)) AS SELECT \(columns.joined(separator: ", "))
-            FROM nightjar_lineage AS l JOIN \(SQLiteDatabase.quote(rowsTable)) AS r ON \(SQLiteLineage.rangeCondition(lineage: "l", rows: "r"))
-            WHERE l.table_name = \(SQLiteString.literal(table)) AND l.state = 'published'
-            """)
+        if try migrateSharedRows() { migrated = true }
+        if try migrateLegacyStaging() { migrated = true }
+        let viewMissing = try objectType(table) == nil
+        if migrated || viewMissing { try SQLiteOutputView.rebuild(table: table, in: database) }
     }
 
     /// Runs `body` in an immediate transaction on this connection; rolls back if it throws.
@@ -122,42 +126,28 @@ public final class SQLiteTableWriter {
         } catch {
             try? database.execute("ROLLBACK")
             insert = nil
+            insertTable = nil
+            schemaReady = false
             throw error
         }
     }
 
-    /// Inserts a chunk's rows (call inside `inTransaction`). `layout` gives the key positions in this
-    /// chunk's input when they differ from the writer's (files with other column orders).
+    /// Inserts a chunk's rows (call inside `inTransaction`), appended to the lineage's own table.
+    /// `layout` gives the key positions in this chunk's input when they differ from the writer's
+    /// (files with other column orders).
     public func write(_ chunk: ScoredChunk, layout chunkLayout: OutputLayout? = nil) throws {
         let layout = chunkLayout ?? self.layout
-        // The lineage id and the range's end are read in the transaction each time (indexed reads,
-        // a few a chunk): a rolled-back transaction leaves nothing cached that is not in the file.
-        let id = try prepare(chunk, layout: layout)
+        // The lineage is looked up in the transaction each time (an indexed read a chunk): a
+        // rolled-back transaction leaves nothing cached that is not in the file.
+        try prepare(chunk, layout: layout)
         guard chunk.batch.rowCount > 0, let insert else { return }
-        let low = id << SQLiteLineage.rangeBits, high = low + (Int64(1) << SQLiteLineage.rangeBits) - 1
-        let rows = SQLiteDatabase.quote(rowsTable)
-        let last = try database.query("SELECT max(rowid) FROM \(rows) WHERE rowid BETWEEN \(low) AND \(high)")
-        let next = last.first?[0].flatMap { Int64($0) }.map { $0 + 1 } ?? low
-        guard next - low + Int64(chunk.batch.rowCount) <= high - low + 1 else {
-            throw InputError(path: path, message: "table '\(table)': more than 2^32 rows for one run and model")
-        }
-        // Rows are appended (SQLite's max(rowid) + 1) whenever no other lineage has rows above
-        // this one's next rowid: the usual case, one run writing at a time. The first row of an
-        // empty range is placed explicitly; rows below another lineage's all are.
-        let top = try database.query("SELECT max(rowid) FROM \(rows)").first?[0].flatMap { Int64($0) }
-        let explicit: Int
-        switch top {
-        case .some(let t) where t >= next: explicit = chunk.batch.rowCount
-        case .some(let t) where t == next - 1: explicit = 0
-        default: explicit = 1
-        }
-        try insert.insert(chunk, layout: layout, rowIDs: (next, explicit)) { statement, index, field, _ in
+        try insert.insert(chunk, layout: layout) { statement, index, field, _ in
             statement.bind(index, text: field)
         }
     }
 
     /// Makes sure the tables exist even when the run had no rows.
     public func ensureTables() throws {
-        try inTransaction { _ = try prepare(ScoredChunk(batch: TextBatch(columnCount: 0), values: [], firstRowNumber: 1), layout: layout) }
+        try inTransaction { try prepare(ScoredChunk(batch: TextBatch(columnCount: 0), values: [], firstRowNumber: 1), layout: layout) }
     }
 }

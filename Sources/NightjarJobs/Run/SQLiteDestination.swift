@@ -2,10 +2,10 @@ import Foundation
 import NightjarCore
 import NightjarIO
 
-/// A SQLite sink: rows go straight into the output's rows table, each chunk with its checkpoint in
-/// one transaction; a replace_partition run publishes by flipping its lineage to `published` (and
-/// the date's previous rows to `retired`) in one small transaction, then deletes the retired rows
-/// by rowid range (`SQLiteLineage`). Nothing is copied at publish.
+/// A SQLite sink: rows go straight into the run's own rows table, each chunk with its checkpoint
+/// in one transaction; a replace_partition run publishes by flipping its lineage to `published`
+/// (and the date's previous rows to `retired`) and rebuilding the output view, in one small
+/// transaction, then drops the retired rows tables (`SQLiteLineage`). Nothing is copied at publish.
 final class SQLiteDestination: ChunkDestination {
     let writer: SQLiteTableWriter
     let store: RunStore

@@ -17,6 +17,13 @@ import NightjarIO
         try SQLiteDatabase(path: db, readOnly: true).query(sql)
     }
 
+    /// Rows stored in every lineage's rows table (visible or not).
+    static func storedRows(_ db: String) throws -> Int {
+        let database = try SQLiteDatabase(path: db, readOnly: true)
+        let tables = try database.query("SELECT rows_table FROM nightjar_lineage").compactMap { $0[0] }
+        return try tables.reduce(0) { sum, t in sum + Int(try database.query("SELECT count(*) FROM \"\(t)\"")[0][0]!)! }
+    }
+
     @Test func theOutputIsAViewOverRowsWrittenOnceWithLineageStoredOnce() throws {
         let (job, db) = try makeJob()
         let run = try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-28")!))
@@ -26,9 +33,12 @@ import NightjarIO
         #expect(columns == ["customer_id", "probability", "label", "logical_date", "run_id", "model_name", "model_version", "model_sha256"])
         #expect(try query(db, "SELECT count(*), min(run_id), max(run_id), min(logical_date) FROM scores")
                 == [["1000", run.runID, run.runID, "2026-11-28"]])
-        // The rows table holds keys and predictions only; the lineage is one row for the run.
-        let stored = try query(db, "SELECT name FROM pragma_table_info('nightjar_rows__scores')").map { $0[0]! }
+        // The run's rows table holds keys and predictions only; the lineage is one row for the run.
+        let own = try query(db, "SELECT rows_table FROM nightjar_lineage")
+        #expect(own.count == 1)
+        let stored = try query(db, "SELECT name FROM pragma_table_info('\(own[0][0]!)')").map { $0[0]! }
         #expect(stored == ["customer_id", "probability", "label"])
+        #expect(try query(db, "SELECT count(*) FROM \"\(own[0][0]!)\"") == [["1000"]])
         #expect(try query(db, "SELECT count(*), min(state) FROM nightjar_lineage") == [["1", "published"]])
         // The scores equal `nightjar score`'s for the same rows (same writer of values).
         let expected = try String(contentsOfFile: fixture("churn/churn_xgb.expected.csv"), encoding: .utf8)
@@ -36,9 +46,9 @@ import NightjarIO
         let byKey = Dictionary(uniqueKeysWithValues: try query(db, "SELECT customer_id, probability FROM scores").map { ($0[0]!, Double($0[1]!)!) })
         #expect(byKey.count == expected.count)
         for e in expected { #expect(abs(byKey[String(e[0])]! - Double(e[1])!) < 1e-6) }
-        // A date is found through the lineage, by rowid range (no scan of other dates' rows).
+        // A date is found through the lineage rows (by primary key); only its own rows table is read.
         let plan = try query(db, "EXPLAIN QUERY PLAN SELECT * FROM scores WHERE logical_date = '2026-11-28'").map { $0.last!! }
-        #expect(plan.contains { $0.hasPrefix("SEARCH r USING INTEGER PRIMARY KEY (rowid>") }, "\(plan)")
+        #expect(plan.contains { $0.hasPrefix("SEARCH l USING INTEGER PRIMARY KEY") }, "\(plan)")
     }
 
     @Test func aRerunReplacesTheDateAndLeavesNoOldRowsBehind() throws {
@@ -49,8 +59,9 @@ import NightjarIO
         #expect(try query(db, "SELECT logical_date, count(*), count(DISTINCT run_id) FROM scores GROUP BY 1")
                 == [["2026-11-28", "1000", "1"], ["2026-11-29", "1000", "1"]])
         #expect(try query(db, "SELECT DISTINCT run_id FROM scores WHERE logical_date = '2026-11-28'") == [[rerun.runID]])
-        // The replaced rows were deleted, not only hidden.
-        #expect(try query(db, "SELECT count(*) FROM nightjar_rows__scores") == [["2000"]])
+        // The replaced rows were dropped, not only hidden.
+        #expect(try Self.storedRows(db) == 2000)
+        #expect(try query(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'nightjar_rows__scores__%'") == [["2"]])
         #expect(try query(db, "SELECT state, count(*) FROM nightjar_lineage GROUP BY 1") == [["published", "2"]])
     }
 
@@ -106,6 +117,35 @@ import NightjarIO
         #expect(try query(db, "SELECT count(*) FROM scores WHERE logical_date = '2026-11-02'") == [["1"]])
     }
 
+    /// 0.4's first layout: every lineage's rows in one shared table by rowid range, a view joining
+    /// them. The first run moves them into tables of their own (a retired lineage's rows are
+    /// dropped by the purge), and the view shows the same rows.
+    @Test func theSharedRowsLayoutIsMigrated() throws {
+        let (job, db) = try makeJob()
+        let old = try SQLiteDatabase(path: db)
+        let base: Int64 = 4294967296
+        try old.execute("""
+            CREATE TABLE nightjar_lineage (id INTEGER PRIMARY KEY, table_name TEXT NOT NULL, logical_date TEXT NOT NULL, run_id TEXT NOT NULL,
+                model_name TEXT NOT NULL, model_version TEXT NOT NULL, model_sha256 TEXT NOT NULL, state TEXT NOT NULL);
+            INSERT INTO nightjar_lineage VALUES (1, 'scores', '2026-11-01', 'r1', 'churn', '1', 'aaaa', 'published'),
+                                                (2, 'scores', '2026-11-02', 'r2', 'churn', '1', 'aaaa', 'retired'),
+                                                (3, 'scores', '2026-11-02', 'r3', 'churn', '1', 'aaaa', 'published');
+            CREATE TABLE nightjar_rows__scores (customer_id TEXT, probability REAL, label INTEGER);
+            INSERT INTO nightjar_rows__scores (rowid, customer_id, probability, label) VALUES
+                (\(base), 'A1', 0.25, 0), (\(base + 1), 'A2', 0.75, 1), (\(2 * base), 'OLD', 0.5, 1), (\(3 * base), 'B1', 0.125, 0);
+            CREATE VIEW scores AS SELECT r.customer_id, r.probability, r.label, l.logical_date, l.run_id, l.model_name, l.model_version, l.model_sha256
+                FROM nightjar_lineage AS l JOIN nightjar_rows__scores AS r ON r.rowid BETWEEN l.id * 4294967296 AND l.id * 4294967296 + 4294967295
+                WHERE l.table_name = 'scores' AND l.state = 'published';
+            """)
+        _ = try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-28")!))
+        #expect(try query(db, "SELECT customer_id, logical_date, run_id FROM scores WHERE logical_date < '2026-11-28' ORDER BY customer_id")
+                == [["A1", "2026-11-01", "r1"], ["A2", "2026-11-01", "r1"], ["B1", "2026-11-02", "r3"]])
+        #expect(try query(db, "SELECT count(*) FROM scores WHERE logical_date = '2026-11-28'") == [["1000"]])
+        #expect(try query(db, "SELECT count(*) FROM nightjar_rows__scores") == [["0"]], "the shared table keeps the columns only")
+        #expect(try query(db, "SELECT count(*) FROM nightjar_lineage WHERE rows_table IS NULL OR state <> 'published'") == [["0"]])
+        #expect(try Self.storedRows(db) == 1003)
+    }
+
     @Test func aTableNotWrittenByNightjarIsRefusedAndKept() throws {
         let (job, db) = try makeJob()
         let old = try SQLiteDatabase(path: db)
@@ -136,11 +176,8 @@ import NightjarIO
         let input = try String(contentsOfFile: fixture("churn/score_input.csv"), encoding: .utf8)
             .split(separator: "\n").dropFirst().map { String($0.split(separator: ",", omittingEmptySubsequences: false)[0]) }
         for date in dates {
-            let keys = try query(db, """
-                SELECT r.customer_id FROM nightjar_lineage l JOIN nightjar_rows__scores r
-                    ON r.rowid BETWEEN l.id * 4294967296 AND l.id * 4294967296 + 4294967295
-                WHERE l.logical_date = '\(date)' ORDER BY r.rowid
-                """).map { $0[0]! }
+            let own = try query(db, "SELECT rows_table FROM nightjar_lineage WHERE logical_date = '\(date)'")[0][0]!
+            let keys = try query(db, "SELECT customer_id FROM \"\(own)\" ORDER BY rowid").map { $0[0]! }
             #expect(keys == input, "\(date)")
         }
         #expect(try query(db, "SELECT count(*) FROM scores") == [["3000"]])
