@@ -34,6 +34,9 @@ public final class Scheduler: @unchecked Sendable {
     let cancellation: Cancellation
     let lock = NSLock()
     var entries: [String: Entry] = [:]
+    /// Job files that failed to load, by modification time: logged once per version of the file,
+    /// not on every pass.
+    var broken: [String: Date] = [:]
     var started: Date
     let queue = DispatchQueue(label: "nightjar.scheduler.runs", attributes: .concurrent)
     /// When set, only the holder of this lock starts runs; the others stand by.
@@ -70,11 +73,14 @@ public final class Scheduler: @unchecked Sendable {
             logger.info("job file removed; job unscheduled", metadata: ["file": "\(gone)"])
             entries[gone] = nil
         }
+        for gone in Set(broken.keys).subtracting(files) { broken[gone] = nil }
         for file in files {
             let modified = (try? FileManager.default.attributesOfItem(atPath: file)[.modificationDate] as? Date) ?? .distantPast
             if let e = entries[file], e.modified == modified { continue }
+            if broken[file] == modified { continue }  // reported already; waits for the file to change
             do {
                 let job = try JobSpec.load(path: file)
+                broken[file] = nil
                 guard job.schedule != nil else {
                     if entries[file] == nil { logger.info("job has no schedule; not scheduled", metadata: ["job": "\(job.name)"]) }
                     entries[file] = nil
@@ -96,7 +102,9 @@ public final class Scheduler: @unchecked Sendable {
                                                            "next": "\(next.map(Timestamp.format) ?? "never")"])
                 }
             } catch {
-                logger.error("job file not loaded", metadata: ["file": "\(file)", "error": "\(error)"])
+                broken[file] = modified
+                logger.error("job file not loaded; the job keeps its previous schedule, if any, until the file is fixed",
+                             metadata: ["file": "\(file)", "error": "\(error)"])
             }
         }
     }
@@ -194,13 +202,15 @@ public final class Scheduler: @unchecked Sendable {
     /// Waits for runs in flight.
     public func drain() { group.wait() }
 
-    /// When the next thing is due (fire or retry), at most 30 s ahead.
+    /// When the next thing is due (fire or retry), at most 30 s ahead. A job's pending runs wait
+    /// while it runs (the loop looks again at least every second, so a retry queued when a run
+    /// fails starts on time).
     func nextWake(now: Date) -> Date {
         lock.lock(); defer { lock.unlock() }
         var wake = now.addingTimeInterval(30)
         for e in entries.values {
             if let s = e.job.schedule, let n = s.cron.next(after: max(e.cursor, now), in: s.timeZone) { wake = min(wake, n) }
-            for p in e.pending { wake = min(wake, max(p.notBefore, now.addingTimeInterval(0.2))) }
+            if !e.running { for p in e.pending { wake = min(wake, max(p.notBefore, now)) } }
         }
         return wake
     }
@@ -210,8 +220,13 @@ public final class Scheduler: @unchecked Sendable {
         logger.info("scheduler started", metadata: ["directory": "\(directory)"])
         while cancellation.requested == nil {
             tick()
-            let wake = nextWake(now: clock.now())
-            while cancellation.requested == nil && clock.now() < wake { clock.sleep(until: wake) }
+            // Sleeps in steps of at most a second (SystemClock), each time asking again what is due:
+            // a failed run queues its retry while the loop sleeps.
+            while cancellation.requested == nil {
+                let wake = nextWake(now: clock.now())
+                if clock.now() >= wake { break }
+                clock.sleep(until: wake)
+            }
         }
         logger.info("scheduler stopping; waiting for runs in flight")
         drain()
