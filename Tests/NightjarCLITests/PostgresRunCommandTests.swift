@@ -133,7 +133,7 @@ struct PostgresRunCommandTests {
         #expect(terminated == "2", "the run's source and sink connections")
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        #expect(p.terminationStatus == 1)
+        #expect(p.terminationStatus == 75, "a lost connection is a temporary failure")
         #expect(stderr.contains("PostgreSQL") && stderr.contains("terminat"), "\(stderr)")
         // Nothing half-written: the staged rows are exactly the committed chunks' rows, and the output table has none yet.
         let state = job.deletingLastPathComponent().appendingPathComponent("nightjar-state.db").path
@@ -151,6 +151,38 @@ struct PostgresRunCommandTests {
         #expect(status == 0, "\(e)")
         let final = try rows(c, out)
         #expect(final.count == 20_000 && Set(final).count == 20_000)
+        // The same rows, keys and sum as a clean run.
+        let cleanJob = job.deletingLastPathComponent().appendingPathComponent("clean.yaml")
+        try (try String(contentsOf: job, encoding: .utf8)).replacingOccurrences(of: "table: \(out)", with: "table: \(out)_clean")
+            .replacingOccurrences(of: "name: pg-crash", with: "name: pg-clean").write(to: cleanJob, atomically: true, encoding: .utf8)
+        let (cleanStatus, cleanErr) = try runner.finish(["run", cleanJob.path, "--date", "2026-11-28", "--quiet"])
+        #expect(cleanStatus == 0, "\(cleanErr)")
+        #expect(final == (try rows(c, "\(out)_clean")))
+        #expect(try c.execute("SELECT sum(probability) FROM \(out)").string(0, 0) == (try c.execute("SELECT sum(probability) FROM \(out)_clean").string(0, 0)))
+        try c.execute("DROP TABLE \(src)")
+        for t in [out, "\(out)_clean"] { try PostgresTableWriter.dropOutput(t, connection: c) }
+    }
+
+    /// With `retries:`, the same fault never reaches the operator: `nightjar run` retries the
+    /// temporary failure itself, resuming from the last committed chunk, and exits 0.
+    @Test func aConnectionTerminatedMidRunIsRetriedByTheRunItself() throws {
+        let c = try connect()
+        let (job, src, out) = try setUp(c)
+        try (try String(contentsOf: job, encoding: .utf8) + "\nretries: { count: 2, backoff: 1s }\n").write(to: job, atomically: true, encoding: .utf8)
+        let (p, err) = try runner.start(["run", job.path, "--date", "2026-11-28"], delayMs: 40)
+        let deadline = Date().addingTimeInterval(60)
+        while chunks(c, job: job.path) < 5 && p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        let terminated = try c.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name LIKE $1",
+                                       ["nightjar[\(p.processIdentifier)]%"]).string(0, 0)
+        #expect(terminated == "2")
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(stderr)")
+        #expect(stderr.contains("will retry"), "\(stderr)")
+        let final = try rows(c, out)
+        #expect(final.count == 20_000 && Set(final).count == 20_000)
+        let state = job.deletingLastPathComponent().appendingPathComponent("nightjar-state.db").path
+        #expect(try SQLiteDatabase(path: state, readOnly: true).query("SELECT status, attempt FROM nightjar_runs") == [["succeeded", "2"]])
         try c.execute("DROP TABLE \(src)")
         try PostgresTableWriter.dropOutput(out, connection: c)
     }

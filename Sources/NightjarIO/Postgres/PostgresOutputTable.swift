@@ -32,9 +32,18 @@ public struct PostgresOutputTable: Sendable {
         table = parts.count == 2 ? parts[1] : parts[0]
     }
 
-    /// `name` resolved the way a run resolves it: unqualified, in the connection's current schema.
+    /// `name` resolved the way a run resolves it.
+    /// An unqualified name is the relation the search path finds, if there is one; otherwise the
+    /// first schema of the search path that is not Nightjar's own `nightjar` (which a role named
+    /// `nightjar` would put first, through `"$user"`).
     public static func resolve(_ name: String, connection: PostgresConnection) throws -> PostgresOutputTable {
-        PostgresOutputTable(name: name, defaultSchema: try connection.execute("SELECT current_schema()").string(0, 0) ?? "public")
+        let schema = try connection.execute("""
+            SELECT coalesce(
+                (SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)),
+                (SELECT s::text FROM unnest(current_schemas(false)) WITH ORDINALITY AS t(s, i) WHERE s <> 'nightjar' ORDER BY i LIMIT 1),
+                'public')
+            """, [quote(name)]).string(0, 0) ?? "public"
+        return PostgresOutputTable(name: name, defaultSchema: schema)
     }
 
     /// The view, schema-qualified and quoted.
