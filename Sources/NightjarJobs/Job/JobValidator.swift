@@ -107,7 +107,7 @@ public enum JobValidator {
         }
         if !plan.files.isEmpty { lines.append("source for \(day): \(plan.files.count) file(s): \(plan.files.joined(separator: ", "))") }
         lines.append("output columns: \((job.keys + plan.layoutColumns.map(\.name) + OutputLineage.columns).joined(separator: ", "))")
-        lines.append("sink: \(executor.sinkDescription(date: day)) (\(job.writeMode.rawValue)); run store: \(job.state)")
+        lines.append("sink: \(executor.sinkDescription(date: day)) (\(job.writeMode.rawValue)); run store: \(job.statePostgres != nil ? "postgres" : job.state)")
         if let s = job.schedule {
             let next = s.cron.next(after: Date(), in: s.timeZone)
             lines.append("schedule: \(s.cron) in \(s.timeZone.identifier); next run \(next.map(Timestamp.format) ?? "never")")
