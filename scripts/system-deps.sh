@@ -6,8 +6,9 @@ set -euo pipefail
 NIGHTJAR_APT_PACKAGES=(libsqlite3-dev liblz4-dev libpq-dev libssl-dev pkg-config)
 
 # Tools only the tests run (scripts/test.sh passes them to nightjar_install_system_deps):
-# promtool, from the package prometheus, checks the metrics files and the alert rules.
-NIGHTJAR_TEST_APT_PACKAGES=(prometheus)
+# promtool, from the package prometheus, checks the metrics files and the alert rules;
+# python3 with jsonschema and yaml checks job files against schemas/job.schema.json.
+NIGHTJAR_TEST_APT_PACKAGES=(prometheus python3-jsonschema python3-yaml)
 
 # Installs NIGHTJAR_APT_PACKAGES and the packages given as arguments, those missing.
 nightjar_install_system_deps() {

@@ -35,7 +35,8 @@ extension JobSpec {
 
     private static func yamlErrorLine(_ error: YamlError) -> Int? {
         switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _): return mark.line
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
+        case .duplicatedKeysInMapping(_, let context): return context.mark.line
         default: return nil
         }
     }
@@ -72,13 +73,62 @@ struct JobYAMLReader {
         return out
     }
 
+    // Values are read with their YAML types, as a YAML library feeding a JSON Schema validator
+    // reads them (schemas/job.schema.json): text where text is expected, numbers where numbers
+    // are. An unquoted 2024, yes, on or null is not text; a quoted "100" is not a number.
+
+    /// The node's YAML type (tag), resolved as YAML 1.1 does: str, int, float, bool, null, timestamp…
+    func yamlType(_ node: Node) -> Tag.Name { Tag.Name(rawValue: node.tag.rawValue) }
+
+    /// The YAML type of a plain value that is not text, for messages; nil for text.
+    func nonText(_ node: Node) -> String? {
+        switch yamlType(node) {
+        case .str: return nil
+        case .int, .float: return "a number"
+        case .bool: return "a boolean (YAML reads yes, no, on, off, true and false so)"
+        case .null: return "null (no value)"
+        case .timestamp: return "a date"
+        default: return "a value tagged \(yamlType(node).rawValue)"
+        }
+    }
+
     func string(_ node: Node, _ key: String) throws(JobFileError) -> String {
-        guard case .scalar(let s) = node, !s.string.isEmpty else { throw fail(node, key, "expected a non-empty string") }
+        guard case .scalar(let s) = node else { throw fail(node, key, "expected a non-empty string") }
+        if let type = nonText(node) {
+            throw fail(node, key, "expected a non-empty string; YAML reads '\(s.string)' as \(type): put it in quotes if you mean the text")
+        }
+        guard !s.string.isEmpty else { throw fail(node, key, "expected a non-empty string") }
         return s.string
     }
 
+    /// A YAML number (an int, or a float such as 1.5 or 1e3); nil for anything else, a quoted number included.
+    func numeric(_ node: Node) -> Double? {
+        guard case .scalar(let s) = node else { return nil }
+        switch yamlType(node) {
+        case .int: return Int.construct(from: s).map(Double.init)
+        case .float: return Double.construct(from: s)
+        default: return nil
+        }
+    }
+
+    /// What a value that is not what its key takes is, for messages; says so when it is a quoted number.
+    func got(_ node: Node) -> String {
+        switch node {
+        case .scalar(let s):
+            if yamlType(node) == .str, s.string.range(of: "^[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?$", options: .regularExpression) != nil {
+                return "got the text '\(s.string)' (a quoted number is text: write the number without quotes)"
+            }
+            return "got '\(s.string)'"
+        case .sequence: return "got a list"
+        default: return "got a mapping"
+        }
+    }
+
     func int(_ node: Node, _ key: String, min: Int) throws(JobFileError) -> Int {
-        guard case .scalar(let s) = node, let v = Int(s.string) else { throw fail(node, key, "expected a whole number") }
+        // A float with no fraction (100.0) is a whole number, as JSON Schema's "integer" says.
+        guard let d = numeric(node), d.isFinite, d.rounded() == d, let v = Int(exactly: d) else {
+            throw fail(node, key, "expected a whole number; \(got(node))")
+        }
         guard v >= min else { throw fail(node, key, "must be at least \(min), got \(v)") }
         return v
     }
@@ -95,17 +145,16 @@ struct JobYAMLReader {
         }
     }
 
-    /// Durations: a number of seconds, or a number with s, m, h or d.
+    /// Durations: a number of seconds, or text: a number with s, m, h or d (5m, 1.5h).
     func duration(_ node: Node, _ key: String) throws(JobFileError) -> Double {
-        let text = try string(node, key).trimmingCharacters(in: .whitespaces)
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        var number = Substring(text)
-        var scale = 1.0
-        if let last = text.last, let u = units[last] { number = number.dropLast(); scale = u }
-        guard let v = Double(number), v >= 0, v.isFinite else {
-            throw fail(node, key, "expected a duration such as 90, 30s, 10m, 2h or 1d; got '\(text)'")
+        if let v = numeric(node), v >= 0, v.isFinite { return v }
+        if case .scalar(let s) = node, yamlType(node) == .str, let unit = s.string.last.flatMap({ units[$0] }),
+           s.string.range(of: "^[0-9]+(\\.[0-9]+)?[smhd]$", options: .regularExpression) != nil,
+           let v = Double(s.string.dropLast()) {
+            return v * unit
         }
-        return v * scale
+        throw fail(node, key, "expected a duration such as 90, 30s, 10m, 2h or 1d; \(got(node))")
     }
 
     func path(_ text: String) -> String {
@@ -357,19 +406,21 @@ struct JobYAMLReader {
     }
 
     func number(_ node: Node, _ key: String) throws(JobFileError) -> Double {
-        let text = try string(node, key)
-        guard let v = Double(text), v.isFinite, v >= 0 else { throw fail(node, key, "expected a non-negative number; got '\(text)'") }
+        guard let v = numeric(node), v.isFinite, v >= 0 else {
+            throw fail(node, key, "expected a non-negative number; \(got(node))")
+        }
         return v
     }
 
+    /// A number from 0 to 1, or text: a percentage from 0% to 100% (1%, 12.5%).
     func fraction(_ node: Node, _ key: String) throws(JobFileError) -> Double {
-        var text = try string(node, key).trimmingCharacters(in: .whitespaces)
-        var scale = 1.0
-        if text.hasSuffix("%") { text.removeLast(); scale = 0.01 }
-        guard let v = Double(text).map({ $0 * scale }), v >= 0, v <= 1 else {
-            throw fail(node, key, "expected a fraction between 0 and 1 (or a percentage such as 1%); got '\(text)'")
+        if let v = numeric(node), v >= 0, v <= 1 { return v }
+        if case .scalar(let s) = node, yamlType(node) == .str,
+           s.string.range(of: "^(100(\\.0+)?|[0-9]{1,2}(\\.[0-9]+)?)%$", options: .regularExpression) != nil,
+           let v = Double(s.string.dropLast()) {
+            return v / 100
         }
-        return v
+        throw fail(node, key, "expected a fraction between 0 and 1 (or a percentage such as 1%); \(got(node))")
     }
 
     /// The keys of a postgres mapping; a literal password (a `password` key, or one inside a

@@ -43,8 +43,10 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     }
 
     private static func field(_ text: String, name: String, range: ClosedRange<Int>, names: [String: Int]) throws(CronError) -> [Int] {
+        // Digits only: Int("+5") would take a sign no cron takes (and schemas/job.schema.json refuses).
+        func digits(_ s: Substring) -> Int? { !s.isEmpty && s.allSatisfy({ $0 >= "0" && $0 <= "9" }) ? Int(s) : nil }
         func value(_ s: Substring) throws(CronError) -> Int {
-            if let v = Int(s) {
+            if let v = digits(s) {
                 guard range.contains(v) else { throw CronError("\(name) value \(v) is outside \(range.lowerBound)-\(range.upperBound)") }
                 return v
             }
@@ -58,7 +60,7 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
             var step = 1
             if let slash = part.firstIndex(of: "/") {
                 base = part[..<slash]
-                guard let s = Int(part[part.index(after: slash)...]), s >= 1 else {
+                guard let s = digits(part[part.index(after: slash)...]), s >= 1 else {
                     throw CronError("step in '\(part)' must be a positive number")
                 }
                 step = s
