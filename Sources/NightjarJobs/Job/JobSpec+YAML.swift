@@ -166,7 +166,7 @@ struct JobYAMLReader {
         let top = try entries(root, path: "", allowed: [
             "name", "description", "model", "features", "source", "key", "outputs", "chunk_rows", "threads",
             "sink", "write_mode", "state", "schedule", "retries", "timeout", "registry", "max_reject_fraction", "drift", "metrics",
-            "challengers", "split", "threshold", "rollback",
+            "challengers", "split", "threshold", "rollback", "duplicate_keys",
         ])
         func required(_ key: String) throws(JobFileError) -> Node {
             guard let v = top[key]?.value else { throw fail(root, key, "is required") }
@@ -330,6 +330,18 @@ struct JobYAMLReader {
                           keys: keys, outputs: outputs, chunkRows: chunkRows, threads: threads, sink: sink, writeMode: writeMode,
                           state: state, statePostgres: statePostgres, schedule: schedule, retries: retries, timeout: timeout)
         job.registry = path(try top["registry"].map { (e) throws(JobFileError) in try string(e.value, "registry") } ?? "models")
+        if let d = top["duplicate_keys"]?.value {
+            let text = try string(d, "duplicate_keys")
+            guard let policy = JobSpec.DuplicateKeys(rawValue: text) else {
+                throw fail(d, "duplicate_keys", "must be fail, reject or keep; got '\(text)'")
+            }
+            if keys.isEmpty { throw fail(d, "duplicate_keys", "needs a key (key:) to tell duplicates") }
+            // A PostgreSQL source is read in key order and resumed after its last key: the key must be unique.
+            if case .postgres = source, policy != .fail {
+                throw fail(d, "duplicate_keys", "a PostgreSQL source resumes after its last key, so its key must be unique: only fail applies")
+            }
+            job.duplicateKeys = policy
+        }
         if let r = top["max_reject_fraction"]?.value {
             job.maxRejectFraction = try fraction(r, "max_reject_fraction")
         }

@@ -56,6 +56,17 @@ public struct JobSpec: Sendable, Equatable {
         case postgres(PostgresSettings, table: String)
     }
 
+    /// What a run does with a key seen twice in its input (`duplicate_keys:`): part of the input
+    /// contract whenever the job names a key.
+    public enum DuplicateKeys: String, Sendable, Equatable, CaseIterable {
+        /// Stop the run with an error naming the file, line and key (the default).
+        case fail
+        /// Set the later rows aside in `nightjar_rejects` (reason `duplicate_key`); the first is scored.
+        case reject
+        /// Score every row, duplicates included.
+        case keep
+    }
+
     public enum WriteMode: String, Sendable, Equatable, CaseIterable {
         /// Re-running a logical date replaces exactly that date's rows, atomically.
         case replacePartition = "replace_partition"
@@ -97,6 +108,8 @@ public struct JobSpec: Sendable, Equatable {
     public var features: [String]?
     public var source: Source
     public var keys: [String]
+    /// Keys seen twice in a run's input (see `DuplicateKeys`).
+    public var duplicateKeys: DuplicateKeys = .fail
     /// Prediction columns to keep (nil: all of the model's).
     public var outputs: [String]?
     public var chunkRows: Int

@@ -18,6 +18,13 @@ protocol ChunkDestination: AnyObject {
     /// Adds a writer that shares the destination's transactions: into `table` (nil: the main table,
     /// with another lineage) and published with the main table. Returns its index for `ExtraRows`.
     func addWriter(table: String?, layout: OutputLayout, lineage: OutputLineage) throws -> Int
+    /// The keys (columns `keys`) of the rows the run committed to its main table, so a resumed
+    /// run tells duplicates across the restart; nil where the destination cannot read them back.
+    func committedKeys(runID: String, keys: [String]) throws -> KeySet?
+}
+
+extension ChunkDestination {
+    func committedKeys(runID: String, keys: [String]) throws -> KeySet? { nil }
 }
 
 /// Rows for one of a destination's added writers.

@@ -19,6 +19,10 @@ final class ChunkReader {
     let writerLayout: OutputLayout
     let runID: String
     let shardIndex: Int
+    /// What a key seen twice does (`duplicate_keys:`); `.keep` checks nothing.
+    let duplicateKeys: JobSpec.DuplicateKeys
+    /// The keys seen so far in the run (seeded from the committed rows when resuming).
+    private var seen: KeySet
 
     private var headerVersion = -1
     private var encoder: FeatureEncoder?
@@ -35,7 +39,10 @@ final class ChunkReader {
     ///   - rowsBefore: rows read by the chunks committed before this process started (a resumed run).
     init(source: ChunkSource, keys: [String], chunkRows: Int, maxRows: Int? = nil, split: JobSpec.Split? = nil,
          features: [ModelFeature], quality: RunQuality?, challengers: [RunExecutor.Contender] = [],
-         splitContender: RunExecutor.Contender? = nil, writerLayout: OutputLayout, runID: String, shardIndex: Int, rowsBefore: Int) {
+         splitContender: RunExecutor.Contender? = nil, writerLayout: OutputLayout, runID: String, shardIndex: Int, rowsBefore: Int,
+         duplicateKeys: JobSpec.DuplicateKeys = .keep, seenKeys: KeySet = KeySet()) {
+        self.duplicateKeys = duplicateKeys
+        self.seen = seenKeys
         self.source = source
         self.keys = keys
         self.chunkRows = chunkRows
@@ -62,12 +69,25 @@ final class ChunkReader {
         guard limit > 0, try source.next(maxRows: Swift.min(chunkRows, limit), into: &batch, checkpoint: &checkpoint) else { return nil }
         if source.headerVersion != headerVersion { try headerChanged() }
         try checkKeys(batch)
-        // The input contract: rows that break it are set aside before encoding, never scored.
         let rowsRead = batch.rowCount
+        // Keys seen twice, on the rows as read (lines exact); what stays is screened next.
         var screened = RunQuality.Screened()
+        var kept: [Int]? = nil
+        if duplicateKeys != .keep, !keyColumns.isEmpty {
+            kept = try screenDuplicates(&batch, into: &screened)
+        }
+        // The input contract: rows that break it are set aside before encoding, never scored.
         if let checker, let quality {
-            screened = try quality.screen(&batch, checker: checker, keyColumns: keyColumns, rowsBefore: rowsBefore, firstChunk: firstChunk,
-                                          runID: runID, shard: shardIndex, location: source.location(row:))
+            let original: (Int) -> Int = { row in kept.map { $0[row] } ?? row }
+            var contract = try quality.screen(&batch, checker: checker, keyColumns: keyColumns, rowsBefore: rowsBefore, firstChunk: firstChunk,
+                                              runID: runID, shard: shardIndex, location: { self.source.location(row: original($0)) })
+            if kept != nil {
+                for i in contract.rejects.indices {
+                    contract.rejects[i].rowNumber = rowsBefore + original(contract.rejects[i].rowNumber - rowsBefore - 1) + 1
+                }
+            }
+            screened.rejects += contract.rejects
+            screened.rejectedRows += contract.rejectedRows
         }
         rowsBefore += rowsRead
         firstChunk = false
@@ -148,6 +168,34 @@ final class ChunkReader {
                 }
             }
         }
+    }
+
+    /// Removes the rows whose key the run has seen already (`duplicate_keys: reject`), or stops
+    /// the run at the first one (`fail`). Returns the original indices of the rows kept.
+    private func screenDuplicates(_ batch: inout TextBatch, into screened: inout RunQuality.Screened) throws -> [Int] {
+        var keep = [Bool](repeating: true, count: batch.rowCount)
+        var kept: [Int] = []
+        kept.reserveCapacity(batch.rowCount)
+        try batch.bytes.withUnsafeBufferPointer { bytes in
+            var fields: [UnsafeBufferPointer<UInt8>] = []
+            for r in 0..<batch.rowCount {
+                fields.removeAll(keepingCapacity: true)
+                for c in keyColumns { fields.append(UnsafeBufferPointer(rebasing: bytes[batch.fieldRange(row: r, column: c)])) }
+                if seen.insert(fields) { kept.append(r); continue }
+                let key = fields.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ",")
+                if duplicateKeys == .fail {
+                    let (file, line) = source.location(row: r)
+                    throw InputError(path: file, line: line, column: keyColumns[0] + 1, columnName: keys[0],
+                                     message: "the key \(QuotedValue.quote(key)) appears more than once in the run's input; duplicate_keys: fail (the default) stops the run — fix the source, or set duplicate_keys: reject (later rows set aside) or keep (all scored)")
+                }
+                keep[r] = false
+                screened.rejects.append(RejectRecord(runID: runID, shard: shardIndex, chunk: 0, rowNumber: rowsBefore + r + 1, key: String(key.prefix(200)),
+                                                     column: keys.joined(separator: ","), value: String(key.prefix(200)), reason: "duplicate_key"))
+                screened.rejectedRows += 1
+            }
+        }
+        if kept.count < batch.rowCount { batch = batch.keeping(keep) }
+        return kept
     }
 
     /// The positions of the key columns in `header`; a missing one is an error naming the file.

@@ -64,7 +64,7 @@ extension RunExecutor {
             }
             committed = try destination.committed(runID: record.runID, shard: shard?.index ?? 0)
         }
-        if plan.quality.contract != nil {
+        if plan.quality.contract != nil || job.duplicateKeys == .reject {
             // Rejects of chunks that did not commit are redone with them.
             try store.deleteRejects(runID: record.runID, shard: shard?.index ?? 0, fromChunk: committed.count)
         }
@@ -88,9 +88,21 @@ extension RunExecutor {
                                            rowsRejected: committed.reduce(0) { $0 + $1.rowsRejected })
         let runID = record.runID
         let shardIndex = shard?.index ?? 0
+        // Keys seen twice: checked across the whole run, the committed rows' keys included when resuming.
+        let duplicates: JobSpec.DuplicateKeys = job.keys.isEmpty ? .keep : job.duplicateKeys
+        var seen = KeySet()
+        if duplicates != .keep, !committed.isEmpty {
+            if let keys = try destination.committedKeys(runID: record.runID, keys: job.keys) {
+                seen = keys
+            } else {
+                logger.warning("duplicate keys are checked from here on only: this sink cannot read back the keys written before the restart",
+                               metadata: ["run_id": "\(record.runID)"])
+            }
+        }
         let reader = ChunkReader(source: source, keys: job.keys, chunkRows: job.chunkRows, split: job.split, features: plan.model.features,
                                  quality: plan.quality, challengers: challengers, splitContender: splitContender,
-                                 writerLayout: writerLayout, runID: runID, shardIndex: shardIndex, rowsBefore: before.rowsRead)
+                                 writerLayout: writerLayout, runID: runID, shardIndex: shardIndex, rowsBefore: before.rowsRead,
+                                 duplicateKeys: duplicates, seenKeys: seen)
         let scorer = ChunkScorer(predictor: plan.predictor, quality: plan.quality, championProjection: championProjection,
                                  challengers: challengers, splitContender: splitContender, shadowWriters: shadowWriters,
                                  splitWriter: splitWriter, comparison: comparison)

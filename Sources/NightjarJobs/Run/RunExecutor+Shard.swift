@@ -92,6 +92,13 @@ extension RunExecutor {
                 shardRecord.error = "\(error)"
                 shardRecord.endedAt = Timestamp.now()
                 try? store.updateShard(shardRecord)
+                // The run stays open for the shard's retry, but its metrics say it failed now, so
+                // an alert fires without waiting for the run to be late.
+                var failed = record
+                failed.status = shardRecord.status == .interrupted ? .interrupted : .failed
+                failed.error = QuotedValue.line("shard \(shard): \(error)")
+                failed.endedAt = shardRecord.endedAt
+                exportMetrics(failed, store: store)
                 throw error
             }
             shardRecord.status = .succeeded

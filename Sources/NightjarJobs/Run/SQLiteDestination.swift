@@ -40,6 +40,21 @@ final class SQLiteDestination: ChunkDestination {
         try !writer.database.query("SELECT 1 FROM nightjar_publications WHERE run_id = \(SQLiteString.literal(runID))").isEmpty
     }
 
+    func committedKeys(runID: String, keys: [String]) throws -> KeySet? {
+        var set = KeySet()
+        let tables = try writer.database.query("""
+            SELECT rows_table FROM nightjar_lineage WHERE run_id = \(SQLiteString.literal(runID)) AND table_name = \(SQLiteString.literal(writer.table))
+                AND state <> 'retired' AND rows_table IS NOT NULL
+            """).compactMap { $0[0] }
+        for table in tables {
+            let select = try writer.database.prepare("SELECT \(keys.map(SQLiteDatabase.quote).joined(separator: ", ")) FROM \(SQLiteDatabase.quote(table))")
+            while try select.step() {
+                _ = set.insert((0..<keys.count).map { Array((select.string(at: $0) ?? "").utf8) })
+            }
+        }
+        return set
+    }
+
     func addWriter(table: String?, layout: OutputLayout, lineage: OutputLineage) throws -> Int {
         let added = SQLiteTableWriter(sharing: writer, table: table ?? writer.table, layout: layout, lineage: lineage)
         if table != nil { added.legacyStaging = SQLiteDestination.legacyStagingTable(runID: runID) + "_shadow" }
