@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "NightjarJobs",
             dependencies: [
-                "NightjarCore", "NightjarIO", "CCrypto",
+                "NightjarCore", "NightjarIO", "CCrypto", "CNightjarShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]

@@ -176,13 +176,20 @@ final class ChunkReader {
         var keep = [Bool](repeating: true, count: batch.rowCount)
         var kept: [Int] = []
         kept.reserveCapacity(batch.rowCount)
-        try batch.bytes.withUnsafeBufferPointer { bytes in
-            var fields: [UnsafeBufferPointer<UInt8>] = []
+        var hashes = [UInt64](repeating: 0, count: batch.rowCount)
+        var inserted = [Bool](repeating: true, count: batch.rowCount)
+        batch.bytes.withUnsafeBufferPointer { bytes in
             for r in 0..<batch.rowCount {
-                fields.removeAll(keepingCapacity: true)
-                for c in keyColumns { fields.append(UnsafeBufferPointer(rebasing: bytes[batch.fieldRange(row: r, column: c)])) }
-                if seen.insert(fields) { kept.append(r); continue }
-                let key = fields.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ",")
+                var h = KeySet.start
+                for c in keyColumns { h = KeySet.combine(h, UnsafeBufferPointer(rebasing: bytes[batch.fieldRange(row: r, column: c)])) }
+                hashes[r] = KeySet.finish(h)
+            }
+        }
+        hashes.withUnsafeBufferPointer { h in inserted.withUnsafeMutableBufferPointer { seen.insert(hashes: h, inserted: $0) } }
+        try batch.bytes.withUnsafeBufferPointer { bytes in
+            for r in 0..<batch.rowCount {
+                if inserted[r] { kept.append(r); continue }
+                let key = keyColumns.map { String(decoding: bytes[batch.fieldRange(row: r, column: $0)], as: UTF8.self) }.joined(separator: ",")
                 if duplicateKeys == .fail {
                     let (file, line) = source.location(row: r)
                     throw InputError(path: file, line: line, column: keyColumns[0] + 1, columnName: keys[0],
