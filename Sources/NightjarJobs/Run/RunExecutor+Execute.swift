@@ -89,7 +89,10 @@ extension RunExecutor {
         let runID = record.runID
         let shardIndex = shard?.index ?? 0
         // Keys seen twice: checked across the whole run, the committed rows' keys included when resuming.
-        let duplicates: JobSpec.DuplicateKeys = job.keys.isEmpty ? .keep : job.duplicateKeys
+        // A PostgreSQL source is read in key order, and its reader refuses a key equal to the one
+        // before it: no table of keys needed.
+        var duplicates: JobSpec.DuplicateKeys = job.keys.isEmpty ? .keep : job.duplicateKeys
+        if case .postgres = job.source { duplicates = .keep }
         var seen = KeySet()
         if duplicates != .keep, !committed.isEmpty {
             if let keys = try destination.committedKeys(runID: record.runID, keys: job.keys) {
