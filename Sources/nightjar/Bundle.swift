@@ -29,7 +29,7 @@ struct BundleCommand: ParsableCommand {
         @Option(name: .customLong("golden-rows"), help: "Golden rows kept in the bundle and re-scored before every run.") var goldenRows = 1000
         @Option(help: "Absolute tolerance.") var tolerance = 1e-6
         @Option(name: .customLong("relative-tolerance"), help: "Relative tolerance.") var relativeTolerance = 1e-5
-        @Option(help: "Input columns for a model that takes one tensor (ONNX), comma-separated.") var features: String?
+        @Option(help: "Input columns, in order, comma-separated: for an ONNX model that takes one tensor, or to name an XGBoost/LightGBM model's features.") var features: String?
         @Option(help: "A hand-edited input contract (JSON, e.g. an earlier bundle's contract.json) instead of the derived one.") var contract: String?
         @Option(name: .customLong("library"), help: "Training library and version, e.g. xgboost=3.2.0 (repeatable).") var libraries: [String] = []
 

@@ -33,7 +33,7 @@ struct Score: ParsableCommand {
     @Option(name: .customLong("chunk-rows"), help: "Rows read, scored and written at a time.")
     var chunkRows: Int = ScoreOptions.defaultChunkRows
 
-    @Option(name: .long, parsing: .singleValue, help: "ONNX models whose input is one tensor of several columns: the CSV columns that fill it, in order (repeat, or separate with commas).")
+    @Option(name: .long, parsing: .singleValue, help: "The CSV columns that fill the model's features, in order (repeat, or separate with commas): an ONNX input that is one tensor of several columns, or an XGBoost/LightGBM model's features (e.g. f0… or Column_0… of a model trained on a bare matrix).")
     var features: [String] = []
 
     @Option(name: .customLong("ort-threads"), help: "ONNX tree models: reproduce ONNX Runtime's float32 sums as it computes them with this many intra-op threads (default: its default here, the physical core count).")

@@ -198,6 +198,18 @@ public struct MissingColumnsError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         let list = missing.map { "'\($0)'" }.joined(separator: ", ")
         let noun = missing.count == 1 ? "column" : "columns"
-        return "missing \(noun) \(list) needed by the model (the input has: \(available.joined(separator: ", ")))"
+        let hint = missing.allSatisfy(Self.isImplicitName)
+            ? "; the model was trained on a bare matrix (implicit feature names): name the columns that fill its features, in order, with --features (a job: features:)"
+            : ""
+        return "missing \(noun) \(list) needed by the model (the input has: \(available.joined(separator: ", ")))\(hint)"
+    }
+
+    /// A feature name a library makes up for a matrix without column names: XGBoost's `f0…`, LightGBM's `Column_0…`.
+    static func isImplicitName(_ name: String) -> Bool {
+        for prefix in ["f", "Column_"] where name.hasPrefix(prefix) {
+            let digits = name.dropFirst(prefix.count)
+            if !digits.isEmpty && digits.allSatisfy({ $0.isASCII && $0.isNumber }) { return true }
+        }
+        return false
     }
 }

@@ -1,8 +1,10 @@
 import Foundation
 
 /// ONNX Runtime's last steps for an estimator's scores: base values, the `post_transform`, the
-/// binary-classifier conventions of its kernels, and a trailing `Normalizer` node. Computed in
-/// float32, as ONNX Runtime does; the result is the estimator's probability (or prediction) tensor.
+/// binary-classifier conventions of its kernels, a trailing `Normalizer` node, and element-wise
+/// operations by constants the graph applies to the result (`Add`/`Sub`/`Mul`/`Div`, `Cast`).
+/// Computed in float32, as ONNX Runtime does (in double after a `Cast` to double); the result is the
+/// graph's probability (or prediction) tensor.
 public struct ONNXOutputTransform: Sendable, Equatable {
     public enum PostTransform: String, Sendable, Equatable, CaseIterable {
         case none = "NONE"
@@ -31,6 +33,20 @@ public struct ONNXOutputTransform: Sendable, Equatable {
         case l2 = "L2"
     }
 
+    /// One element-wise node applied to the estimator's output tensor: an operation per output column
+    /// (a constant broadcast over the columns), in the tensor's element type.
+    public struct OutputOperation: Sendable, Equatable {
+        /// One operation per output column (`outputCount` of them).
+        public var columns: [FeaturePlan.Operation]
+        /// The tensor is float32 (else double).
+        public var float: Bool
+
+        public init(columns: [FeaturePlan.Operation], float: Bool) {
+            self.columns = columns
+            self.float = float
+        }
+    }
+
     public var rule: Rule
     public var postTransform: PostTransform
     /// Added to the scores before the transform (trees only; empty for none).
@@ -45,9 +61,15 @@ public struct ONNXOutputTransform: Sendable, Equatable {
     /// Number of scores per row (the margins), and of outputs per row.
     public var scoreCount: Int
     public var outputCount: Int
+    /// Element-wise nodes after the estimator (and its normalisation), in graph order. They change the
+    /// written probabilities (or prediction), not the label: the graph's label output is the estimator's.
+    public var outputOperations: [OutputOperation]
+    /// The graph's output tensor is double (a `Cast` to double after the estimator), not float32.
+    public var doubleOutputs: Bool
 
     public init(rule: Rule, postTransform: PostTransform, baseValues: [Double] = [], classOneVoted: Bool = false,
-                doubleScores: Bool = false, normalization: Normalization? = nil, scoreCount: Int, outputCount: Int) {
+                doubleScores: Bool = false, normalization: Normalization? = nil, scoreCount: Int, outputCount: Int,
+                outputOperations: [OutputOperation] = [], doubleOutputs: Bool = false) {
         self.rule = rule
         self.postTransform = postTransform
         self.baseValues = baseValues
@@ -56,6 +78,17 @@ public struct ONNXOutputTransform: Sendable, Equatable {
         self.normalization = normalization
         self.scoreCount = scoreCount
         self.outputCount = outputCount
+        self.outputOperations = outputOperations
+        self.doubleOutputs = doubleOutputs
+    }
+
+    /// Applies the element-wise nodes after the estimator to one row's outputs (`outputCount`), as
+    /// ONNX Runtime computes them: each operation in the tensor's type, float32 or double.
+    @inlinable
+    public func applyOutputOperations(_ out: UnsafeMutablePointer<Double>) {
+        for step in outputOperations {
+            for k in 0..<outputCount { out[k] = step.columns[k].apply(out[k], float: step.float) }
+        }
     }
 
     /// Turns one row's scores (`scoreCount`) into outputs (`outputCount`); `work` holds `max(scoreCount, outputCount)`.

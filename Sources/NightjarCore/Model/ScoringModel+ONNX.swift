@@ -1,11 +1,22 @@
-/// Binding an ONNX graph's inputs to CSV columns, and choosing ONNX Runtime's summation order.
+/// Binding a model's inputs to CSV columns, and choosing ONNX Runtime's summation order.
 extension ScoringModel {
-    /// Names the columns of multi-column tensor inputs (in input order) with `names`; without names,
-    /// refuses a graph that has such an input. Other models accept no names.
+    /// Binds input columns to `names`, in order. ONNX: names the columns of multi-column tensor inputs
+    /// (in input order); without names, refuses a graph that has such an input. XGBoost and LightGBM:
+    /// renames the model's features (implicit `f0…` or `Column_0…` for a model trained on a bare
+    /// matrix, or any others), one name per feature; without names, the model's own names are used.
     public func bindingFeatures(_ names: [String]?) throws(FeatureBindingError) -> ScoringModel {
+        if let names, let twice = Self.firstDuplicate(names) {
+            throw FeatureBindingError("--features names '\(twice)' twice; each CSV column fills one feature")
+        }
         guard let graph else {
-            if let names, !names.isEmpty { throw FeatureBindingError("--features applies to ONNX models whose input is one tensor of several columns; this \(format.displayName) model names its features itself") }
-            return self
+            guard let names, !names.isEmpty else { return self }
+            guard names.count == features.count else {
+                let own = features.prefix(4).map(\.name).joined(separator: ", ") + (features.count > 4 ? ", …" : "")
+                throw FeatureBindingError("--features names \(names.count) column\(names.count == 1 ? "" : "s"), but this \(format.displayName) model has \(features.count) feature\(features.count == 1 ? "" : "s") (\(own)); name one CSV column per feature, in the model's order")
+            }
+            var copy = self
+            for i in copy.features.indices { copy.features[i].name = names[i] }
+            return copy
         }
         let tensors = graph.tensorInputs
         let needed = tensors.reduce(0) { $0 + $1.columns }
@@ -31,6 +42,11 @@ extension ScoringModel {
             }
         }
         return copy
+    }
+
+    private static func firstDuplicate(_ names: [String]) -> String? {
+        var seen = Set<String>()
+        return names.first { !seen.insert($0).inserted }
     }
 
     /// Reproduces ONNX Runtime's float32 tree sums as it computes them with `threads` intra-op threads.

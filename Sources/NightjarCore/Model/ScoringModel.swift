@@ -50,9 +50,11 @@ public struct ScoringModel: Sendable {
     /// Scores per row before the link.
     public var scoreCount: Int { estimator.outputCount }
 
-    /// Outputs are float32 values (XGBoost and ONNX Runtime compute in float32).
+    /// Outputs are float32 values (XGBoost and ONNX Runtime compute in float32; an ONNX graph that
+    /// casts its output to double writes doubles).
     public var float32Outputs: Bool {
-        format == .onnx || forest?.semantics == .xgboost
+        if case .onnx(let t) = link { return !t.doubleOutputs }
+        return format == .onnx || forest?.semantics == .xgboost
     }
 
     /// A short description: "ONNX TreeEnsembleClassifier, 60 trees".

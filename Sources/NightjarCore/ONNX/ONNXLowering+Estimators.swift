@@ -216,7 +216,9 @@ extension ONNXLowering {
             let labels = max(r.ints("classlabels_ints").count, r.strings("classlabels_strings").count)
             if targets == 1 {
                 guard labels == 2 else { throw r.unsupported("one target with \(labels) class labels") }
-                guard post != .probit else { throw r.unsupported("PROBIT on a single-target classifier") }
+                // ONNX Runtime scores one target as [1 − s, s] with NONE; with a post transform it builds
+                // other pairs ([−s, s] transformed), which Nightjar does not reproduce: refused, not approximated.
+                guard post == .none else { throw r.unsupported("post_transform \(postName) on a single-target classifier; Nightjar reproduces NONE there") }
                 transform = ONNXOutputTransform(rule: .binaryLinear, postTransform: post, scoreCount: 1, outputCount: 2)
                 task = .binary
             } else {

@@ -9,11 +9,22 @@ extension ONNXLowering {
             try r.checkAttributes([])
             setOutput(r, try input(0, of: r))
         case ("", "Constant"):
-            try r.checkAttributes(["value"])
-            guard r.has("value"), let a = node.attribute.first(where: { $0.name == "value" }) else {
-                throw r.unsupported("only the 'value' form of Constant is supported")
+            try r.checkAttributes(["value", "value_float", "value_floats", "value_int", "value_ints"])
+            if r.has("value"), let a = node.attribute.first(where: { $0.name == "value" }) {
+                do { setOutput(r, .constant(try ONNXTensorDecoder.decode(a.t))) } catch { throw r.malformed(error.detail) }
+            } else if r.has("value_float") {
+                setOutput(r, .constant(ONNXConstant(dims: [], type: .float, numbers: [Double(r.float("value_float", default: 0))], strings: [])))
+            } else if r.has("value_floats") {
+                let v = r.floats("value_floats").map(Double.init)
+                setOutput(r, .constant(ONNXConstant(dims: [v.count], type: .float, numbers: v, strings: [])))
+            } else if r.has("value_int") {
+                setOutput(r, .constant(ONNXConstant(dims: [], type: .int64, numbers: [Double(r.int("value_int", default: 0))], strings: [])))
+            } else if r.has("value_ints") {
+                let v = r.ints("value_ints").map(Double.init)
+                setOutput(r, .constant(ONNXConstant(dims: [v.count], type: .int64, numbers: v, strings: [])))
+            } else {
+                throw r.unsupported("has no value; Nightjar reads the 'value', 'value_float(s)' and 'value_int(s)' forms")
             }
-            do { setOutput(r, .constant(try ONNXTensorDecoder.decode(a.t))) } catch { throw r.malformed(error.detail) }
         case ("", "Flatten"):
             try r.checkAttributes(["axis"])
             guard r.int("axis", default: 1) == 1 else { throw r.unsupported("only axis=1 is supported") }
@@ -194,9 +205,15 @@ extension ONNXLowering {
         var out: [ONNXColumn] = []
         for (i, s) in columns.enumerated() {
             if !floats.isEmpty {
+                // ONNX Runtime replaces exactly the values equal to `replaced` (NaN: the NaNs; −0.0 and
+                // 0.0: both zeros); with a number there, a missing value (NaN) passes through.
                 let v = try pick(floats, i, columns.count, r, "imputed_value_floats", default: 0)
-                let replaced = Double(r.float("replaced_value_float", default: 0))
-                out.append(.numeric(s.mapped(.impute(replaced: replaced, value: Double(v)))))
+                let replaced = r.float("replaced_value_float", default: 0)
+                let imputed = s.mapped(.impute(replaced: Double(replaced), value: Double(v)))
+                if !replaced.isNaN, case .map = imputed.kind {
+                    nanPassingImputers[ObjectIdentifier(imputed)] = (imputed, r.label, replaced)
+                }
+                out.append(.numeric(imputed))
             } else if !ints.isEmpty {
                 let v = ints.count == 1 ? ints[0] : (i < ints.count ? ints[i] : 0)
                 let replaced = Double(r.int("replaced_value_int64", default: 0))

@@ -14,6 +14,9 @@ struct ONNXLowering {
     var steps: [String] = []
     var vocabulary: [String] = []
     var lowered: LoweredEstimator?
+    /// Columns written by an `Imputer` whose replaced value is not NaN (a missing value passes through
+    /// it), with the node and the value it replaces.
+    var nanPassingImputers: [ObjectIdentifier: (symbol: NumericSymbol, node: String, replaced: Float)] = [:]
 
     /// The estimator found in the graph, with what Nightjar needs around it.
     struct LoweredEstimator {
@@ -53,27 +56,32 @@ struct ONNXLowering {
         for node in graph.node {
             try lowerNode(node)
         }
-        guard let lowered else {
+        guard var lowered else {
             throw unsupported("the graph has no estimator Nightjar supports (TreeEnsembleClassifier, TreeEnsembleRegressor, LinearClassifier, LinearRegressor)")
         }
         var outputs: [ONNXGraphSummary.Output] = []
-        var scoresOut = false
+        var written: (name: String, chain: ONNXScoreChain)?
         let columns = ScoringModel.columns(for: lowered.task)
         for o in graph.output {
             let type = Self.typeName(o.type)
             switch values[o.name] {
-            case .estimatorScores?:
-                scoresOut = true
-                outputs.append(.init(name: o.name, type: type, role: "written as \(columns)"))
+            case .estimatorScores(let chain)?:
+                if let written, written.chain != chain {
+                    throw unsupported("graph outputs '\(written.name)' and '\(o.name)' both carry the estimator's scores, computed differently; Nightjar writes one of them")
+                }
+                written = (o.name, chain)
+                let after = chain.operations.isEmpty ? "" : " (after \(chain.operations.count) element-wise node\(chain.operations.count == 1 ? "" : "s"))"
+                outputs.append(.init(name: o.name, type: type, role: "written as \(columns)\(after)"))
             case .estimatorLabel?:
-                outputs.append(.init(name: o.name, type: type, role: "predicted class (Nightjar writes `label` from the probabilities)"))
+                outputs.append(.init(name: o.name, type: type, role: "predicted class (Nightjar writes `label` from the estimator's probabilities)"))
             default:
                 throw unsupported("graph output '\(o.name)' does not come from the estimator; Nightjar writes the estimator's scores only")
             }
         }
-        guard scoresOut else {
+        guard let written else {
             throw unsupported("no graph output carries the estimator's scores or probabilities")
         }
+        lowered.transform = written.chain.applied(to: lowered.transform)
 
         var compiler = ONNXPlanCompiler(inputTypes: inputTypes)
         let outputsColumns = lowered.features.map { compiler.column($0) }
@@ -221,49 +229,17 @@ struct ONNXLowering {
             let result: LoweredEstimator
             switch node.opType {
             case "TreeEnsembleClassifier", "TreeEnsembleRegressor": result = try lowerTreeEnsemble(r, features: features)
-            default: result = try lowerLinear(r, features: features)
+            default:
+                try refuseMissingValuesReaching(r, features: features)
+                result = try lowerLinear(r, features: features)
             }
             lowered = result
-            setOutput(r, node.opType.hasSuffix("Classifier") ? .estimatorLabel : .estimatorScores(normalization: nil), index: 0)
-            if node.opType.hasSuffix("Classifier") { setOutput(r, .estimatorScores(normalization: nil), index: 1) }
+            setOutput(r, node.opType.hasSuffix("Classifier") ? .estimatorLabel : .estimatorScores(.estimator), index: 0)
+            if node.opType.hasSuffix("Classifier") { setOutput(r, .estimatorScores(.estimator), index: 1) }
         case ("", _), ("ai.onnx.ml", _):
             try lowerTransform(r, domain: domain)
         default:
             throw r.unsupported("operator domain '\(node.domain)' is not supported")
-        }
-    }
-
-    mutating func lowerAfterEstimator(_ r: ONNXNodeReader, _ inputs: [ONNXValue]) throws(ModelError) {
-        let op = r.node.opType
-        guard inputs.count == 1, r.node.input.count >= 1 else {
-            throw r.unsupported("combines the estimator's output with other values, which Nightjar does not support")
-        }
-        let v = inputs[0]
-        switch (op, v) {
-        case ("Identity", _):
-            try r.checkAttributes([])
-            setOutput(r, v)
-        case ("ZipMap", .estimatorScores):
-            try r.checkAttributes(["classlabels_int64s", "classlabels_strings"])
-            setOutput(r, v)
-            step(r, "probabilities as a map per row (written as columns)")
-        case ("Cast", .estimatorScores):
-            try r.checkAttributes(["to", "saturate"])
-            guard r.int("to", default: 0) == 1 else { throw r.unsupported("casts the scores to a type other than float") }
-            setOutput(r, v)
-        case ("Cast", .estimatorLabel), ("LabelEncoder", .estimatorLabel), ("Reshape", .estimatorLabel):
-            setOutput(r, v)
-        case ("Normalizer", .estimatorScores(nil)):
-            try r.checkAttributes(["norm"])
-            let norm = r.string("norm", default: "MAX")
-            guard let n = ONNXOutputTransform.Normalization(rawValue: norm) else { throw r.unsupported("norm '\(norm)' is not supported") }
-            guard var l = lowered else { return }
-            l.transform.normalization = n
-            lowered = l
-            setOutput(r, .estimatorScores(normalization: n))
-            step(r, "\(norm) normalisation of the probabilities")
-        default:
-            throw r.unsupported("is applied to the estimator's output; Nightjar supports Identity, Cast to float, ZipMap and Normalizer there")
         }
     }
 }

@@ -133,6 +133,6 @@ enum ONNXValue {
     case constant(ONNXConstant)
     /// The estimator's label output (Nightjar computes its own label).
     case estimatorLabel
-    /// The estimator's score or probability tensor, with the normalisation applied after it.
-    case estimatorScores(normalization: ONNXOutputTransform.Normalization?)
+    /// The estimator's score or probability tensor, with what the graph applied to it since.
+    case estimatorScores(ONNXScoreChain)
 }

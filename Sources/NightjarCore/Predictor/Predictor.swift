@@ -105,6 +105,8 @@ public struct Predictor: Sendable {
         defer { probs.deallocate() }
         for r in 0..<rows {
             let m = margins + r * groups
+            // The label when it is not read from `probs` (ONNX: the estimator's, before the nodes after it).
+            var estimatorLabel: Double? = nil
             // Transformed values per group.
             switch model.link {
             case .identity:
@@ -147,6 +149,17 @@ public struct Predictor: Sendable {
                 for g in 0..<groups { probs[g] = m[g] > 0 ? 1 : 0 }
             case .onnx(let transform):
                 transform.apply(scores: m, into: probs)
+                if !transform.outputOperations.isEmpty {
+                    // The graph's label output is the estimator's: taken before the nodes after it.
+                    if model.task == .binary {
+                        estimatorLabel = probs[1] > 0.5 ? 1 : 0
+                    } else {
+                        var best = 0
+                        for g in 1..<classes where probs[g] > probs[best] { best = g }
+                        estimatorLabel = Double(best)
+                    }
+                    transform.applyOutputOperations(probs)
+                }
                 // Nightjar's binary `probability` is the positive class: ONNX's class 1.
                 if model.task == .binary { probs[0] = probs[1] }
             }
@@ -160,6 +173,7 @@ public struct Predictor: Sendable {
                 case .margin(let k):
                     o[c] = m[k]
                 case .label:
+                    if let estimatorLabel { o[c] = estimatorLabel; continue }
                     switch model.task {
                     case .binary:
                         o[c] = probs[0] > 0.5 ? 1 : 0
@@ -184,7 +198,7 @@ extension Predictor {
     @usableFromInline
     func applyBinaryLogisticLink(margins: UnsafeMutablePointer<Double>, rows: Int, into out: UnsafeMutablePointer<Double>) -> Bool {
         guard case .onnx(let t) = model.link, model.task == .binary, model.scoreCount == 2,
-              t.rule == .perOutput, t.postTransform == .logistic, t.baseValues.isEmpty, t.normalization == nil,
+              t.rule == .perOutput, t.postTransform == .logistic, t.baseValues.isEmpty, t.normalization == nil, t.outputOperations.isEmpty,
               t.scoreCount == 2, t.outputCount == 2 else { return false }
         // Per column: -1 probability, -2 label, k ≥ 0 margin k.
         var codes: [Int] = []

@@ -63,8 +63,8 @@ public enum ScoreRunner {
                             modelDescription: model.summary, threads: threads)
     }
 
-    /// Loads the model, binds a multi-column ONNX input to `--features`, and picks ONNX Runtime's
-    /// summation order.
+    /// Loads the model, binds `--features` (a multi-column ONNX input, or an XGBoost/LightGBM model's
+    /// features, in order), and picks ONNX Runtime's summation order.
     static func loadModel(_ options: ScoreOptions) throws -> ScoringModel {
         var model = try ModelLoader.load(path: options.modelPath)
         do {
