@@ -81,7 +81,7 @@ enum RunSummary {
             "sink": "\(r.sink ?? "")",
         ]
         if let name = r.modelName { metadata["model"] = "\(name)@\(r.modelVersion ?? "")" }
-        if let d = r.driftStatus { metadata["drift"] = "\(d)" }
+        if let d = r.driftStatus { metadata["drift"] = "\(d.rawValue)" }
         return JSONLogHandler.line(time: Date(), level: .info, message: "run finished", metadata: metadata)
     }
 
@@ -92,7 +92,7 @@ enum RunSummary {
                           r.runID, r.job, r.logicalDate, r.status.rawValue, r.rowsWritten, r.chunks, seconds, rate, r.sink ?? "-")
         if let version = r.modelVersion, r.bundlePath != nil { line += "; model \(r.modelName ?? "")@\(version)" }
         if r.rowsRejected > 0 { line += "; \(r.rowsRejected) rows rejected" }
-        if let d = r.driftStatus, d != "ok" { line += "; drift \(d) (nightjar runs show \(r.runID))" }
+        if let d = r.driftStatus, d != .ok { line += "; drift \(d.rawValue) (nightjar runs show \(r.runID))" }
         return line
     }
 }

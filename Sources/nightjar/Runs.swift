@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NightjarCore
 import NightjarJobs
 
 struct Runs: ParsableCommand {
@@ -36,7 +37,10 @@ struct Runs: ParsableCommand {
         func run() throws {
             let runs = try runReportingErrors { () -> [RunRecord] in
                 let (s, job) = try store.open()
-                return try s.recentRuns(job: job, limit: limit)
+                // One damaged row does not hide the others: it is named on stderr and left out.
+                return try s.recentRuns(job: job, limit: limit) { error in
+                    FileHandle.standardError.write(Data("warning: left out of the list: \(QuotedValue.line(error.description))\n".utf8))
+                }
             }
             print(json ? RunReport.json(runs) : RunReport.table(runs))
         }

@@ -168,6 +168,28 @@ public final class SQLiteStatement {
         return String(cString: p)
     }
 
+    /// A column's value as stored (SQLite keeps whatever a row was given, whatever the column's
+    /// declared type: 'x' in an INTEGER column stays text).
+    public enum Value: Sendable, Equatable {
+        case null
+        case integer(Int64)
+        case real(Double)
+        case text(String)
+        /// A BLOB (its size in bytes).
+        case blob(Int)
+    }
+
+    public func value(at column: Int) -> Value {
+        let c = Int32(column)
+        switch sqlite3_column_type(handle, c) {
+        case SQLITE_NULL: return .null
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, c))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(handle, c))
+        case SQLITE_TEXT: return string(at: column).map { .text($0) } ?? .null
+        default: return .blob(Int(sqlite3_column_bytes(handle, c)))
+        }
+    }
+
     public func double(at column: Int) -> Double { sqlite3_column_double(handle, Int32(column)) }
     public func int(at column: Int) -> Int64 { sqlite3_column_int64(handle, Int32(column)) }
 }

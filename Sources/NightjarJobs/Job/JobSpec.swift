@@ -143,9 +143,9 @@ public struct JobSpec: Sendable, Equatable {
 
         public func thresholds(for feature: String) -> (warn: Double, fail: Double) { overrides[feature] ?? (warn, fail) }
 
-        public func status(_ psi: Double, feature: String) -> String {
+        public func status(_ psi: Double, feature: String) -> DriftStatus {
             let t = thresholds(for: feature)
-            return psi >= t.fail ? "fail" : psi >= t.warn ? "warn" : "ok"
+            return psi >= t.fail ? .fail : psi >= t.warn ? .warn : .ok
         }
 
         public static func == (a: DriftThresholds, b: DriftThresholds) -> Bool {

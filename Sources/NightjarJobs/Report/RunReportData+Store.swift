@@ -13,7 +13,7 @@ extension RunReportData {
             let ref = reference?.features.first { $0.name == f.feature }
             return FeatureDriftRow(name: f.feature, nullRate: f.nullRate,
                                    referenceNullRate: ref.map { Double($0.nulls) / Double(max(1, $0.count + $0.nulls)) },
-                                   mean: f.mean, min: f.min, max: f.max, psi: f.psi, status: f.status)
+                                   mean: f.mean, min: f.min, max: f.max, psi: f.psi, status: f.status.rawValue)
         }
         var histogram: ScoreHistogram? = nil
         if let p = reference?.prediction, let text = r.stats,
@@ -26,7 +26,7 @@ extension RunReportData {
             alias: r.modelAlias, format: m?.format, createdAt: m?.created, verifiedBy: m?.verifiedBy, libraries: m?.libraries ?? [:],
             nightjarVersion: r.nightjarVersion ?? "-")
         var data = RunReportData(
-            job: r.job, runID: r.runID, logicalDate: r.logicalDate, status: r.status.rawValue, driftStatus: r.driftStatus ?? "ok",
+            job: r.job, runID: r.runID, logicalDate: r.logicalDate, status: r.status.rawValue, driftStatus: r.driftStatus?.rawValue ?? "ok",
             startedAt: r.startedAt, endedAt: r.endedAt, durationSeconds: RunReport.duration(r),
             rowsRead: r.rowsRead, rowsScored: r.rowsScored, rowsWritten: r.rowsWritten, rowsRejected: r.rowsRejected, error: r.error,
             model: lineage, features: features, predictionPSI: r.predictionPSI, histogram: histogram,

@@ -34,7 +34,7 @@ final class PostgresDestination: ChunkDestination {
         ALTER TABLE nightjar.chunks ADD COLUMN IF NOT EXISTS rows_rejected bigint NOT NULL DEFAULT 0, ADD COLUMN IF NOT EXISTS stats text;
         """
 
-    static let chunkColumns = "run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key, shard, rows_rejected, stats"
+    static let chunkColumns = ChunkRecord.storeColumns.list()
 
     static func chunkValues(_ c: ChunkRecord) -> [String?] {
         [c.runID, String(c.chunk), String(c.fileIndex), c.sourceFile, String(c.startOffset), String(c.endOffset), String(c.endLine),
@@ -54,14 +54,12 @@ final class PostgresDestination: ChunkDestination {
         """
 
     static func chunks(runID: String, shard: Int?, connection: PostgresConnection) throws -> [ChunkRecord] {
-        var sql = "SELECT \(chunkColumns.replacingOccurrences(of: "committed_at", with: "committed_at::text")) FROM nightjar.chunks WHERE run_id = $1"
+        let columns = ChunkRecord.storeColumns
+        var sql = "SELECT \(columns.list(["committed_at": "committed_at::text"])) FROM nightjar.chunks WHERE run_id = $1"
         var args: [String?] = [runID]
         if let shard { sql += " AND shard = $2"; args.append(String(shard)) }
-        return try connection.execute(sql + " ORDER BY shard, chunk", args).rows.map { r in
-            ChunkRecord(runID: r[0]!, chunk: Int(r[1]!)!, fileIndex: Int(r[2]!)!, sourceFile: r[3]!, startOffset: Int64(r[4]!)!,
-                        endOffset: Int64(r[5]!)!, endLine: Int(r[6]!)!, rows: Int(r[7]!)!, outputOffset: r[8].flatMap { Int64($0) },
-                        committedAt: r[9]!, seconds: Double(r[10]!)!, lastKey: r[11], shard: Int(r[12]!)!,
-                        rowsRejected: Int(r[13] ?? "0") ?? 0, stats: r[14])
+        return try connection.execute(sql + " ORDER BY shard, chunk", args).rows.map {
+            try ChunkRecord(row: RunStoreRow(location: connection.name, table: "nightjar.chunks", columns: columns, text: $0))
         }
     }
 

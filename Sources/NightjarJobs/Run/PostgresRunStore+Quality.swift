@@ -5,20 +5,20 @@ extension PostgresRunStore {
     // MARK: Aliases
 
     public func aliases(model: String?) throws -> [ModelAlias] {
+        let columns = ModelAlias.storeColumns
+        let select = "SELECT \(columns.list(["updated_at": PostgresRunStore.iso("updated_at")])) FROM nightjar.model_aliases"
         let result = model == nil
-            ? try connection.execute("SELECT model, alias, version, \(PostgresRunStore.iso("updated_at")) FROM nightjar.model_aliases ORDER BY model, alias")
-            : try connection.execute("SELECT model, alias, version, \(PostgresRunStore.iso("updated_at")) FROM nightjar.model_aliases WHERE model = $1 ORDER BY alias", [model])
-        return result.rows.map { ModelAlias(model: $0[0]!, alias: $0[1]!, version: $0[2]!, updatedAt: $0[3]!) }
+            ? try connection.execute("\(select) ORDER BY model, alias")
+            : try connection.execute("\(select) WHERE model = $1 ORDER BY alias", [model])
+        return try result.rows.map { try ModelAlias(row: row("nightjar.model_aliases", columns, $0)) }
     }
 
     public func aliasEvents(model: String, alias: String?) throws -> [AliasEvent] {
-        var sql = "SELECT model, alias, action, version, previous_version, \(PostgresRunStore.iso("at")), reason, run_id FROM nightjar.alias_events WHERE model = $1"
+        let columns = AliasEvent.storeColumns
+        var sql = "SELECT \(columns.list(["at": PostgresRunStore.iso("at")])) FROM nightjar.alias_events WHERE model = $1"
         var args: [String?] = [model]
         if let alias { sql += " AND alias = $2"; args.append(alias) }
-        return try connection.execute(sql + " ORDER BY event_id", args).rows.map { r in
-            AliasEvent(model: r[0]!, alias: r[1]!, action: AliasEvent.Action(rawValue: r[2]!) ?? .promote, version: r[3]!,
-                       previousVersion: r[4], at: r[5]!, reason: r[6], runID: r[7])
-        }
+        return try connection.execute(sql + " ORDER BY event_id", args).rows.map { try AliasEvent(row: row("nightjar.alias_events", columns, $0)) }
     }
 
     public func apply(_ e: AliasEvent) throws {
@@ -67,17 +67,14 @@ extension PostgresRunStore {
         try connection.execute("""
             SELECT column_name, reason, count(*) FROM nightjar.rejects WHERE run_id = $1
             GROUP BY column_name, reason ORDER BY count(*) DESC, column_name, reason
-            """, [runID]).rows.map { RejectCount(column: $0[0]!, reason: $0[1]!, count: Int($0[2]!)!) }
+            """, [runID]).rows.map { try RejectCount(row: row("nightjar.rejects", RejectCount.storeColumns, $0)) }
     }
 
     public func rejects(runID: String, limit: Int) throws -> [RejectRecord] {
         try connection.execute("""
-            SELECT run_id, shard, chunk, row_number, key, column_name, value, reason FROM nightjar.rejects WHERE run_id = $1
+            SELECT \(RejectRecord.storeColumns.list()) FROM nightjar.rejects WHERE run_id = $1
             ORDER BY shard, chunk, row_number, column_name LIMIT $2
-            """, [runID, String(limit)]).rows.map { r in
-            RejectRecord(runID: r[0]!, shard: Int(r[1]!)!, chunk: Int(r[2]!)!, rowNumber: Int(r[3]!)!, key: r[4]!, column: r[5]!,
-                         value: r[6]!, reason: r[7]!)
-        }
+            """, [runID, String(limit)]).rows.map { try RejectRecord(row: row("nightjar.rejects", RejectRecord.storeColumns, $0)) }
     }
 
     public func replaceFeatureStats(runID: String, _ stats: [FeatureStatRecord]) throws {
@@ -88,18 +85,20 @@ extension PostgresRunStore {
                 try connection.execute("""
                     INSERT INTO nightjar.feature_stats (run_id, feature, rows, null_rate, mean, min, max, psi, status)
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                    """, [runID, f.feature, String(f.rows), "\(f.nullRate)", number(f.mean), number(f.min), number(f.max), "\(f.psi)", f.status])
+                    """, [runID, f.feature, String(f.rows), "\(f.nullRate)", number(f.mean), number(f.min), number(f.max), "\(f.psi)", f.status.rawValue])
             }
         }
     }
 
     public func featureStats(runID: String) throws -> [FeatureStatRecord] {
         try connection.execute("""
-            SELECT feature, rows, null_rate, mean, min, max, psi, status FROM nightjar.feature_stats WHERE run_id = $1 ORDER BY psi DESC, feature
-            """, [runID]).rows.map { r in
-            FeatureStatRecord(runID: runID, feature: r[0]!, rows: Int(r[1]!)!, nullRate: Double(r[2]!)!, mean: r[3].flatMap(Double.init),
-                              min: r[4].flatMap(Double.init), max: r[5].flatMap(Double.init), psi: Double(r[6]!)!, status: r[7]!)
-        }
+            SELECT \(FeatureStatRecord.storeColumns.list()) FROM nightjar.feature_stats WHERE run_id = $1 ORDER BY psi DESC, feature
+            """, [runID]).rows.map { try FeatureStatRecord(row: row("nightjar.feature_stats", FeatureStatRecord.storeColumns, $0)) }
+    }
+
+    /// A result row, for the records' decoders.
+    func row(_ table: String, _ columns: RunStoreColumns, _ text: [String?]) -> RunStoreRow {
+        RunStoreRow(location: location, table: table, columns: columns, text: text)
     }
 
     /// A timestamptz column as ISO 8601 in UTC with milliseconds, like the SQLite store's text.
@@ -120,7 +119,7 @@ extension PostgresRunStore {
 }
 
 extension PostgresRunStore {
-    static let shadowColumns = "run_id, job, logical_date, challenger, model_name, model_version, champion_version, rows, mean_abs_diff, max_abs_diff, correlation, flip_rate, prediction_psi, champion_us_per_row, challenger_us_per_row"
+    static let shadowColumns = ShadowComparisonRecord.storeColumns.list()
 
     public func replaceShadowComparisons(runID: String, _ comparisons: [ShadowComparisonRecord]) throws {
         try transaction {
@@ -135,21 +134,15 @@ extension PostgresRunStore {
     }
 
     private func shadowRows(_ sql: String, _ args: [String?]) throws -> [ShadowComparisonRecord] {
-        try connection.execute(sql, args).rows.map { r in
-            ShadowComparisonRecord(runID: r[0]!, job: r[1]!, logicalDate: r[2]!, challenger: r[3]!, modelName: r[4]!, modelVersion: r[5]!,
-                                   championVersion: r[6]!, rows: Int(r[7]!)!, meanAbsDiff: Double(r[8]!)!, maxAbsDiff: Double(r[9]!)!,
-                                   correlation: r[10].flatMap(Double.init), flipRate: Double(r[11]!)!, predictionPSI: Double(r[12]!)!,
-                                   championMicrosPerRow: Double(r[13]!)!, challengerMicrosPerRow: Double(r[14]!)!)
-        }
+        try connection.execute(sql, args).rows.map { try ShadowComparisonRecord(row: row("nightjar.shadow_comparisons", ShadowComparisonRecord.storeColumns, $0)) }
     }
 
     public func shadowComparisons(runID: String) throws -> [ShadowComparisonRecord] {
-        try shadowRows("SELECT \(PostgresRunStore.shadowColumns.replacingOccurrences(of: "logical_date", with: "logical_date::text")) FROM nightjar.shadow_comparisons WHERE run_id = $1 ORDER BY challenger", [runID])
+        try shadowRows("SELECT \(ShadowComparisonRecord.storeColumns.list(["logical_date": "logical_date::text"])) FROM nightjar.shadow_comparisons WHERE run_id = $1 ORDER BY challenger", [runID])
     }
 
     public func shadowHistory(model: String, version: String, limit: Int) throws -> [ShadowComparisonRecord] {
-        let columns = PostgresRunStore.shadowColumns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }
-            .joined(separator: ", ").replacingOccurrences(of: "c.logical_date", with: "c.logical_date::text")
+        let columns = ShadowComparisonRecord.storeColumns.list(prefix: "c.", ["logical_date": "c.logical_date::text"])
         return try shadowRows("""
             SELECT \(columns) FROM nightjar.shadow_comparisons c JOIN nightjar.runs r USING (run_id)
             WHERE c.model_name = $1 AND c.model_version = $2 AND r.status = 'succeeded' ORDER BY r.started_at DESC LIMIT $3

@@ -95,13 +95,13 @@ public final class PostgresRunStore: RunStore {
         }
     }
 
-    static let columns = "run_id, job, logical_date::text, trigger, status, attempt, scheduled_for, started_at, ended_at, rows_read, rows_scored, rows_written, chunks, model_name, model_version, model_sha256, model_path, source, sink, nightjar_version, host, pid, error, bundle_path, model_alias, rows_rejected, prediction_psi, drift_status, stats, active_seconds"
+    static let columns = RunRecord.storeColumns.list(["logical_date": "logical_date::text"])
 
     func values(_ r: RunRecord) -> [String?] {
         [r.runID, r.job, r.logicalDate, r.trigger.rawValue, r.status.rawValue, String(r.attempt), r.scheduledFor, r.startedAt, r.endedAt,
          String(r.rowsRead), String(r.rowsScored), String(r.rowsWritten), String(r.chunks), r.modelName, r.modelVersion, r.modelSHA256,
          r.modelPath, r.source, r.sink, r.nightjarVersion, r.host, r.pid.map(String.init), r.error,
-         r.bundlePath, r.modelAlias, String(r.rowsRejected), r.predictionPSI.map { "\($0)" }, r.driftStatus, r.stats,
+         r.bundlePath, r.modelAlias, String(r.rowsRejected), r.predictionPSI.map { "\($0)" }, r.driftStatus?.rawValue, r.stats,
          r.activeSeconds.map { "\($0)" }]
     }
 
@@ -109,13 +109,16 @@ public final class PostgresRunStore: RunStore {
 
     public func update(_ r: RunRecord) throws {
         let names = PostgresRunStore.columns.replacingOccurrences(of: "::text", with: "")
-        let marks = (1...30).map { "$\($0)" }.joined(separator: ", ")
+        let marks = (1...RunRecord.storeColumns.names.count).map { "$\($0)" }.joined(separator: ", ")
         let assignments = names.split(separator: ",").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }
             .map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
         try connection.execute("INSERT INTO nightjar.runs (\(names)) VALUES (\(marks)) ON CONFLICT (run_id) DO UPDATE SET \(assignments)", values(r))
     }
 
-    private func runs(where clause: String, _ args: [String?], limit: Int? = nil) throws -> [RunRecord] {
+    /// Runs matching `clause`, newest first. A row that cannot be decoded throws `RunStoreError`,
+    /// or, with `unreadable`, is handed to it and left out.
+    private func runs(where clause: String, _ args: [String?], limit: Int? = nil,
+                      unreadable: ((RunStoreError) -> Void)? = nil) throws -> [RunRecord] {
         let sql = "SELECT \(PostgresRunStore.columns) FROM nightjar.runs WHERE \(clause) ORDER BY started_at DESC, run_id DESC\(limit.map { " LIMIT \($0)" } ?? "")"
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -127,16 +130,20 @@ public final class PostgresRunStore: RunStore {
             if let d = Timestamp.parse(String(withZone)) { return Timestamp.format(d) }
             return s
         }
-        return try connection.execute(sql, args).rows.map { t in
-            RunRecord(runID: t[0]!, job: t[1]!, logicalDate: t[2]!, trigger: RunRecord.Trigger(rawValue: t[3]!) ?? .manual,
-                      status: RunRecord.Status(rawValue: t[4]!) ?? .failed, attempt: Int(t[5] ?? "1") ?? 1, scheduledFor: time(t[6]),
-                      startedAt: time(t[7])!, endedAt: time(t[8]), rowsRead: Int(t[9] ?? "0") ?? 0, rowsScored: Int(t[10] ?? "0") ?? 0,
-                      rowsWritten: Int(t[11] ?? "0") ?? 0, chunks: Int(t[12] ?? "0") ?? 0, modelName: t[13], modelVersion: t[14],
-                      modelSHA256: t[15], modelPath: t[16], source: t[17], sink: t[18], nightjarVersion: t[19], host: t[20],
-                      pid: t[21].flatMap { Int($0) }, error: t[22], bundlePath: t[23], modelAlias: t[24],
-                      rowsRejected: Int(t[25] ?? "0") ?? 0, predictionPSI: t[26].flatMap { Double($0) }, driftStatus: t[27], stats: t[28],
-                      activeSeconds: t[29].flatMap { Double($0) })
+        var out: [RunRecord] = []
+        for t in try connection.execute(sql, args).rows {
+            do {
+                var r = try RunRecord(row: RunStoreRow(location: location, table: "nightjar.runs", columns: RunRecord.storeColumns, text: t))
+                r.scheduledFor = time(r.scheduledFor)
+                r.startedAt = time(r.startedAt) ?? r.startedAt
+                r.endedAt = time(r.endedAt)
+                out.append(r)
+            } catch let error as RunStoreError {
+                guard let unreadable else { throw error }
+                unreadable(error)
+            }
         }
+        return out
     }
 
     public func run(id: String) throws -> RunRecord? { try runs(where: "run_id = $1", [id]).first }
@@ -148,6 +155,13 @@ public final class PostgresRunStore: RunStore {
     public func recentRuns(job: String?, limit: Int) throws -> [RunRecord] {
         if let job { return try runs(where: "job = $1", [job], limit: limit) }
         return try runs(where: "true", [], limit: limit)
+    }
+
+    public func recentRuns(job: String?, limit: Int, unreadable: (RunStoreError) -> Void) throws -> [RunRecord] {
+        try withoutActuallyEscaping(unreadable) { unreadable in
+            if let job { return try runs(where: "job = $1", [job], limit: limit, unreadable: unreadable) }
+            return try runs(where: "true", [], limit: limit, unreadable: unreadable)
+        }
     }
 
     public func succeededDates(job: String) throws -> Set<String> {
@@ -203,11 +217,9 @@ public final class PostgresRunStore: RunStore {
     }
 
     public func shards(runID: String) throws -> [ShardRecord] {
-        try connection.execute("SELECT run_id, shard, shards, status, rows, chunks, host, pid, started_at::text, ended_at::text, error FROM nightjar.shards WHERE run_id = $1 ORDER BY shard", [runID])
-            .rows.map { t in
-                ShardRecord(runID: t[0]!, shard: Int(t[1]!)!, shards: Int(t[2]!)!, status: RunRecord.Status(rawValue: t[3]!) ?? .failed,
-                            rows: Int(t[4]!)!, chunks: Int(t[5]!)!, host: t[6]!, pid: Int(t[7]!)!, startedAt: t[8]!, endedAt: t[9], error: t[10])
-            }
+        let columns = ShardRecord.storeColumns
+        return try connection.execute("SELECT \(columns.list(["started_at": "started_at::text", "ended_at": "ended_at::text"])) FROM nightjar.shards WHERE run_id = $1 ORDER BY shard", [runID])
+            .rows.map { try ShardRecord(row: RunStoreRow(location: location, table: "nightjar.shards", columns: columns, text: $0)) }
     }
 
     public func deleteChunks(runID: String) throws {

@@ -12,7 +12,7 @@ public struct ModelAlias: Sendable, Equatable, Codable {
 
 /// One change of an alias (`nightjar_alias_events`): promotions, rollbacks by hand and automatic rollbacks.
 public struct AliasEvent: Sendable, Equatable, Codable {
-    public enum Action: String, Sendable, Codable {
+    public enum Action: String, Sendable, Codable, CaseIterable {
         case promote, rollback
         case autoRollback = "auto_rollback"
     }
@@ -66,6 +66,17 @@ public struct RejectCount: Sendable, Equatable, Codable {
     public var count: Int
 }
 
+/// How far a feature's (or the predictions') distribution moved from the training reference,
+/// against the job's drift thresholds; stored as `ok`, `warn` or `fail`.
+public enum DriftStatus: String, Sendable, Codable, CaseIterable, Comparable {
+    case ok, warn, fail
+
+    /// `ok` < `warn` < `fail`: the worst of several is their maximum.
+    public static func < (a: DriftStatus, b: DriftStatus) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
 /// One feature's statistics for one run (`nightjar_feature_stats`).
 public struct FeatureStatRecord: Sendable, Equatable, Codable {
     public var runID: String
@@ -76,8 +87,8 @@ public struct FeatureStatRecord: Sendable, Equatable, Codable {
     public var min: Double?
     public var max: Double?
     public var psi: Double
-    /// `ok`, `warn` or `fail` against the job's drift thresholds.
-    public var status: String
+    /// Against the job's drift thresholds.
+    public var status: DriftStatus
 
     enum CodingKeys: String, CodingKey {
         case runID = "run_id", feature, rows, nullRate = "null_rate", mean, min, max, psi, status

@@ -65,7 +65,7 @@ extension RunExecutor {
             endTimestamp: ended.timeIntervalSince1970)
         metrics.modelName = r.modelName ?? ""
         metrics.nightjarVersion = r.nightjarVersion ?? ""
-        metrics.driftStatus = r.driftStatus
+        metrics.driftStatus = r.driftStatus?.rawValue
         metrics.lastSuccessRowsWritten = lastSuccessRows
         if let ref = job.model.reference {
             metrics.autoRollbacks = ((try? store.aliasEvents(model: ref.name, alias: r.modelAlias ?? ref.selector)) ?? [])

@@ -11,8 +11,8 @@ extension RunExecutor {
                 "rows_rejected": "\(record.rowsRejected)", "rows": "\(record.rowsRead)",
             ])
         }
-        guard record.driftStatus == "warn" else { return }
-        let warned = ((try? store.featureStats(runID: record.runID)) ?? []).filter { $0.status == "warn" }
+        guard record.driftStatus == .warn else { return }
+        let warned = ((try? store.featureStats(runID: record.runID)) ?? []).filter { $0.status == .warn }
         var metadata: Logger.Metadata = [
             "job": "\(job.name)", "run_id": "\(record.runID)", "logical_date": "\(record.logicalDate)",
             "features": "\(warned.map { "\($0.feature) PSI \(String(format: "%.3f", $0.psi))" }.joined(separator: ", "))",

@@ -165,16 +165,16 @@ final class RunQuality {
         try store.replaceFeatureStats(runID: record.runID, featureStats)
         record.predictionPSI = predictionPSI
         record.stats = String(decoding: try JSONEncoder().encode(merged), as: UTF8.self)
-        var failing = featureStats.filter { $0.status == "fail" }.map { "\($0.feature) PSI \(String(format: "%.3f", $0.psi)) ≥ \(job.drift.thresholds(for: $0.feature).fail)" }
-        var warned = featureStats.contains { $0.status == "warn" }
+        var failing = featureStats.filter { $0.status == .fail }.map { "\($0.feature) PSI \(String(format: "%.3f", $0.psi)) ≥ \(job.drift.thresholds(for: $0.feature).fail)" }
+        var warned = featureStats.contains { $0.status == .warn }
         if let p = predictionPSI {
             switch job.drift.status(p, feature: "prediction") {
-            case "fail": failing.append("predictions PSI \(String(format: "%.3f", p)) ≥ \(job.drift.thresholds(for: "prediction").fail)")
-            case "warn": warned = true
-            default: break
+            case .fail: failing.append("predictions PSI \(String(format: "%.3f", p)) ≥ \(job.drift.thresholds(for: "prediction").fail)")
+            case .warn: warned = true
+            case .ok: break
             }
         }
-        record.driftStatus = !failing.isEmpty ? "fail" : warned ? "warn" : "ok"
+        record.driftStatus = !failing.isEmpty ? .fail : warned ? .warn : .ok
         if !failing.isEmpty {
             throw ScoreError("run \(record.runID) failed on drift: \(failing.joined(separator: ", ")); \(job.writeMode == .replacePartition ? "the rows were not published" : "the rows were appended") (nightjar runs show \(record.runID))", kind: .qualityGate)
         }

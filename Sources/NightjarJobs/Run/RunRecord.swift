@@ -2,11 +2,11 @@ import Foundation
 
 /// One run of a job for one logical date, as kept in the run store (`nightjar_runs`).
 public struct RunRecord: Sendable, Equatable, Codable {
-    public enum Status: String, Sendable, Codable {
+    public enum Status: String, Sendable, Codable, CaseIterable {
         case running, succeeded, failed, interrupted
     }
 
-    public enum Trigger: String, Sendable, Codable {
+    public enum Trigger: String, Sendable, Codable, CaseIterable {
         case manual, schedule, backfill, retry
     }
 
@@ -41,8 +41,8 @@ public struct RunRecord: Sendable, Equatable, Codable {
     public var rowsRejected: Int = 0
     /// PSI of the predictions against the bundle's reference.
     public var predictionPSI: Double? = nil
-    /// `ok`, `warn` or `fail`: the worst drift of any feature or of the predictions (nil without reference statistics).
-    public var driftStatus: String? = nil
+    /// The worst drift of any feature or of the predictions (nil without reference statistics).
+    public var driftStatus: DriftStatus? = nil
     /// The run's merged statistics (`ChunkStatistics` as JSON), for reports.
     public var stats: String? = nil
     /// Seconds the run's attempts were at work, summed: a run killed and resumed a day later

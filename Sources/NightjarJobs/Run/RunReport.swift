@@ -7,7 +7,7 @@ public enum RunReport {
         var rows = [header]
         for r in runs {
             rows.append([r.runID, r.job, r.logicalDate, r.trigger.rawValue, r.status.rawValue,
-                         "\(r.modelName ?? "-")@\(r.modelVersion ?? "-")", String(r.rowsWritten), String(r.rowsRejected), r.driftStatus ?? "-",
+                         "\(r.modelName ?? "-")@\(r.modelVersion ?? "-")", String(r.rowsWritten), String(r.rowsRejected), r.driftStatus?.rawValue ?? "-",
                          String(r.startedAt.prefix(19)), duration(r).map { String(format: "%.2f", $0) } ?? "-"])
         }
         return align(rows)
@@ -49,7 +49,7 @@ public enum RunReport {
         add("nightjar", r.nightjarVersion); add("host", "\(r.host ?? "-") (pid \(r.pid.map(String.init) ?? "-"))")
         if let e = r.error { add("error", e) }
         if let d = r.driftStatus {
-            add("drift", "\(d)\(r.predictionPSI.map { String(format: ", predictions PSI %.4f", $0) } ?? "")")
+            add("drift", "\(d.rawValue)\(r.predictionPSI.map { String(format: ", predictions PSI %.4f", $0) } ?? "")")
         }
         if !features.isEmpty {
             lines.append("")
@@ -57,7 +57,7 @@ public enum RunReport {
             var rows = [["FEATURE", "PSI", "STATUS", "NULL RATE", "MEAN", "MIN", "MAX"]]
             func number(_ v: Double?) -> String { v.map { String(format: "%.4g", $0) } ?? "-" }
             for f in features.sorted(by: { $0.psi > $1.psi }).prefix(10) {
-                rows.append([f.feature, String(format: "%.4f", f.psi), f.status, String(format: "%.2f%%", f.nullRate * 100),
+                rows.append([f.feature, String(format: "%.4f", f.psi), f.status.rawValue, String(format: "%.2f%%", f.nullRate * 100),
                              number(f.mean), number(f.min), number(f.max)])
             }
             lines.append(align(rows))
@@ -107,6 +107,9 @@ public enum RunReport {
     public static func json<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        // JSON has no NaN or infinity: without this, one such value (a PSI over an empty
+        // reference bin) made the whole output empty.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
     }
 

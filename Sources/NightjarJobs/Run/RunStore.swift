@@ -3,6 +3,9 @@ import Foundation
 /// The record of every run, chunk and lock: what `nightjar runs` shows and what analysts join
 /// predictions to. SQLite by default (`SQLiteRunStore`), PostgreSQL when several machines share
 /// it (`PostgresRunStore`). Tables: `schemas/run_store.sql`.
+///
+/// Reading a row that cannot be decoded (NULL where a value is required, text in a number
+/// column, an unknown status) throws `RunStoreError`, naming the table, column and row.
 public protocol RunStore: AnyObject {
     /// Where it is, for messages (a file path, or a PostgreSQL connection's name).
     var location: String { get }
@@ -14,6 +17,9 @@ public protocol RunStore: AnyObject {
     func run(id: String) throws -> RunRecord?
     func latestRun(job: String, date: String) throws -> RunRecord?
     func recentRuns(job: String?, limit: Int) throws -> [RunRecord]
+    /// As `recentRuns(job:limit:)`, but a run whose row cannot be decoded is handed to
+    /// `unreadable` and left out, instead of failing the whole list.
+    func recentRuns(job: String?, limit: Int, unreadable: (RunStoreError) -> Void) throws -> [RunRecord]
     func succeededDates(job: String) throws -> Set<String>
     func lastScheduled(job: String) throws -> Date?
 

@@ -17,25 +17,19 @@ extension SQLiteRunStore {
     // MARK: Aliases
 
     public func aliases(model: String?) throws -> [ModelAlias] {
-        let s = try db.prepare("SELECT model, alias, version, updated_at FROM nightjar_model_aliases\(model == nil ? "" : " WHERE model = ?") ORDER BY model, alias")
+        let s = try db.prepare("SELECT \(ModelAlias.storeColumns.list()) FROM nightjar_model_aliases\(model == nil ? "" : " WHERE model = ?") ORDER BY model, alias")
         if let model { s.bind(1, string: model) }
         var out: [ModelAlias] = []
-        while try s.step() {
-            out.append(ModelAlias(model: s.string(at: 0)!, alias: s.string(at: 1)!, version: s.string(at: 2)!, updatedAt: s.string(at: 3)!))
-        }
+        while try s.step() { out.append(try ModelAlias(row: row("nightjar_model_aliases", ModelAlias.storeColumns, s))) }
         return out
     }
 
     public func aliasEvents(model: String, alias: String?) throws -> [AliasEvent] {
-        let s = try db.prepare("SELECT model, alias, action, version, previous_version, at, reason, run_id FROM nightjar_alias_events WHERE model = ?\(alias == nil ? "" : " AND alias = ?") ORDER BY event_id")
+        let s = try db.prepare("SELECT \(AliasEvent.storeColumns.list()) FROM nightjar_alias_events WHERE model = ?\(alias == nil ? "" : " AND alias = ?") ORDER BY event_id")
         s.bind(1, string: model)
         if let alias { s.bind(2, string: alias) }
         var out: [AliasEvent] = []
-        while try s.step() {
-            out.append(AliasEvent(model: s.string(at: 0)!, alias: s.string(at: 1)!, action: AliasEvent.Action(rawValue: s.string(at: 2)!) ?? .promote,
-                                  version: s.string(at: 3)!, previousVersion: s.string(at: 4), at: s.string(at: 5)!,
-                                  reason: s.string(at: 6), runID: s.string(at: 7)))
-        }
+        while try s.step() { out.append(try AliasEvent(row: row("nightjar_alias_events", AliasEvent.storeColumns, s))) }
         return out
     }
 
@@ -80,18 +74,15 @@ extension SQLiteRunStore {
         let s = try db.prepare("SELECT column_name, reason, count(*) FROM nightjar_rejects WHERE run_id = ? GROUP BY column_name, reason ORDER BY count(*) DESC, column_name, reason")
         s.bind(1, string: runID)
         var out: [RejectCount] = []
-        while try s.step() { out.append(RejectCount(column: s.string(at: 0)!, reason: s.string(at: 1)!, count: Int(s.int(at: 2)))) }
+        while try s.step() { out.append(try RejectCount(row: row("nightjar_rejects", RejectCount.storeColumns, s))) }
         return out
     }
 
     public func rejects(runID: String, limit: Int) throws -> [RejectRecord] {
-        let s = try db.prepare("SELECT run_id, shard, chunk, row_number, key, column_name, value, reason FROM nightjar_rejects WHERE run_id = ? ORDER BY shard, chunk, row_number, column_name LIMIT ?")
+        let s = try db.prepare("SELECT \(RejectRecord.storeColumns.list()) FROM nightjar_rejects WHERE run_id = ? ORDER BY shard, chunk, row_number, column_name LIMIT ?")
         s.bind(1, string: runID); s.bind(2, int: Int64(limit))
         var out: [RejectRecord] = []
-        while try s.step() {
-            out.append(RejectRecord(runID: s.string(at: 0)!, shard: Int(s.int(at: 1)), chunk: Int(s.int(at: 2)), rowNumber: Int(s.int(at: 3)),
-                                    key: s.string(at: 4)!, column: s.string(at: 5)!, value: s.string(at: 6)!, reason: s.string(at: 7)!))
-        }
+        while try s.step() { out.append(try RejectRecord(row: row("nightjar_rejects", RejectRecord.storeColumns, s))) }
         return out
     }
 
@@ -108,27 +99,28 @@ extension SQLiteRunStore {
             for (i, v) in [f.mean, f.min, f.max].enumerated() {
                 if let v, v.isFinite { insert.bind(Int32(5 + i), double: v) } else { insert.bindNull(Int32(5 + i)) }
             }
-            insert.bind(8, double: f.psi); insert.bind(9, string: f.status)
+            insert.bind(8, double: f.psi); insert.bind(9, string: f.status.rawValue)
             try insert.step()
         }
         }
     }
 
     public func featureStats(runID: String) throws -> [FeatureStatRecord] {
-        let s = try db.prepare("SELECT feature, rows, null_rate, mean, min, max, psi, status FROM nightjar_feature_stats WHERE run_id = ? ORDER BY psi DESC, feature")
+        let s = try db.prepare("SELECT \(FeatureStatRecord.storeColumns.list()) FROM nightjar_feature_stats WHERE run_id = ? ORDER BY psi DESC, feature")
         s.bind(1, string: runID)
         var out: [FeatureStatRecord] = []
-        while try s.step() {
-            func optional(_ c: Int) -> Double? { s.string(at: c) == nil ? nil : s.double(at: c) }
-            out.append(FeatureStatRecord(runID: runID, feature: s.string(at: 0)!, rows: Int(s.int(at: 1)), nullRate: s.double(at: 2),
-                                         mean: optional(3), min: optional(4), max: optional(5), psi: s.double(at: 6), status: s.string(at: 7)!))
-        }
+        while try s.step() { out.append(try FeatureStatRecord(row: row("nightjar_feature_stats", FeatureStatRecord.storeColumns, s))) }
         return out
+    }
+
+    /// The statement's current row, for the records' decoders.
+    func row(_ table: String, _ columns: RunStoreColumns, _ s: SQLiteStatement) -> RunStoreRow {
+        RunStoreRow(location: path, table: table, columns: columns, statement: s)
     }
 }
 
 extension SQLiteRunStore {
-    static let shadowColumns = "run_id, job, logical_date, challenger, model_name, model_version, champion_version, rows, mean_abs_diff, max_abs_diff, correlation, flip_rate, prediction_psi, champion_us_per_row, challenger_us_per_row"
+    static let shadowColumns = ShadowComparisonRecord.storeColumns.list()
 
     public func replaceShadowComparisons(runID: String, _ comparisons: [ShadowComparisonRecord]) throws {
         try transaction {
@@ -156,12 +148,7 @@ extension SQLiteRunStore {
         bind(s)
         var out: [ShadowComparisonRecord] = []
         while try s.step() {
-            out.append(ShadowComparisonRecord(
-                runID: s.string(at: 0)!, job: s.string(at: 1)!, logicalDate: s.string(at: 2)!, challenger: s.string(at: 3)!,
-                modelName: s.string(at: 4)!, modelVersion: s.string(at: 5)!, championVersion: s.string(at: 6)!, rows: Int(s.int(at: 7)),
-                meanAbsDiff: s.double(at: 8), maxAbsDiff: s.double(at: 9), correlation: s.string(at: 10) == nil ? nil : s.double(at: 10),
-                flipRate: s.double(at: 11), predictionPSI: s.double(at: 12), championMicrosPerRow: s.double(at: 13),
-                challengerMicrosPerRow: s.double(at: 14)))
+            out.append(try ShadowComparisonRecord(row: row("nightjar_shadow_comparisons", ShadowComparisonRecord.storeColumns, s)))
         }
         return out
     }
@@ -171,7 +158,7 @@ extension SQLiteRunStore {
     }
 
     public func shadowHistory(model: String, version: String, limit: Int) throws -> [ShadowComparisonRecord] {
-        let columns = SQLiteRunStore.shadowColumns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+        let columns = ShadowComparisonRecord.storeColumns.list(prefix: "c.")
         return try shadowRows("""
             SELECT \(columns) FROM nightjar_shadow_comparisons c JOIN nightjar_runs r USING (run_id)
             WHERE c.model_name = ? AND c.model_version = ? AND r.status = 'succeeded' ORDER BY r.started_at DESC LIMIT ?

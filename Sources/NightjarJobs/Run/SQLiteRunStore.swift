@@ -149,8 +149,8 @@ public final class SQLiteRunStore: RunStore {
 
     // MARK: Runs
 
-    static let runColumns = "run_id, job, logical_date, trigger, status, attempt, scheduled_for, started_at, ended_at, rows_read, rows_scored, rows_written, chunks, model_name, model_version, model_sha256, model_path, source, sink, nightjar_version, host, pid, error, bundle_path, model_alias, rows_rejected, prediction_psi, drift_status, stats, active_seconds"
-    static let runColumnCount = 30
+    static let runColumns = RunRecord.storeColumns.list()
+    static let runColumnCount = RunRecord.storeColumns.names.count
 
     public func insert(_ r: RunRecord) throws {
         let stmt = try db.prepare("INSERT INTO nightjar_runs (\(SQLiteRunStore.runColumns)) VALUES (\(Array(repeating: "?", count: SQLiteRunStore.runColumnCount).joined(separator: ",")))")
@@ -174,25 +174,24 @@ public final class SQLiteRunStore: RunStore {
         text(18, r.source); text(19, r.sink); text(20, r.nightjarVersion); text(21, r.host); int(22, r.pid); text(23, r.error)
         text(24, r.bundlePath); text(25, r.modelAlias); int(26, r.rowsRejected)
         if let psi = r.predictionPSI { s.bind(27, double: psi) } else { s.bindNull(27) }
-        text(28, r.driftStatus); text(29, r.stats)
+        text(28, r.driftStatus?.rawValue); text(29, r.stats)
         if let active = r.activeSeconds { s.bind(30, double: active) } else { s.bindNull(30) }
     }
 
-    private func runs(where clause: String, _ args: [String], limit: Int? = nil) throws -> [RunRecord] {
+    /// Runs matching `clause`, newest first. A row that cannot be decoded throws `RunStoreError`,
+    /// or, with `unreadable`, is handed to it and left out.
+    private func runs(where clause: String, _ args: [String], limit: Int? = nil,
+                      unreadable: ((RunStoreError) -> Void)? = nil) throws -> [RunRecord] {
         let stmt = try db.prepare("SELECT \(SQLiteRunStore.runColumns) FROM nightjar_runs WHERE \(clause) ORDER BY started_at DESC, run_id DESC\(limit.map { " LIMIT \($0)" } ?? "")")
         for (i, a) in args.enumerated() { stmt.bind(Int32(i + 1), string: a) }
         var out: [RunRecord] = []
         while try stmt.step() {
-            func t(_ c: Int) -> String? { stmt.string(at: c) }
-            func n(_ c: Int) -> Int? { t(c).flatMap { Int($0) } }
-            out.append(RunRecord(
-                runID: t(0)!, job: t(1)!, logicalDate: t(2)!, trigger: RunRecord.Trigger(rawValue: t(3)!) ?? .manual,
-                status: RunRecord.Status(rawValue: t(4)!) ?? .failed, attempt: n(5) ?? 1, scheduledFor: t(6),
-                startedAt: t(7)!, endedAt: t(8), rowsRead: n(9) ?? 0, rowsScored: n(10) ?? 0, rowsWritten: n(11) ?? 0,
-                chunks: n(12) ?? 0, modelName: t(13), modelVersion: t(14), modelSHA256: t(15), modelPath: t(16),
-                source: t(17), sink: t(18), nightjarVersion: t(19), host: t(20), pid: n(21), error: t(22),
-                bundlePath: t(23), modelAlias: t(24), rowsRejected: n(25) ?? 0, predictionPSI: t(26).flatMap { Double($0) },
-                driftStatus: t(27), stats: t(28), activeSeconds: t(29).flatMap { Double($0) }))
+            do {
+                out.append(try RunRecord(row: RunStoreRow(location: path, table: "nightjar_runs", columns: RunRecord.storeColumns, statement: stmt)))
+            } catch let error as RunStoreError {
+                guard let unreadable else { throw error }
+                unreadable(error)
+            }
         }
         return out
     }
@@ -209,6 +208,13 @@ public final class SQLiteRunStore: RunStore {
     public func recentRuns(job: String?, limit: Int) throws -> [RunRecord] {
         if let job { return try runs(where: "job = ?", [job], limit: limit) }
         return try runs(where: "1", [], limit: limit)
+    }
+
+    public func recentRuns(job: String?, limit: Int, unreadable: (RunStoreError) -> Void) throws -> [RunRecord] {
+        try withoutActuallyEscaping(unreadable) { unreadable in
+            if let job { return try runs(where: "job = ?", [job], limit: limit, unreadable: unreadable) }
+            return try runs(where: "1", [], limit: limit, unreadable: unreadable)
+        }
     }
 
     /// Dates that already have a successful run.
@@ -242,16 +248,12 @@ public final class SQLiteRunStore: RunStore {
 
     /// A run's chunks (of one shard, when given), in order.
     static func chunks(runID: String, shard: Int? = nil, in db: SQLiteDatabase) throws -> [ChunkRecord] {
-        let s = try db.prepare("SELECT run_id, chunk, file_index, source_file, start_offset, end_offset, end_line, rows, output_offset, committed_at, seconds, last_key, shard, rows_rejected, stats FROM nightjar_chunks WHERE run_id = ?\(shard == nil ? "" : " AND shard = ?") ORDER BY shard, chunk")
+        let s = try db.prepare("SELECT \(ChunkRecord.storeColumns.list()) FROM nightjar_chunks WHERE run_id = ?\(shard == nil ? "" : " AND shard = ?") ORDER BY shard, chunk")
         s.bind(1, string: runID)
         if let shard { s.bind(2, int: Int64(shard)) }
         var out: [ChunkRecord] = []
         while try s.step() {
-            out.append(ChunkRecord(runID: s.string(at: 0)!, chunk: Int(s.int(at: 1)), fileIndex: Int(s.int(at: 2)), sourceFile: s.string(at: 3)!,
-                                   startOffset: s.int(at: 4), endOffset: s.int(at: 5), endLine: Int(s.int(at: 6)), rows: Int(s.int(at: 7)),
-                                   outputOffset: s.string(at: 8).flatMap { Int64($0) }, committedAt: s.string(at: 9)!, seconds: s.double(at: 10),
-                                   lastKey: s.string(at: 11), shard: Int(s.int(at: 12)), rowsRejected: Int(s.int(at: 13)),
-                                   stats: s.string(at: 14)))
+            out.append(try ChunkRecord(row: RunStoreRow(location: db.path, table: "nightjar_chunks", columns: ChunkRecord.storeColumns, statement: s)))
         }
         return out
     }
@@ -273,13 +275,11 @@ public final class SQLiteRunStore: RunStore {
     }
 
     public func shards(runID: String) throws -> [ShardRecord] {
-        let s = try db.prepare("SELECT run_id, shard, shards, status, rows, chunks, host, pid, started_at, ended_at, error FROM nightjar_shards WHERE run_id = ? ORDER BY shard")
+        let s = try db.prepare("SELECT \(ShardRecord.storeColumns.list()) FROM nightjar_shards WHERE run_id = ? ORDER BY shard")
         s.bind(1, string: runID)
         var out: [ShardRecord] = []
         while try s.step() {
-            out.append(ShardRecord(runID: s.string(at: 0)!, shard: Int(s.int(at: 1)), shards: Int(s.int(at: 2)),
-                                   status: RunRecord.Status(rawValue: s.string(at: 3)!) ?? .failed, rows: Int(s.int(at: 4)), chunks: Int(s.int(at: 5)),
-                                   host: s.string(at: 6)!, pid: Int(s.int(at: 7)), startedAt: s.string(at: 8)!, endedAt: s.string(at: 9), error: s.string(at: 10)))
+            out.append(try ShardRecord(row: RunStoreRow(location: path, table: "nightjar_shards", columns: ShardRecord.storeColumns, statement: s)))
         }
         return out
     }

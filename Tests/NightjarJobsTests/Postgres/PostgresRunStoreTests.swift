@@ -92,7 +92,7 @@ struct PostgresRunStoreTests {
         let record = try RunExecutor(job: try JobSpec.load(path: dir.appendingPathComponent("job.yaml").path)).run(RunOptions(date: LogicalDate("2026-11-28")!))
         let stored = try #require(try store.run(id: record.runID))
         #expect(stored.modelName == "churn" && stored.modelVersion == "2" && stored.bundlePath?.hasSuffix("models/churn/2") == true)
-        #expect(stored.driftStatus == "warn" && stored.predictionPSI == record.predictionPSI && stored.stats != nil)
+        #expect(stored.driftStatus == .warn && stored.predictionPSI == record.predictionPSI && stored.stats != nil)
         let stats = try store.featureStats(runID: record.runID)
         #expect(stats.count == 9 && stats.first?.feature == "region")
         #expect(try store.chunks(runID: record.runID).allSatisfy { $0.stats != nil })

@@ -62,7 +62,7 @@ struct PrometheusMetricsTests {
 
         // Succeeded, with a drift warning (`region` meets a value unseen in training).
         let first = try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-28")!))
-        #expect(first.status == .succeeded && first.driftStatus == "warn")
+        #expect(first.status == .succeeded && first.driftStatus == .warn)
         let ok = try checkedMetrics(job)
         #expect(value(ok, "nightjar_run_success" + j) == "1")
         #expect(value(ok, "nightjar_run_drift_status" + j) == "1")

@@ -147,14 +147,14 @@ import NightjarCore
         let record = try RunExecutor(job: job).run(RunOptions(date: LogicalDate("2026-11-28")!))
         #expect(record.status == .succeeded)
         // `central` (2.2% of rows, unseen in training) is missing for the model: region drifts past warn (0.1).
-        #expect(record.driftStatus == "warn")
+        #expect(record.driftStatus == .warn)
         let store = try SQLiteRunStore(path: job.state)
         let stats = try store.featureStats(runID: record.runID)
         #expect(stats.count == 9)
         let region = stats.first { $0.feature == "region" }!
-        #expect(region.status == "warn" && region.psi > 0.1 && region.psi < 0.25)
+        #expect(region.status == .warn && region.psi > 0.1 && region.psi < 0.25)
         #expect(abs(region.nullRate - 0.022) < 1e-9)
-        #expect(stats.filter { $0.feature != "region" }.allSatisfy { $0.status == "ok" })
+        #expect(stats.filter { $0.feature != "region" }.allSatisfy { $0.status == .ok })
         #expect(record.predictionPSI != nil)
         let age = stats.first { $0.feature == "age" }!
         #expect(age.min == 18 && age.max == 89)
@@ -177,8 +177,8 @@ import NightjarCore
         }
         #expect(try query(dir, "SELECT count(*) FROM scores WHERE logical_date = '2026-11-29'")[0][0] == "0")
         let failed = try store.recentRuns(job: "quality", limit: 1)[0]
-        #expect(failed.status == .failed && failed.driftStatus == "fail")
-        #expect(try store.featureStats(runID: failed.runID).first { $0.feature == "region" }?.status == "fail")
+        #expect(failed.status == .failed && failed.driftStatus == .fail)
+        #expect(try store.featureStats(runID: failed.runID).first { $0.feature == "region" }?.status == .fail)
         let after = try String(contentsOf: dir.appendingPathComponent("metrics/quality.prom"), encoding: .utf8)
         #expect(after.contains("nightjar_run_success{nightjar_job=\"quality\"} 0"))
         #expect(after.contains(success))
