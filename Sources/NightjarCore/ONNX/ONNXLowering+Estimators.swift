@@ -204,8 +204,12 @@ extension ONNXLowering {
         let coefficients = r.floats("coefficients")
         var intercepts = r.floats("intercepts")
         let targets = classifier ? max(intercepts.count, 1) : Int(r.int("targets", default: 1))
+        // At least one coefficient a target (checked before anything is sized by `targets`).
+        guard targets >= 1, targets <= Swift.max(coefficients.count, intercepts.count, 1) else {
+            throw r.malformed("\(coefficients.count) coefficients and \(intercepts.count) intercepts for \(targets) targets")
+        }
         if intercepts.isEmpty { intercepts = [Float](repeating: 0, count: targets) }
-        guard targets >= 1, intercepts.count == targets, coefficients.count == targets * features.count else {
+        guard intercepts.count == targets, coefficients.count == targets * features.count else {
             throw r.malformed("\(coefficients.count) coefficients and \(intercepts.count) intercepts for \(targets) targets × \(features.count) features")
         }
         let postName = r.string("post_transform", default: "NONE")

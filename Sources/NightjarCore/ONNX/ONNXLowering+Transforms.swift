@@ -44,6 +44,7 @@ extension ONNXLowering {
             for i in 0..<node.input.count {
                 let c = try rows(i, of: r)
                 let want = i < dims.count ? Int(dims[i]) : c.count
+                guard want >= 0 else { throw r.malformed("input \(i) has a negative dimension \(want)") }
                 guard want <= c.count else { throw r.unsupported("input \(i) has \(c.count) columns but the vectorizer takes \(want)") }
                 columns += c.prefix(want)
             }
@@ -53,7 +54,7 @@ extension ONNXLowering {
             try r.checkAttributes(["allowzero"])
             let columns = try rows(0, of: r)
             guard let shape = try optionalConstant(1, of: r) else { throw r.unsupported("the shape must be a constant") }
-            let s = shape.numbers.map { Int($0) }
+            let s = try integers(shape, of: r, "the shape")
             let ok = (s.count == 2 && (s[1] == columns.count || (s[1] == -1 && (s[0] == -1 || s[0] == 0))))
                 || (s.count == 1 && s[0] == -1 && columns.count == 1)
             guard ok else { throw r.unsupported("reshape to \(s) is not a row-preserving reshape of \(columns.count) columns") }
@@ -76,7 +77,7 @@ extension ONNXLowering {
             try r.checkAttributes(node.opType == "Gather" ? ["axis"] : [])
             let axis = node.opType == "Gather" ? r.int("axis", default: 0) : 1
             guard let indices = try optionalConstant(1, of: r) else { throw r.unsupported("indices must be constant") }
-            let idx = indices.numbers.map { Int($0) }
+            let idx = try integers(indices, of: r, "the indices")
             switch try input(0, of: r) {
             case .rows(let columns):
                 guard axis == 1 || axis == -1 else { throw r.unsupported("gathers rows (axis \(axis)); Nightjar selects columns only") }

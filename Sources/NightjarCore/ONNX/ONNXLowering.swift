@@ -180,6 +180,16 @@ struct ONNXLowering {
         return c
     }
 
+    /// A constant's values as whole numbers (shapes, indices): a fraction, NaN or a value past Int
+    /// is refused (a Double converted with Int(_:) would trap).
+    func integers(_ c: ONNXConstant, of r: ONNXNodeReader, _ what: String) throws(ModelError) -> [Int] {
+        guard c.type != .string else { throw r.unsupported("\(what) must be numbers, not strings") }
+        return try c.numbers.map { (v: Double) throws(ModelError) -> Int in
+            guard let i = Int(exactly: v) else { throw r.malformed("\(what): \(v) is not a whole number within ±2^63") }
+            return i
+        }
+    }
+
     func rows(_ i: Int, of r: ONNXNodeReader) throws(ModelError) -> [ONNXColumn] {
         switch try input(i, of: r) {
         case .rows(let columns): return columns
