@@ -53,7 +53,7 @@ public enum LightGBMTextLoader {
         }
         func intValue(_ key: Substring) throws -> Int {
             let (v, line) = try value(key)
-            guard let n = Int(v) else { throw ParseError(line: line, detail: "'\(key)' is '\(v)', expected an integer") }
+            guard let n = Int(v) else { throw ParseError(line: line, detail: "'\(key)' is \(QuotedValue.quote(String(v))), expected an integer") }
             return n
         }
 
@@ -61,6 +61,10 @@ public enum LightGBMTextLoader {
         let numClass = try intValue("num_class")
         let perIteration = try intValue("num_tree_per_iteration")
         let maxFeature = try intValue("max_feature_idx")
+        // LightGBM's feature indices are 32-bit; a larger (or negative) value is damage, and + 1 would overflow.
+        guard maxFeature >= 0 && maxFeature < Int(Int32.max) else {
+            throw ParseError(line: header["max_feature_idx"]!.1, detail: "max_feature_idx=\(maxFeature), expected 0 to \(Int32.max - 1)")
+        }
         let featureCount = maxFeature + 1
         let (objectiveText, objectiveLine) = try value("objective")
         let names = try value("feature_names").0.split(separator: " ").map(String.init)
@@ -162,9 +166,12 @@ public enum LightGBMTextLoader {
         func numbers<T>(_ key: Substring, count: Int, _ convert: (Substring) -> T?) throws -> [T] {
             let (v, line) = try field(key)
             var out: [T] = []
-            out.reserveCapacity(count)
+            // The count comes from the file (num_leaves, num_cat): reserve no more than the line can
+            // hold (a value and a separator take at least 2 bytes), so a damaged count is refused
+            // below instead of allocating terabytes first.
+            if count > 0 { out.reserveCapacity(min(count, v.utf8.count / 2 + 1)) }
             for part in v.split(separator: " ") {
-                guard let x = convert(part) else { throw ParseError(line: line, detail: "'\(key)' holds '\(part)', not a number") }
+                guard let x = convert(part) else { throw ParseError(line: line, detail: "'\(key)' holds \(QuotedValue.quote(String(part))), not a number") }
                 out.append(x)
             }
             guard count < 0 || out.count == count else {
@@ -187,13 +194,23 @@ public enum LightGBMTextLoader {
         let leftChild = try numbers("left_child", count: internalCount) { Int($0) }
         let rightChild = try numbers("right_child", count: internalCount) { Int($0) }
         let numCat = Int(fields["num_cat"]?.0 ?? "0") ?? 0
+        // One entry per categorical split: more than the tree's splits is damage (and numCat + 1 could overflow).
+        guard numCat >= 0 && numCat <= internalCount else {
+            throw ParseError(line: fields["num_cat"]!.1, detail: "num_cat=\(numCat), but the tree has \(internalCount) splits")
+        }
         var catBoundaries: [Int] = [], catThreshold: [UInt32] = []
         if numCat > 0 {
             catBoundaries = try numbers("cat_boundaries", count: numCat + 1) { Int($0) }
             catThreshold = try numbers("cat_threshold", count: -1) { UInt32($0) }
         }
         // Child c ≥ 0 is internalCount node c; c < 0 is leaf ~c, stored after the internalCount nodes.
-        func child(_ c: Int) -> Int { c >= 0 ? c : internalCount + ~c }
+        // Checked here: ~c of a value below -leaves would overflow internalCount + ~c.
+        func child(_ c: Int, _ key: Substring) throws -> Int {
+            guard c >= -leaves && c < internalCount else {
+                throw ParseError(line: fields[key]!.1, detail: "'\(key)' holds \(c), outside -\(leaves) to \(internalCount - 1)")
+            }
+            return c >= 0 ? c : internalCount + ~c
+        }
         var nodes: [TreeNode] = []
         nodes.reserveCapacity(internalCount + leaves)
         for n in 0..<internalCount {
@@ -202,10 +219,14 @@ public enum LightGBMTextLoader {
             guard f >= 0 && f < featureCount else {
                 throw ParseError(line: fields["split_feature"]!.1, detail: "split on feature \(f), but the model has \(featureCount)")
             }
-            let l = child(leftChild[n]), r = child(rightChild[n])
+            let l = try child(leftChild[n], "left_child"), r = try child(rightChild[n], "right_child")
             if dt & 1 != 0 {
-                let idx = Int(thresholds[n])
-                guard idx >= 0, idx + 1 < catBoundaries.count, catBoundaries[idx] <= catBoundaries[idx + 1],
+                // A categorical split's threshold is an index into cat_boundaries: a whole number
+                // (Int(_:) of NaN, ±inf or 1e300 traps), and the boundaries a range within cat_threshold.
+                guard let idx = Int(exactly: thresholds[n]) else {
+                    throw ParseError(line: fields["threshold"]!.1, detail: "categorical split \(n) has threshold \(thresholds[n]), not an index into cat_boundaries")
+                }
+                guard idx >= 0, idx < catBoundaries.count - 1, catBoundaries[idx] >= 0, catBoundaries[idx] <= catBoundaries[idx + 1],
                       catBoundaries[idx + 1] <= catThreshold.count else {
                     throw ParseError(line: fields["threshold"]!.1, detail: "categorical split \(n) points outside cat_boundaries")
                 }
@@ -260,7 +281,7 @@ public enum LightGBMTextLoader {
         }
         func sigmoidScale() throws -> Double {
             guard let s = params["sigmoid"] else { return 1 }
-            guard let v = Double(s), v > 0 else { throw ParseError(line: line, detail: "bad sigmoid '\(s)'") }
+            guard let v = Double(s), v > 0 else { throw ParseError(line: line, detail: "bad sigmoid \(QuotedValue.quote(s))") }
             return v
         }
         switch name {
@@ -282,7 +303,7 @@ public enum LightGBMTextLoader {
         case "cross_entropy", "xentropy":
             return (.regression, .sigmoid(scale: 1))
         default:
-            throw ModelError.unsupported(path: path, format: format, detail: "line \(line): objective '\(text)'")
+            throw ModelError.unsupported(path: path, format: format, detail: "line \(line): objective \(QuotedValue.quote(text))")
         }
     }
 }
