@@ -49,11 +49,25 @@ CREATE TABLE nightjar_chunks (
     PRIMARY KEY (run_id, shard, chunk)
 );
 
--- Who runs a job for a date right now: one process per (job, logical_date).
+-- Who runs a job for a date right now: one process per (job, logical_date); a shard's lock is
+-- named `job#shardI/N`. The holder renews its lease (schema version 7) every quarter of it; a lock
+-- whose lease expired, or whose process on this host is gone, is taken over by the next run.
+-- In PostgreSQL the session's advisory lock is the lease: heartbeat_at and expires_at stay NULL.
 CREATE TABLE nightjar_locks (
     job TEXT NOT NULL, logical_date TEXT NOT NULL,
     run_id TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, acquired_at TEXT NOT NULL,
+    heartbeat_at TEXT,                -- last renewal of the lease
+    expires_at TEXT,                  -- the lease runs until then (NIGHTJAR_LOCK_LEASE_SECONDS, default 60)
     PRIMARY KEY (job, logical_date)
+);
+
+-- What happened to a lock other than being taken and released, oldest first: takeover (a run took
+-- the lock of a holder that was gone) | unlock (nightjar unlock, holder gone) | force_unlock
+-- (nightjar unlock --force, holder possibly alive). The holder's fields are as the lock row had them.
+CREATE TABLE nightjar_lock_events (
+    event_id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, job TEXT NOT NULL, logical_date TEXT NOT NULL,
+    action TEXT NOT NULL, run_id TEXT, holder_host TEXT, holder_pid INTEGER, holder_since TEXT, holder_expires_at TEXT,
+    by_host TEXT NOT NULL, by_pid INTEGER NOT NULL, by_user TEXT, reason TEXT
 );
 
 -- In a SQLite sink: replace_partition runs that published their rows.
@@ -97,7 +111,8 @@ CREATE TABLE nightjar_shards (
 );
 
 -- In PostgreSQL (state: postgres) the same tables live in schema `nightjar` (nightjar.runs,
--- nightjar.chunks, nightjar.locks, nightjar.shards, nightjar.publications, nightjar.schema_migrations),
+-- nightjar.chunks, nightjar.locks, nightjar.lock_events, nightjar.shards, nightjar.publications,
+-- nightjar.schema_migrations),
 -- with date and timestamptz columns.
 
 -- Where each registry alias points now (changed by nightjar models promote / rollback).

@@ -49,3 +49,12 @@ nightjar_pg_stop() {
     "${run[@]}" "$bindir/pg_ctl" -D "$NIGHTJAR_PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$NIGHTJAR_PG_DIR"
 }
+
+# Restarts the cluster as a server restart in production would (fast shutdown: every session is
+# ended), with the options it was started with.
+nightjar_pg_restart() {
+    local bindir run=()
+    bindir=$(nightjar_pg_bindir)
+    [ "$(id -u)" -eq 0 ] && run=(runuser -u postgres --)
+    "${run[@]}" "$bindir/pg_ctl" -D "$NIGHTJAR_PG_DIR/data" -l "$NIGHTJAR_PG_DIR/log" -w -m fast restart >/dev/null
+}

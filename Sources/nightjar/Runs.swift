@@ -38,9 +38,9 @@ struct Runs: ParsableCommand {
             let runs = try runReportingErrors { () -> [RunRecord] in
                 let (s, job) = try store.open()
                 // One damaged row does not hide the others: it is named on stderr and left out.
-                return try s.recentRuns(job: job, limit: limit) { error in
+                return s.observed(try s.recentRuns(job: job, limit: limit) { error in
                     FileHandle.standardError.write(Data("warning: left out of the list: \(QuotedValue.line(error.description))\n".utf8))
-                }
+                })
             }
             print(json ? RunReport.json(runs) : RunReport.table(runs))
         }
@@ -55,8 +55,8 @@ struct Runs: ParsableCommand {
         func run() throws {
             let detail = try runReportingErrors { () -> RunReport.Detail in
                 let (s, _) = try store.open()
-                guard let r = try s.run(id: runID) else { throw ScoreError("no run \(runID) in \(s.location)") }
-                return RunReport.Detail(run: r, chunks: try s.chunks(runID: runID), shards: try s.shards(runID: runID),
+                guard let r = try s.run(id: runID).map(s.observed) else { throw ScoreError("no run \(runID) in \(s.location)") }
+                return RunReport.Detail(run: r, chunks: try s.chunks(runID: runID), shards: s.observed(shards: try s.shards(runID: runID), of: r),
                                         features: try s.featureStats(runID: runID), rejects: try s.rejectCounts(runID: runID),
                                         shadows: try s.shadowComparisons(runID: runID))
             }

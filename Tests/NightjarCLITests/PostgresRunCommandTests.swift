@@ -38,6 +38,11 @@ struct PostgresRunCommandTests {
         return (job, src, out)
     }
 
+    /// Removes the job's temporary directory (`nightjar-pgrun-<id>`: job files, run store).
+    static func remove(_ job: URL) {
+        try? FileManager.default.removeItem(at: job.deletingLastPathComponent())
+    }
+
     /// Chunks committed so far by the job's newest run (its id is in the job's SQLite run store).
     func chunks(_ c: PostgresConnection, job: String) -> Int {
         let state = URL(fileURLWithPath: job).deletingLastPathComponent().appendingPathComponent("nightjar-state.db").path
@@ -57,6 +62,7 @@ struct PostgresRunCommandTests {
     @Test func killedAndResumedGivesTheRowsOfACleanRun() throws {
         let c = try connect()
         let (job, src, out) = try setUp(c)
+        defer { PostgresRunCommandTests.remove(job) }
         // Clean reference run into another table.
         let cleanJob = job.deletingLastPathComponent().appendingPathComponent("clean.yaml")
         try (try String(contentsOf: job, encoding: .utf8)).replacingOccurrences(of: "table: \(out)", with: "table: \(out)_clean")
@@ -89,6 +95,7 @@ struct PostgresRunCommandTests {
     @Test func killedDuringPublishLeavesOneCopyOfEveryRow() throws {
         let c = try connect()
         let (job, src, out) = try setUp(c)
+        defer { PostgresRunCommandTests.remove(job) }
         let (first, e1) = try runner.finish(["run", job.path, "--date", "2026-11-28", "--quiet"])
         #expect(first == 0, "\(e1)")
         let clean = try rows(c, out)
@@ -124,6 +131,7 @@ struct PostgresRunCommandTests {
     @Test func aConnectionTerminatedMidRunFailsCleanlyAndResumes() throws {
         let c = try connect()
         let (job, src, out) = try setUp(c)
+        defer { PostgresRunCommandTests.remove(job) }
         let (p, err) = try runner.start(["run", job.path, "--date", "2026-11-28"], delayMs: 40)
         let deadline = Date().addingTimeInterval(60)
         while chunks(c, job: job.path) < 5 && p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
@@ -168,6 +176,7 @@ struct PostgresRunCommandTests {
     @Test func aConnectionTerminatedMidRunIsRetriedByTheRunItself() throws {
         let c = try connect()
         let (job, src, out) = try setUp(c)
+        defer { PostgresRunCommandTests.remove(job) }
         try (try String(contentsOf: job, encoding: .utf8) + "\nretries: { count: 2, backoff: 1s }\n").write(to: job, atomically: true, encoding: .utf8)
         let (p, err) = try runner.start(["run", job.path, "--date", "2026-11-28"], delayMs: 40)
         let deadline = Date().addingTimeInterval(60)
@@ -190,6 +199,7 @@ struct PostgresRunCommandTests {
     @Test func fourShardProcessesGiveTheRowsOfOneRun() throws {
         let c = try connect()
         let (job, src, out) = try setUp(c)
+        defer { PostgresRunCommandTests.remove(job) }
         let cleanJob = job.deletingLastPathComponent().appendingPathComponent("clean.yaml")
         try (try String(contentsOf: job, encoding: .utf8)).replacingOccurrences(of: "table: \(out)", with: "table: \(out)_clean")
             .replacingOccurrences(of: "name: pg-crash", with: "name: pg-clean").write(to: cleanJob, atomically: true, encoding: .utf8)
@@ -255,5 +265,52 @@ struct PostgresRunCommandTests {
         // The run that published the rows (the cluster may hold runs of this job from earlier test runs).
         let run = try c.execute("SELECT status, rows_written FROM nightjar.runs WHERE job = 'churn-nightly-pg' AND run_id = (SELECT min(run_id) FROM analytics.churn_scores)").rows
         #expect(run == [["succeeded", "1000"]])
+    }
+
+    /// A source key with upper case, a dot, a space and a double quote: quoted as an identifier in the COPY
+    /// query, the resume clause, the shard hash and the output table.
+    @Test func aKeyWithOddCharactersIsQuoted() throws {
+        let c = try connect()
+        let id = UUID().uuidString.prefix(8).lowercased()
+        let src = "odd_\(id)", out = "odd_out_\(id)"
+        try c.execute(#"""
+            CREATE TABLE \#(src) AS SELECT 'K' || lpad(g::text, 5, '0') AS "Cust.ID ""x""", 18 + g % 70 AS age,
+                (20000 + (g * 7919) % 90000)::numeric AS income, g % 120 AS tenure_months, ((g * 31) % 9000 - 1000)::float8 AS balance,
+                1 + g % 4 AS num_products, ((g * 13) % 1700) / 10.0 AS last_login_days, (g % 2 = 0) AS has_card,
+                (ARRAY['east','north','south','west'])[1 + g % 4] AS region, (ARRAY['basic','plus','premium'])[1 + g % 3] AS plan
+            FROM generate_series(1, 3000) AS g
+            """#)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nightjar-oddkey-\(id)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let job = dir.appendingPathComponent("job.yaml")
+        try """
+            name: odd-key-\(id)
+            model: \(CLITests.root.appendingPathComponent("fixtures/churn/churn_xgb.json").path)
+            source: { postgres: { dsn_env: NIGHTJAR_TEST_PG_DSN, query: "SELECT * FROM \(src)", key: 'Cust.ID "x"' } }
+            key: 'Cust.ID "x"'
+            chunk_rows: 500
+            sink: { postgres: { dsn_env: NIGHTJAR_TEST_PG_DSN, table: \(out) } }
+            """.write(to: job, atomically: true, encoding: .utf8)
+        let validated = try CLITests().run(["validate", job.path, "--date", "2026-11-28"])
+        #expect(validated.status == 0 && validated.stdout.contains("returns Cust.ID \"x\", age"), "\(validated.stderr)")
+        // Killed after two chunks, resumed after the last committed key.
+        let (p, _) = try runner.start(["run", job.path, "--date", "2026-11-28", "--quiet"], delayMs: 100)
+        let state = dir.appendingPathComponent("nightjar-state.db").path
+        let deadline = Date().addingTimeInterval(60)
+        while runner.committedChunks(state) < 2 && p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        let (status, err) = try runner.finish(["run", job.path, "--date", "2026-11-28", "--quiet"])
+        #expect(status == 0, "\(err)")
+        #expect(try c.execute(#"SELECT count(*), count(DISTINCT "Cust.ID ""x"""), min("Cust.ID ""x""") FROM \#(out)"#).rows == [["3000", "3000", "K00001"]])
+        // Two shards of a --restart run hash the quoted key.
+        for i in 1...2 {
+            let (s, e) = try runner.finish(["run", job.path, "--date", "2026-11-28", "--shard", "\(i)/2", "--restart", "--quiet"])
+            #expect(s == 0, "\(e)")
+        }
+        #expect(try c.execute(#"SELECT count(*), count(DISTINCT "Cust.ID ""x""") FROM \#(out)"#).rows == [["3000", "3000"]])
+        try c.execute("DROP TABLE \(src)")
+        try PostgresTableWriter.dropOutput(out, connection: c)
     }
 }

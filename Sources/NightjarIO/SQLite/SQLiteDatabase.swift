@@ -7,12 +7,19 @@ public final class SQLiteDatabase {
     public let path: String
     let handle: OpaquePointer
 
-    /// Opens (creating if needed) the database file at `path`.
-    public init(path: String, readOnly: Bool = false) throws {
+    /// Opens (creating if needed) the database file at `path`. `immutable`: read-only, without
+    /// locks or the WAL's shared-memory file (for a file nothing else writes to).
+    public init(path: String, readOnly: Bool = false, immutable: Bool = false) throws {
         self.path = path
         var db: OpaquePointer?
-        let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
-        let rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
+        var flags = readOnly || immutable ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        var name = path
+        if immutable {
+            flags |= SQLITE_OPEN_URI
+            let encoded = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#%"))) ?? path
+            name = "file:\(encoded)?immutable=1"
+        }
+        let rc = sqlite3_open_v2(name, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             if let db { sqlite3_close_v2(db) }
@@ -20,6 +27,12 @@ public final class SQLiteDatabase {
         }
         self.handle = db
         sqlite3_busy_timeout(db, 10_000)
+        // Tests on a kernel without user namespaces (no small filesystem to fill) cap one file's
+        // pages instead: NIGHTJAR_TEST_MAX_PAGE_COUNT=FILE_NAME:PAGES.
+        if !readOnly, !immutable, let cap = ProcessInfo.processInfo.environment["NIGHTJAR_TEST_MAX_PAGE_COUNT"],
+           let colon = cap.lastIndex(of: ":"), path.hasSuffix("/" + cap[..<colon]), let pages = Int(cap[cap.index(after: colon)...]) {
+            sqlite3_exec(db, "PRAGMA max_page_count = \(pages)", nil, nil, nil)
+        }
     }
 
     deinit { sqlite3_close_v2(handle) }
@@ -77,7 +90,7 @@ public final class SQLiteDatabase {
     public func prepare(_ sql: String) throws -> SQLiteStatement {
         var stmt: OpaquePointer?
         let rc = sqlite3_prepare_v2(handle, sql, -1, &stmt, nil)
-        guard rc == SQLITE_OK, let stmt else { throw SQLiteError(path: path, message: lastError, sql: sql) }
+        guard rc == SQLITE_OK, let stmt else { throw SQLiteError(path: path, message: lastError, sql: sql, code: sqlite3_errcode(handle) & 0xff) }
         return SQLiteStatement(database: self, handle: stmt)
     }
 
@@ -89,6 +102,22 @@ public final class SQLiteDatabase {
             rows.append((0..<stmt.columnCount).map { stmt.string(at: $0) })
         }
         return rows
+    }
+
+    /// Opens a database for reading even on a full disk. A read-only connection to a WAL database
+    /// creates the `-shm` file when it is missing (the last writer removed it), which fails when
+    /// no space is left; such a file has no `-wal` either (everything is in the database file), so
+    /// it is then read as immutable, without the shared-memory file.
+    public static func openForReading(path: String) throws -> SQLiteDatabase {
+        let db = try SQLiteDatabase(path: path, readOnly: true)
+        do {
+            _ = try db.query("SELECT count(*) FROM sqlite_master")
+            return db
+        } catch let error as SQLiteError {  // (a refused prepare carries no code)
+            let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? nil
+            guard wal == nil || wal == 0 else { throw error }
+            return try SQLiteDatabase(path: path, immutable: true)
+        }
     }
 
     /// Double-quotes an identifier for SQL text.
@@ -208,5 +237,10 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
         self.code = code
     }
 
-    public var description: String { "\(path): SQLite: \(message)" }
+    public var description: String {
+        if code == 13 {  // SQLITE_FULL
+            return "\(path): SQLite: \(message): no space left for it; free space on its disk and run again (a run resumes from its last committed chunk)"
+        }
+        return "\(path): SQLite: \(message)"
+    }
 }

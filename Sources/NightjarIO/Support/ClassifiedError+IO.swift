@@ -3,6 +3,11 @@ import NightjarCore
 
 // The failure kinds of the I/O layer's errors (see `FailureKind`): what a retry can fix.
 
+extension SQLiteError {
+    /// SQLite could not write for lack of space (SQLITE_FULL; an I/O error on a full disk).
+    public var isDiskFull: Bool { code == SQLITE_FULL || (code == SQLITE_IOERR && message.localizedCaseInsensitiveContains("full")) }
+}
+
 extension SQLiteError: ClassifiedError {
     /// Busy or locked files, full disks and I/O errors pass; a file that is not a database, or a
     /// schema Nightjar did not expect, does not.

@@ -257,6 +257,11 @@ struct JobYAMLReader {
             try DateTemplate.check(text, file: file, line: p.mark?.line, key: "sink.csv.path")
             sink = .csv(path: path(text))
         }
+        // A key named like a column Nightjar writes next to it (the model's outputs: validate and run).
+        let reserved = JobSpec.reservedKeyNames(sink: sink)
+        if let clash = keys.first(where: reserved.contains) {
+            throw fail(top["key"]?.value, "key", "the key column '\(clash)' has the name of an output column Nightjar writes (\(reserved.joined(separator: ", "))); rename it in the input (a PostgreSQL query can select it AS another name)")
+        }
 
         var writeMode = JobSpec.WriteMode.replacePartition
         if let w = top["write_mode"]?.value {

@@ -1,4 +1,5 @@
 import Foundation
+import NightjarIO
 
 /// A recurring scoring job, as described by a `jobs/*.yaml` file (schema: `schemas/job.schema.json`).
 /// Paths are resolved against the job file's directory.
@@ -190,4 +191,13 @@ public struct JobSpec: Sendable, Equatable {
 
     /// The time zone for logical dates: the schedule's, else UTC.
     public var timeZone: TimeZone { schedule?.timeZone ?? TimeZone(identifier: "UTC")! }
+}
+
+extension JobSpec {
+    /// Column names a key may not take whatever the model: the lineage columns every output has
+    /// (and `lineage_id`, a column of PostgreSQL outputs' rows tables).
+    public static func reservedKeyNames(sink: Sink) -> [String] {
+        if case .postgres = sink { return OutputLineage.columns + ["lineage_id"] }
+        return OutputLineage.columns
+    }
 }

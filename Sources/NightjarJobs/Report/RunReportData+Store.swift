@@ -4,7 +4,7 @@ import NightjarCore
 extension RunReportData {
     /// Everything the report shows about one run, from the run store and the run's bundle.
     public static func load(runID: String, store: RunStore, thresholds: JobSpec.DriftThresholds = JobSpec.DriftThresholds()) throws -> RunReportData {
-        guard let r = try store.run(id: runID) else {
+        guard let r = try store.run(id: runID).map(store.observed) else {
             throw ScoreError("no run \(runID) in \(store.location); list runs with nightjar runs")
         }
         let bundle = r.bundlePath.flatMap { try? ModelBundle(directory: $0) }

@@ -66,6 +66,14 @@ public final class PostgresRunStore: RunStore {
         """,
         // v5: active time of resumed runs.
         "ALTER TABLE nightjar.runs ADD COLUMN IF NOT EXISTS active_seconds double precision;",
+        // v6: what took over or removed a lock (the lease columns stay NULL here: the session holds the lock).
+        """
+        ALTER TABLE nightjar.locks ADD COLUMN IF NOT EXISTS heartbeat_at timestamptz, ADD COLUMN IF NOT EXISTS expires_at timestamptz;
+        CREATE TABLE IF NOT EXISTS nightjar.lock_events (
+            event_id bigserial PRIMARY KEY, at timestamptz NOT NULL, job text NOT NULL, logical_date date NOT NULL,
+            action text NOT NULL, run_id text, holder_host text, holder_pid integer, holder_since text, holder_expires_at text,
+            by_host text NOT NULL, by_pid integer NOT NULL, by_user text, reason text);
+        """,
     ]
 
     public init(settings: JobSpec.PostgresSettings, job: String) throws {
@@ -226,17 +234,44 @@ public final class PostgresRunStore: RunStore {
         try connection.execute("DELETE FROM nightjar.chunks WHERE run_id = $1", [runID])
     }
 
+    /// Whether a server session holds the advisory lock of the lock row `l` (any session: pg_locks
+    /// shows every backend's locks in this database).
+    static let sessionHolds = """
+        EXISTS (SELECT 1 FROM pg_locks p WHERE p.locktype = 'advisory' AND p.granted AND p.objsubid = 2
+            AND p.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND p.classid = hashtext('nightjar run ' || l.job)::oid AND p.objid = hashtext(l.logical_date::text)::oid)
+        """
+
+    static let lockSelect = "SELECT l.job, l.logical_date::text, l.run_id, l.host, l.pid, \(iso("l.acquired_at")), \(iso("l.heartbeat_at")), \(iso("l.expires_at")), \(sessionHolds) FROM nightjar.locks l"
+
+    private func holders(_ rows: [[String?]]) throws -> [RunLockHolder] {
+        try rows.map { t in
+            var h = try RunLockHolder(row: RunStoreRow(location: location, table: "nightjar.locks", columns: RunLockHolder.storeColumns, text: Array(t.prefix(8))))
+            h.sessionHolds = t.count > 8 && t[8] == "t"
+            return h
+        }
+    }
+
+    /// The advisory lock is the lease: the server releases it when the holder's session ends,
+    /// whichever machine it ran on, so the row in `nightjar.locks` only says who holds it. A row
+    /// left by a process that died is replaced (and the takeover recorded).
     public func tryLock(job: String, date: String, runID: String) throws -> RunLockHolder? {
         let got = try connection.execute("SELECT pg_try_advisory_lock(hashtext('nightjar run ' || $1), hashtext($2))", [job, date]).string(0, 0) == "t"
+        let current = try holders(connection.execute("\(PostgresRunStore.lockSelect) WHERE l.job = $1 AND l.logical_date = $2::date", [job, date]).rows).first
         if got {
+            if let old = current, !(old.host == Host.name && old.pid == Int(getpid())) {
+                var gone = old
+                gone.sessionHolds = false
+                try recordLockEvent(LockEvent(action: .takeover, holder: old, reason: gone.deadReason()))
+            }
             try connection.execute("""
-                INSERT INTO nightjar.locks (job, logical_date, run_id, host, pid, acquired_at) VALUES ($1, $2::date, $3, $4, $5, now())
-                ON CONFLICT (job, logical_date) DO UPDATE SET run_id = EXCLUDED.run_id, host = EXCLUDED.host, pid = EXCLUDED.pid, acquired_at = EXCLUDED.acquired_at
+                INSERT INTO nightjar.locks (job, logical_date, run_id, host, pid, acquired_at, heartbeat_at) VALUES ($1, $2::date, $3, $4, $5, now(), now())
+                ON CONFLICT (job, logical_date) DO UPDATE SET run_id = EXCLUDED.run_id, host = EXCLUDED.host, pid = EXCLUDED.pid,
+                    acquired_at = EXCLUDED.acquired_at, heartbeat_at = EXCLUDED.heartbeat_at, expires_at = NULL
                 """, [job, date, runID, Host.name, String(getpid())])
             return nil
         }
-        let row = try connection.execute("SELECT run_id, host, pid, acquired_at::text FROM nightjar.locks WHERE job = $1 AND logical_date = $2::date", [job, date]).rows.first
-        return RunLockHolder(runID: row?[0] ?? "?", host: row?[1] ?? "?", pid: Int(row?[2] ?? "0") ?? 0, acquiredAt: row?[3] ?? "?")
+        return current ?? RunLockHolder(job: job, logicalDate: date, runID: "?", host: "?", pid: 0, acquiredAt: "?", sessionHolds: true)
     }
 
     public func unlock(job: String, date: String) throws {
@@ -244,11 +279,53 @@ public final class PostgresRunStore: RunStore {
         try connection.execute("SELECT pg_advisory_unlock(hashtext('nightjar run ' || $1), hashtext($2))", [job, date])
     }
 
+    /// None: the server session holds the lock for as long as the process lives.
+    public func leaseRenewer(job: String, date: String) throws -> RunLease.Renew? { nil }
+
+    public func retagLock(job: String, date: String, runID: String) throws {
+        try connection.execute("UPDATE nightjar.locks SET run_id = $3 WHERE job = $1 AND logical_date = $2::date AND host = $4 AND pid = $5",
+                               [job, date, runID, Host.name, String(getpid())])
+    }
+
+    public func lockHolders(job: String, date: String) throws -> [RunLockHolder] {
+        try holders(connection.execute("\(PostgresRunStore.lockSelect) WHERE l.logical_date = $2::date AND (l.job = $1 OR left(l.job, length($1) + 6) = $1 || '#shard')",
+                                       [job, date]).rows)
+    }
+
+    /// Removes the row; with `force`, first ends the server session holding the advisory lock (the
+    /// holder's next statement fails and the run stops, exit 75).
+    public func removeLock(_ holder: RunLockHolder, force: Bool) throws {
+        if force {
+            try connection.execute("""
+                SELECT pg_terminate_backend(p.pid) FROM pg_locks p WHERE p.locktype = 'advisory' AND p.granted AND p.objsubid = 2
+                    AND p.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                    AND p.classid = hashtext('nightjar run ' || $1)::oid AND p.objid = hashtext($2)::oid AND p.pid <> pg_backend_pid()
+                """, [holder.job, holder.logicalDate])
+        }
+        try connection.execute("DELETE FROM nightjar.locks WHERE job = $1 AND logical_date = $2::date AND host = $3 AND pid = $4",
+                               [holder.job, holder.logicalDate, holder.host, String(holder.pid)])
+    }
+
+    public func recordLockEvent(_ e: LockEvent) throws {
+        try connection.execute("""
+            INSERT INTO nightjar.lock_events (at, job, logical_date, action, run_id, holder_host, holder_pid, holder_since, holder_expires_at, by_host, by_pid, by_user, reason)
+            VALUES ($1, $2, $3::date, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+            """, [e.at, e.job, e.logicalDate, e.action.rawValue, e.runID, e.holderHost, e.holderPID.map(String.init), e.holderSince,
+                  e.holderExpiresAt, e.byHost, String(e.byPID), e.byUser, e.reason])
+    }
+
+    public func lockEvents(job: String) throws -> [LockEvent] {
+        let columns = LockEvent.storeColumns
+        return try connection.execute("SELECT \(columns.list(["at": PostgresRunStore.iso("at"), "logical_date": "logical_date::text"])) FROM nightjar.lock_events WHERE job = $1 OR left(job, length($1) + 6) = $1 || '#shard' ORDER BY event_id", [job])
+            .rows.map { try LockEvent(row: RunStoreRow(location: location, table: "nightjar.lock_events", columns: columns, text: $0)) }
+    }
+
     /// While this process holds the lock, any other `running` run of the date has lost its process.
     public func markDeadRunsInterrupted(job: String, date: String) throws {
+        let live = try lockHolders(job: job, date: date).filter { $0.job != job && $0.isLive }.map(\.runID)
         try connection.execute("""
-            UPDATE nightjar.runs SET status = 'interrupted', error = coalesce(error, 'the process (pid ' || pid || ' on ' || host || ') ended without finishing the run')
-            WHERE job = $1 AND logical_date = $2::date AND status = 'running'
-            """, [job, date])
+            UPDATE nightjar.runs SET status = 'interrupted', error = coalesce(error, 'the process (pid ' || coalesce(pid::text, '?') || ' on ' || coalesce(host, '?') || ') ended without finishing the run')
+            WHERE job = $1 AND logical_date = $2::date AND status = 'running' AND NOT (run_id = ANY (string_to_array($3, ',')))
+            """, [job, date, live.joined(separator: ",")])
     }
 }

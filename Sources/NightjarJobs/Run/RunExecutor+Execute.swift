@@ -114,7 +114,11 @@ extension RunExecutor {
         let clock = attemptClock
         let quality = plan.quality
         var hooks = ChunkCommitter.Hooks()
+        let lease = self.lease
         hooks.willCommit = { pending, checkpoint in
+            // Only while the lock is this run's: a run paused past its lease, or whose lock was
+            // removed, commits nothing more.
+            try lease?.check(runID: runID)
             if !pending.rejects.isEmpty { try store.replaceRejects(runID: runID, shard: shardIndex, chunk: checkpoint.chunk, pending.rejects) }
         }
         hooks.didCommit = { [progress] counts, pending, _ in
@@ -136,6 +140,7 @@ extension RunExecutor {
         let timeout = job.timeout
         let pipeline = ChunkPipeline(reader: reader, scorer: scorer, destination: destination, hooks: hooks) {
             if let signal = cancellation.requested { throw RunInterrupted(signal: signal, runID: runID) }
+            try lease?.check(runID: runID)
             if let timeout, Date().timeIntervalSince(started) > timeout {
                 throw ScoreError("run \(runID) timed out after \(Int(timeout)) s (job timeout); committed chunks are kept", kind: .temporary)
             }
@@ -148,6 +153,7 @@ extension RunExecutor {
             try plan.quality.finish(&record, chunks: try destination.committed(runID: record.runID, shard: nil), store: store,
                                challengers: challengers.map(\.info))
             logQualityWarnings(record, store: store)
+            try lease?.check(runID: runID)
             try destination.finish(runID: record.runID, date: ds)
         }
         return destination

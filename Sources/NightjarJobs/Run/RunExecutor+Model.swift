@@ -53,6 +53,7 @@ extension RunExecutor {
                 "bundle": "\(bundle.directory)", "golden_rows": "\(check.rows)", "max_abs_diff": "\(check.maxAbsoluteDifference)"])
             return model
         }
+        if let preloaded, preloaded.sha256 == m.sha256 { return preloaded.model }
         var options = ScoreOptions(modelPath: m.modelPath, inputPath: "", outputPath: "")
         options.features = job.features
         return try ScoreRunner.loadModel(options)

@@ -8,9 +8,7 @@ extension RunExecutor {
         let started = Date()
         let me = "shard-setup-\(getpid())"
         while let holder = try store.tryLock(job: job.name, date: date, runID: me) {
-            if !wait && Date().timeIntervalSince(started) > 30 {
-                throw ScoreError("job \(job.name) for \(date) is already running (run \(holder.runID), pid \(holder.pid) on \(holder.host)); pass --wait to wait for it", kind: .temporary)
-            }
+            if !wait && Date().timeIntervalSince(started) > 30 { throw LockHeld(job: job.name, date: date, holder: holder) }
             if let signal = cancellation.requested { throw RunInterrupted(signal: signal, runID: holder.runID) }
             Thread.sleep(forTimeInterval: 0.05)
         }
@@ -63,14 +61,20 @@ extension RunExecutor {
 
         // One process per shard.
         let shardJob = "\(job.name)#shard\(shard)"
+        var askedAt = Date()
         while let holder = try store.tryLock(job: shardJob, date: ds, runID: record.runID) {
-            guard options.wait else {
-                throw ScoreError("shard \(shard) of job \(job.name) for \(ds) is already running (pid \(holder.pid) on \(holder.host)); pass --wait to wait for it", kind: .temporary)
-            }
+            guard options.wait else { throw LockHeld(job: job.name, date: ds, holder: holder, shard: shard.description) }
             if let signal = cancellation.requested { throw RunInterrupted(signal: signal, runID: record.runID) }
             Thread.sleep(forTimeInterval: 0.5)
+            askedAt = Date()
         }
-        defer { try? store.unlock(job: shardJob, date: ds) }
+        defer {
+            lease?.stop()
+            lease = nil
+            try? store.unlock(job: shardJob, date: ds)
+        }
+        lease = try startLease(store, job: shardJob, date: ds, askedAt: askedAt)
+        store.keepReserve()
 
         let previous = try store.shards(runID: record.runID).first { $0.shard == shard.index }
         var shardRecord = ShardRecord(runID: record.runID, shard: shard.index, shards: shard.count, status: .running,

@@ -41,6 +41,10 @@ public final class RunExecutor {
     let cancellation: Cancellation
     /// When this process's attempt at the run started, and the active seconds of earlier attempts.
     var attemptClock = (started: Date(), before: 0.0)
+    /// The lease on the lock the run holds while it works (checked before every commit and the publish).
+    var lease: RunLease?
+    /// A bare model file loaded before the run started (by its sha256), for `plan`.
+    var preloaded: (sha256: String, model: ScoringModel)?
 
     public init(job: JobSpec, logger: Logger = Logger(label: "nightjar.run", factory: { _ in SwiftLogNoOpLogHandler() }),
                 progress: RunProgress? = nil, cancellation: Cancellation = Cancellation()) {
@@ -95,12 +99,7 @@ public final class RunExecutor {
             includeMargin = outputs.contains { $0.hasPrefix("margin") }
             selected = all.filter { outputs.contains($0.name) }
         }
-        // A key named like an output or lineage column would give the output two columns of that name.
-        let taken = selected.map(\.name) + OutputLineage.columns
-        for key in job.keys where taken.contains(key) {
-            throw JobFileError(file: job.file, line: nil, key: "key",
-                               message: "the key column '\(key)' has the name of an output column (\(taken.joined(separator: ", "))); rename it in the input (a PostgreSQL query can select it AS another name)")
-        }
+        try RunExecutor.refuseKeyClashes(job: job, outputs: selected.map(\.name))
         if let twice = job.keys.first(where: { k in job.keys.filter { $0 == k }.count > 1 }) {
             throw JobFileError(file: job.file, line: nil, key: "key", message: "the key column '\(twice)' is named twice")
         }
@@ -114,6 +113,33 @@ public final class RunExecutor {
                     layoutColumns: selected, files: files)
     }
 
+    /// A key named like a column Nightjar writes (a prediction, a lineage column) would give the
+    /// output two columns of that name: refused, naming the job file and the key.
+    static func refuseKeyClashes(job: JobSpec, outputs: [String]) throws {
+        let taken = outputs + JobSpec.reservedKeyNames(sink: job.sink)
+        for key in job.keys where taken.contains(key) {
+            throw JobFileError(file: job.file, line: nil, key: "key",
+                               message: "the key column '\(key)' has the name of an output column (\(taken.joined(separator: ", "))); rename it in the input (a PostgreSQL query can select it AS another name)")
+        }
+    }
+
+    /// The same check before a run touches anything: the outputs from the bundle's manifest, or
+    /// from the model file (loaded once: `plan` takes it from here).
+    func refuseKeyClashes(_ resolved: ResolvedModel) throws {
+        guard !job.keys.isEmpty else { return }
+        let outputs: [String]
+        if let chosen = job.outputs {
+            outputs = chosen
+        } else if let bundle = resolved.bundle {
+            outputs = bundle.manifest.outputs
+        } else {
+            let model = try loadModel(resolved)
+            preloaded = (resolved.sha256, model)
+            outputs = model.outputColumns(includeMargin: false).map(\.name)
+        }
+        try RunExecutor.refuseKeyClashes(job: job, outputs: outputs)
+    }
+
     /// Runs the job for `options.date`. Returns the finished run record.
     @discardableResult
     public func run(_ options: RunOptions) throws -> RunRecord {
@@ -125,20 +151,27 @@ public final class RunExecutor {
         // One process per (job, date).
         let candidateID = RunExecutor.newRunID(date: date)
         var waited = false
+        var askedAt = Date()
         while let holder = try store.tryLock(job: job.name, date: ds, runID: candidateID) {
-            guard options.wait else {
-                throw ScoreError("job \(job.name) for \(ds) is already running (run \(holder.runID), pid \(holder.pid) on \(holder.host), since \(holder.acquiredAt)); pass --wait to wait for it", kind: .temporary)
-            }
+            guard options.wait else { throw LockHeld(job: job.name, date: ds, holder: holder) }
             if !waited {
                 logger.info("waiting for the running run to finish", metadata: ["run_id": "\(holder.runID)", "pid": "\(holder.pid)"])
                 waited = true
             }
             if let signal = cancellation.requested { throw RunInterrupted(signal: signal, runID: holder.runID) }
             Thread.sleep(forTimeInterval: 0.5)
+            askedAt = Date()
         }
-        defer { try? store.unlock(job: job.name, date: ds) }
+        defer {
+            lease?.stop()
+            lease = nil
+            try? store.unlock(job: job.name, date: ds)
+        }
+        lease = try startLease(store, job: job.name, date: ds, askedAt: askedAt)
+        store.keepReserve()
         try store.markDeadRunsInterrupted(job: job.name, date: ds)
         let resolved = try resolveModel(store: store, date: ds, restart: options.restart)
+        try refuseKeyClashes(resolved)
 
         // Resume the unfinished run of this date, or start a new one.
         let previous = try store.latestRun(job: job.name, date: ds)
@@ -176,6 +209,7 @@ public final class RunExecutor {
         record.nightjarVersion = RunExecutor.version
         record.host = Host.name
         record.pid = Int(getpid())
+        try store.retagLock(job: job.name, date: ds, runID: record.runID)
         try store.update(record)
         logger.info(resuming ? "resuming run" : "starting run", metadata: [
             "job": "\(job.name)", "run_id": "\(record.runID)", "logical_date": "\(ds)",
@@ -211,7 +245,8 @@ public final class RunExecutor {
             return record
         } catch {
             progress?.finish()
-            recordFailure(&record, error, store: store)
+            // A run that lost its lock no longer owns its record: the run holding the lock now does.
+            if !(error is LeaseLost) { recordFailure(&record, error, store: store) }
             throw error
         }
     }
@@ -228,7 +263,18 @@ public final class RunExecutor {
         }
         record.endedAt = Timestamp.now()
         markActive(&record)
-        try? store.update(record)
+        do {
+            try store.update(record)
+        } catch let error as SQLiteError where error.isDiskFull {
+            // A full disk under the run store: the reserve gives the record (and the lock's
+            // release after it) the room they need, so the run reads failed, not running.
+            if store.releaseReserve() {
+                logger.warning("the run store's disk is full: used its reserve to record the failure", metadata: ["run_id": "\(record.runID)"])
+            }
+            try? store.update(record)
+        } catch {
+            logger.warning("the run's end could not be recorded", metadata: ["run_id": "\(record.runID)", "error": "\(QuotedValue.line("\(error)"))"])
+        }
         afterRun(record, store: store)
     }
 

@@ -35,9 +35,27 @@ public protocol RunStore: AnyObject {
     func updateShard(_ r: ShardRecord) throws
     func shards(runID: String) throws -> [ShardRecord]
 
-    /// Takes the (job, date) lock, or returns who holds it.
+    /// Takes the (job, date) lock, or returns who holds it (a live holder: a lock whose holder is
+    /// gone is taken over, and the takeover recorded as a `LockEvent`).
     func tryLock(job: String, date: String, runID: String) throws -> RunLockHolder?
+    /// Releases this process's lock.
     func unlock(job: String, date: String) throws
+    /// Renews this process's lease on the lock (on a connection of its own: it is called from the
+    /// lease thread); nil where the lock needs no lease (PostgreSQL: the server session holds it).
+    func leaseRenewer(job: String, date: String) throws -> RunLease.Renew?
+    /// Names the lock after the run that holds it (a resumed run keeps its first run id).
+    func retagLock(job: String, date: String, runID: String) throws
+    /// The locks of a job for a date: its own and its shards' (`job#shardI/N`), live or not.
+    func lockHolders(job: String, date: String) throws -> [RunLockHolder]
+    /// Removes one lock (`nightjar unlock`). PostgreSQL: with `force`, ends the session holding it.
+    func removeLock(_ holder: RunLockHolder, force: Bool) throws
+    func recordLockEvent(_ event: LockEvent) throws
+    /// The lock events of a job (its shards' included), oldest first.
+    func lockEvents(job: String) throws -> [LockEvent]
+    /// Keeps a little disk space in reserve for recording the run's end (SQLite: a file next to
+    /// the store); `releaseReserve` frees it when a write failed on a full disk. No-ops by default.
+    func keepReserve()
+    func releaseReserve() -> Bool
     /// Marks runs whose process is gone as interrupted (call while holding the lock).
     func markDeadRunsInterrupted(job: String, date: String) throws
 
@@ -71,13 +89,6 @@ extension RunStore {
     }
 }
 
-public struct RunLockHolder: Sendable, Equatable {
-    public var runID: String
-    public var host: String
-    public var pid: Int
-    public var acquiredAt: String
-}
-
 public enum RunStores {
     /// The run store a job names (`state:`), or `override` (a SQLite file given with --state).
     public static func open(for job: JobSpec, override: String? = nil) throws -> RunStore {
@@ -90,4 +101,6 @@ public enum RunStores {
 extension RunStore {
     public func updateProgress(_ r: RunRecord) throws { try update(r) }
     public func mirror(_ c: ChunkRecord) throws { try record(c) }
+    public func keepReserve() {}
+    public func releaseReserve() -> Bool { false }
 }

@@ -333,3 +333,33 @@ extension ShadowComparisonRecord {
                   championMicrosPerRow: try r.double("champion_us_per_row"), challengerMicrosPerRow: try r.double("challenger_us_per_row"))
     }
 }
+
+extension RunLockHolder {
+    /// `nightjar_locks` (`nightjar.locks`).
+    public static let storeColumns = RunStoreColumns([
+        "job", "logical_date", "run_id", "host", "pid", "acquired_at", "heartbeat_at", "expires_at",
+    ], keys: ["job", "logical_date"])
+
+    public init(row r: RunStoreRow) throws {
+        self.init(job: try r.string("job"), logicalDate: try r.string("logical_date"), runID: try r.string("run_id"),
+                  host: try r.string("host"), pid: try r.int("pid"), acquiredAt: try r.string("acquired_at"),
+                  heartbeatAt: try r.optionalString("heartbeat_at"), expiresAt: try r.optionalString("expires_at"))
+    }
+}
+
+extension LockEvent {
+    /// `nightjar_lock_events` (`nightjar.lock_events`).
+    public static let storeColumns = RunStoreColumns([
+        "event_id", "at", "job", "logical_date", "action", "run_id", "holder_host", "holder_pid", "holder_since",
+        "holder_expires_at", "by_host", "by_pid", "by_user", "reason",
+    ], keys: ["event_id"])
+
+    public init(row r: RunStoreRow) throws {
+        self.init(at: try r.string("at"), job: try r.string("job"), logicalDate: try r.string("logical_date"),
+                  action: try r.case(Action.self, "action"), runID: try r.optionalString("run_id"),
+                  holderHost: try r.optionalString("holder_host"), holderPID: try r.optionalInt("holder_pid"),
+                  holderSince: try r.optionalString("holder_since"), holderExpiresAt: try r.optionalString("holder_expires_at"),
+                  byHost: try r.string("by_host"), byPID: try r.int("by_pid"), byUser: try r.optionalString("by_user"),
+                  reason: try r.optionalString("reason"))
+    }
+}

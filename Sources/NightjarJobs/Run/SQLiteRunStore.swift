@@ -107,6 +107,15 @@ public final class SQLiteRunStore: RunStore {
         """
         ALTER TABLE nightjar_runs ADD COLUMN active_seconds REAL;
         """,
+        // v7: lock leases, and what took over or removed a lock.
+        """
+        ALTER TABLE nightjar_locks ADD COLUMN heartbeat_at TEXT;
+        ALTER TABLE nightjar_locks ADD COLUMN expires_at TEXT;
+        CREATE TABLE IF NOT EXISTS nightjar_lock_events (
+            event_id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, job TEXT NOT NULL, logical_date TEXT NOT NULL,
+            action TEXT NOT NULL, run_id TEXT, holder_host TEXT, holder_pid INTEGER, holder_since TEXT, holder_expires_at TEXT,
+            by_host TEXT NOT NULL, by_pid INTEGER NOT NULL, by_user TEXT, reason TEXT);
+        """,
     ]
 
     public init(path: String) throws {
@@ -118,17 +127,35 @@ public final class SQLiteRunStore: RunStore {
         try migrate()
     }
 
-    /// Opens an existing store for reading.
+    /// Opens an existing store for reading (`runs`, `report`, `validate`): read-only, so it works on
+    /// a full disk; only a store an older Nightjar wrote is migrated first (which writes).
     public init(existing path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ScoreError("\(path): no run store here (pass --state with the job's state file, or --job with the job file)")
         }
         self.path = path
-        db = try SQLiteDatabase(path: path)
-        try migrate()
+        let reader = try SQLiteDatabase.openForReading(path: path)
+        let version = try? SQLiteRunStore.schemaVersion(reader)
+        if let version, version > SQLiteRunStore.migrations.count {
+            throw ScoreError("\(path): the run store was written by a newer Nightjar (schema version \(version)); upgrade Nightjar")
+        }
+        if version == SQLiteRunStore.migrations.count {
+            db = reader
+        } else {
+            db = try SQLiteDatabase(path: path)
+            try migrate()
+        }
+    }
+
+    /// The schema version a store records (0 for a file without one).
+    static func schemaVersion(_ db: SQLiteDatabase) throws -> Int {
+        guard try !db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'nightjar_meta'").isEmpty else { return 0 }
+        return Int(try db.query("SELECT value FROM nightjar_meta WHERE key = 'schema_version'").first?[0] ?? "0") ?? 0
     }
 
     func migrate() throws {
+        // Up to date: nothing to write (a full disk does not stop a store from being opened).
+        if (try? SQLiteRunStore.schemaVersion(db)) == SQLiteRunStore.migrations.count { return }
         try db.execute("BEGIN IMMEDIATE")
         do {
             try db.execute("CREATE TABLE IF NOT EXISTS nightjar_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -289,25 +316,67 @@ public final class SQLiteRunStore: RunStore {
         try db.execute("DELETE FROM nightjar_chunks WHERE run_id = \(SQLiteString.literal(runID))")
     }
 
+    // MARK: Disk space
+
+    /// A file of `reserveBytes` next to the store (`<state>-reserve`), written while there is room
+    /// and deleted when a run's end cannot be recorded on a full disk: the few pages the run
+    /// record and the lock release need are then free, so the run reads `failed`, not `running`.
+    public var reservePath: String { path + "-reserve" }
+    public static let reserveBytes = 1 << 20
+
+    public func keepReserve() {
+        guard !FileManager.default.fileExists(atPath: reservePath) else { return }
+        let temporary = reservePath + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { return }
+        // Real bytes, not a sparse file: the blocks must be allocated to be given back.
+        let block = [UInt8](repeating: 0, count: 65536)
+        var written = 0
+        while written < SQLiteRunStore.reserveBytes {
+            let n = block.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            written += n
+        }
+        close(fd)
+        if written >= SQLiteRunStore.reserveBytes { rename(temporary, reservePath) } else { unlink(temporary) }
+    }
+
+    public func releaseReserve() -> Bool { unlink(reservePath) == 0 }
+
     // MARK: Locks
 
-    /// Takes the (job, date) lock, or returns who holds it. A lock left by a process of this host
-    /// that no longer exists is taken over.
+    static let lockColumns = RunLockHolder.storeColumns.list()
+
+    /// The lock rows matching `clause`.
+    private func locks(where clause: String, in db: SQLiteDatabase) throws -> [RunLockHolder] {
+        let s = try db.prepare("SELECT \(SQLiteRunStore.lockColumns) FROM nightjar_locks WHERE \(clause)")
+        var out: [RunLockHolder] = []
+        while try s.step() {
+            out.append(try RunLockHolder(row: RunStoreRow(location: path, table: "nightjar_locks", columns: RunLockHolder.storeColumns, statement: s)))
+        }
+        return out
+    }
+
+    /// Takes the (job, date) lock with a lease of `RunLease.seconds`, or returns who holds it. A
+    /// lock whose holder is gone (its process on this host ended, or its lease expired) is taken
+    /// over, and the takeover recorded in `nightjar_lock_events`.
     public func tryLock(job: String, date: String, runID: String) throws -> RunLockHolder? {
         try db.execute("BEGIN IMMEDIATE")
         do {
-            let rows = try db.query("SELECT run_id, host, pid, acquired_at FROM nightjar_locks WHERE job = \(SQLiteString.literal(job)) AND logical_date = \(SQLiteString.literal(date))")
-            if let row = rows.first {
-                let holder = RunLockHolder(runID: row[0] ?? "", host: row[1] ?? "", pid: Int(row[2] ?? "0") ?? 0, acquiredAt: row[3] ?? "")
-                let alive = holder.host != Host.name || Host.processIsAlive(holder.pid)
-                if alive && !(holder.host == Host.name && holder.pid == Int(getpid())) {
+            let key = "job = \(SQLiteString.literal(job)) AND logical_date = \(SQLiteString.literal(date))"
+            if let holder = try locks(where: key, in: db).first, !(holder.host == Host.name && holder.pid == Int(getpid())) {
+                if let dead = holder.deadReason() {
+                    try recordLockEvent(LockEvent(action: .takeover, holder: holder, reason: dead))
+                } else {
                     try db.execute("COMMIT")
                     return holder
                 }
             }
-            let s = try db.prepare("INSERT OR REPLACE INTO nightjar_locks (job, logical_date, run_id, host, pid, acquired_at) VALUES (?,?,?,?,?,?)")
+            let now = Date()
+            let s = try db.prepare("INSERT OR REPLACE INTO nightjar_locks (job, logical_date, run_id, host, pid, acquired_at, heartbeat_at, expires_at) VALUES (?,?,?,?,?,?,?,?)")
             s.bind(1, string: job); s.bind(2, string: date); s.bind(3, string: runID); s.bind(4, string: Host.name)
-            s.bind(5, int: Int64(getpid())); s.bind(6, string: Timestamp.now())
+            s.bind(5, int: Int64(getpid())); s.bind(6, string: Timestamp.format(now)); s.bind(7, string: Timestamp.format(now))
+            s.bind(8, string: Timestamp.format(now.addingTimeInterval(RunLease.seconds)))
             try s.step()
             try db.execute("COMMIT")
             return nil
@@ -321,15 +390,62 @@ public final class SQLiteRunStore: RunStore {
         try db.execute("DELETE FROM nightjar_locks WHERE job = \(SQLiteString.literal(job)) AND logical_date = \(SQLiteString.literal(date)) AND host = \(SQLiteString.literal(Host.name)) AND pid = \(getpid())")
     }
 
-    /// Marks runs of this host whose process died as interrupted (so `runs` tells the truth).
+    /// Renews on a connection of its own (SQLite connections are not shared between threads).
+    public func leaseRenewer(job: String, date: String) throws -> RunLease.Renew? {
+        let own = try SQLiteDatabase(path: path)
+        let sql = "UPDATE nightjar_locks SET heartbeat_at = ?, expires_at = ? WHERE job = ? AND logical_date = ? AND host = ? AND pid = ?"
+        return {
+            let now = Date()
+            let until = now.addingTimeInterval(RunLease.seconds)
+            let s = try own.prepare(sql)
+            s.bind(1, string: Timestamp.format(now)); s.bind(2, string: Timestamp.format(until)); s.bind(3, string: job)
+            s.bind(4, string: date); s.bind(5, string: Host.name); s.bind(6, int: Int64(getpid()))
+            try s.step()
+            return own.changes == 1 ? until : nil
+        }
+    }
+
+    public func retagLock(job: String, date: String, runID: String) throws {
+        try db.execute("UPDATE nightjar_locks SET run_id = \(SQLiteString.literal(runID)) WHERE job = \(SQLiteString.literal(job)) AND logical_date = \(SQLiteString.literal(date)) AND host = \(SQLiteString.literal(Host.name)) AND pid = \(getpid())")
+    }
+
+    public func lockHolders(job: String, date: String) throws -> [RunLockHolder] {
+        let name = SQLiteString.literal(job)
+        return try locks(where: "logical_date = \(SQLiteString.literal(date)) AND (job = \(name) OR substr(job, 1, length(\(name)) + 6) = \(name) || '#shard')", in: db)
+    }
+
+    public func removeLock(_ holder: RunLockHolder, force: Bool) throws {
+        try db.execute("DELETE FROM nightjar_locks WHERE job = \(SQLiteString.literal(holder.job)) AND logical_date = \(SQLiteString.literal(holder.logicalDate)) AND host = \(SQLiteString.literal(holder.host)) AND pid = \(holder.pid)")
+    }
+
+    public func recordLockEvent(_ e: LockEvent) throws {
+        let s = try db.prepare("INSERT INTO nightjar_lock_events (at, job, logical_date, action, run_id, holder_host, holder_pid, holder_since, holder_expires_at, by_host, by_pid, by_user, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+        func text(_ i: Int32, _ v: String?) { if let v { s.bind(i, string: v) } else { s.bindNull(i) } }
+        text(1, e.at); text(2, e.job); text(3, e.logicalDate); text(4, e.action.rawValue); text(5, e.runID); text(6, e.holderHost)
+        if let pid = e.holderPID { s.bind(7, int: Int64(pid)) } else { s.bindNull(7) }
+        text(8, e.holderSince); text(9, e.holderExpiresAt); text(10, e.byHost); s.bind(11, int: Int64(e.byPID)); text(12, e.byUser); text(13, e.reason)
+        try s.step()
+    }
+
+    public func lockEvents(job: String) throws -> [LockEvent] {
+        let s = try db.prepare("SELECT \(LockEvent.storeColumns.list()) FROM nightjar_lock_events WHERE job = ? OR substr(job, 1, length(?) + 6) = ? || '#shard' ORDER BY event_id")
+        s.bind(1, string: job); s.bind(2, string: job); s.bind(3, string: job)
+        var out: [LockEvent] = []
+        while try s.step() {
+            out.append(try LockEvent(row: RunStoreRow(location: path, table: "nightjar_lock_events", columns: LockEvent.storeColumns, statement: s)))
+        }
+        return out
+    }
+
+    /// While this process holds the date's lock, a `running` run of the date that no live shard
+    /// lock covers has lost its process (on this host or another): it is marked interrupted.
     public func markDeadRunsInterrupted(job: String, date: String) throws {
-        for r in try runs(where: "job = ? AND logical_date = ? AND status = 'running'", [job, date]) {
-            if r.host == Host.name, let pid = r.pid, !Host.processIsAlive(pid) || pid == Int(getpid()) {
-                var updated = r
-                updated.status = .interrupted
-                updated.error = updated.error ?? "the process (pid \(pid)) ended without finishing the run"
-                try update(updated)
-            }
+        let live = try lockHolders(job: job, date: date).filter { $0.job != job && $0.isLive }
+        for r in try runs(where: "job = ? AND logical_date = ? AND status = 'running'", [job, date]) where !live.contains(where: { $0.runID == r.runID }) {
+            var updated = r
+            updated.status = .interrupted
+            updated.error = updated.error ?? "the process (pid \(r.pid.map(String.init) ?? "?") on \(r.host ?? "?")) ended without finishing the run"
+            try update(updated)
         }
     }
 }
