@@ -339,6 +339,7 @@ struct KubernetesDeployTests {
             env[name] = e["value"] as? String ?? secrets[name]
         }
         if let index { env["JOB_COMPLETION_INDEX"] = String(index) }
+        env.merge(SanitizerReport.environment) { $1 }  // scripts/sanitize.sh: a report fails the pod's status
         p.environment = env
         p.currentDirectoryURL = URL(fileURLWithPath: layout.local("/tmp"))
         let err = Pipe()

@@ -54,7 +54,9 @@ import NightjarIO
         let (p, err) = try start(arguments)
         let data = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let stderr = String(decoding: data, as: UTF8.self)
+        SanitizerReport.check(stderr: stderr, status: p.terminationStatus)
+        return (p.terminationStatus, stderr)
     }
 
     /// Rows stored in the output's rows tables (one per run and model), of lineages in `state`

@@ -34,8 +34,10 @@ import Testing
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        let stderr = String(decoding: e, as: UTF8.self)
+        SanitizerReport.check(stderr: stderr, status: process.terminationStatus)
         return Outcome(status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
-                       stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+                       stdout: String(decoding: o, as: UTF8.self), stderr: stderr)
     }
 
     /// A run of churn@champion (alias set by `models promote`) with a shadow challenger, as shard
