@@ -103,9 +103,11 @@ import NightjarIO
             #expect(p.terminationReason == .uncaughtSignal)
             killedAfter.append(committedChunks(db))
             // Whole chunks only: the staged rows are exactly the committed chunks' rows, and none is visible.
+            // Opened read-write, as the next run opens it: a kill during start-up can leave a hot
+            // rollback journal (before the file is in WAL mode), which only a writer may roll back.
             if FileManager.default.fileExists(atPath: db),
-               try !SQLiteDatabase(path: db, readOnly: true).query("SELECT 1 FROM sqlite_master WHERE name = 'nightjar_lineage'").isEmpty {
-                let database = try SQLiteDatabase(path: db, readOnly: true)
+               try !SQLiteDatabase(path: db).query("SELECT 1 FROM sqlite_master WHERE name = 'nightjar_lineage'").isEmpty {
+                let database = try SQLiteDatabase(path: db)
                 let staged = try Self.storedRows(database, state: "staged")
                 let committed = try database.query("SELECT coalesce(sum(rows), 0) FROM nightjar_chunks")[0][0]
                 #expect(String(staged) == committed)

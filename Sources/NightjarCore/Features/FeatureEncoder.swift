@@ -9,9 +9,9 @@ public struct FeatureEncoder: Sendable {
     @usableFromInline
     enum Plan: Sendable {
         case numeric(column: Int)
-        case categorical(column: Int, codes: [String: Int], numericCodes: [Double: Int])
+        case categorical(column: Int, codes: CategoryTable, numericCodes: [Double: Int])
         case categoricalCodes(column: Int)  // model stores no names: the column holds integer codes
-        case text(column: Int, codes: [String: Int], other: Int)
+        case text(column: Int, codes: CategoryTable, other: Int)
     }
 
     public let features: [ModelFeature]
@@ -42,19 +42,15 @@ public struct FeatureEncoder: Sendable {
             case .numeric:
                 plans.append(.numeric(column: c))
             case .categorical(let categories?):
-                var codes: [String: Int] = [:]
                 var numeric: [Double: Int] = [:]
-                for (code, name) in categories.enumerated() where codes[name] == nil {
-                    codes[name] = code
+                for (code, name) in categories.enumerated() {
                     if let v = Double(name), numeric[v] == nil { numeric[v] = code }
                 }
-                plans.append(.categorical(column: c, codes: codes, numericCodes: numeric))
+                plans.append(.categorical(column: c, codes: CategoryTable(names: categories), numericCodes: numeric))
             case .categorical(nil):
                 plans.append(.categoricalCodes(column: c))
             case .text(let vocabulary):
-                var codes: [String: Int] = [:]
-                for (code, name) in vocabulary.enumerated() where codes[name] == nil { codes[name] = code }
-                plans.append(.text(column: c, codes: codes, other: vocabulary.count))
+                plans.append(.text(column: c, codes: CategoryTable(names: vocabulary), other: vocabulary.count))
             }
         }
         guard missing.isEmpty else {
@@ -116,8 +112,7 @@ public struct FeatureEncoder: Sendable {
                                 let start = i == 0 ? 0 : Int(ends[i - 1])
                                 let field = UnsafeBufferPointer(rebasing: bytes[start..<Int(ends[i])])
                                 if field.isEmpty { out[r * stride + f] = .nan; continue }
-                                let name = String(decoding: field, as: UTF8.self)
-                                if let code = codes[name] {
+                                if let code = codes.code(field) {
                                     out[r * stride + f] = Double(code)
                                 } else if !numericCodes.isEmpty, case .number(let v) = NumberParser.parse(field),
                                           let code = numericCodes[v] {
@@ -131,7 +126,7 @@ public struct FeatureEncoder: Sendable {
                                 let i = r * width + column
                                 let start = i == 0 ? 0 : Int(ends[i - 1])
                                 let field = UnsafeBufferPointer(rebasing: bytes[start..<Int(ends[i])])
-                                out[r * stride + f] = Double(codes[String(decoding: field, as: UTF8.self)] ?? other)
+                                out[r * stride + f] = Double(codes.code(field) ?? other)
                             }
                         case .categoricalCodes(let column):
                             for r in blockStart..<blockEnd {

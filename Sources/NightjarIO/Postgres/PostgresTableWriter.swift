@@ -2,9 +2,8 @@ import Foundation
 import NightjarCore
 
 /// Writes a run's predictions for one output (see `PostgresOutputTable` for the layout) with
-/// `COPY … FROM STDIN` (text format: an output row is a key, a few numbers and a small integer —
-/// the date comes from the run table's default — so binary COPY would save little), one
-/// transaction per chunk that the caller extends with its checkpoint.
+/// `COPY … FROM STDIN`, binary where the columns' types allow (`PostgresCopyBinaryEncoder` says
+/// why), one transaction per chunk that the caller extends with its checkpoint.
 ///
 /// - replace_partition: chunks go to a standalone table of the run, created `LIKE` the base table
 ///   with `CHECK (logical_date = D)` (so attaching it needs no validation scan). `publishStatements`
@@ -36,6 +35,9 @@ public final class PostgresTableWriter {
     private var output: PostgresOutputTable?
     private var lineageID: Int?
     private var text: [UInt8] = []
+    /// The binary COPY form of the output's columns, when every one has a plain binary form (see
+    /// `PostgresCopyBinaryEncoder`); nil: text.
+    private var binary: PostgresCopyBinaryEncoder?
     /// Lines describing a migration of an old-style table done by this writer (for the caller to log).
     public private(set) var notes: [String] = []
 
@@ -101,8 +103,29 @@ public final class PostgresTableWriter {
                 try connection.execute("ALTER TABLE \(output.quotedBase) ATTACH PARTITION \(name) FOR VALUES IN (\(try connection.literal(lineage.logicalDate)))")
             }
             self.output = output
+            binary = try binaryEncoder(output)
             lineageID = n
         }
+    }
+
+    /// The binary encoder for the base table's column types, or nil when one of them has no
+    /// plain binary form.
+    private func binaryEncoder(_ output: PostgresOutputTable) throws -> PostgresCopyBinaryEncoder? {
+        var types: [String: UInt32] = [:]
+        for row in try connection.execute("""
+            SELECT attname, atttypid::int8 FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped
+            """, [output.quotedBase]).rows {
+            if let name = row[0], let oid = row[1].flatMap({ UInt32($0) }) { types[name] = oid }
+        }
+        func field(_ name: String) -> PostgresCopyBinaryEncoder.Field? { types[name].flatMap(PostgresCopyBinaryEncoder.Field.init(oid:)) }
+        guard types["logical_date"] == 1082, types["lineage_id"] == 23,
+              PostgresCopyBinaryEncoder.days(sinceEpochOf: lineage.logicalDate) != nil else { return nil }
+        let keyNames = layout.rowNumberColumn ? ["row"] : layout.keyColumns.map(\.name)
+        let keys = keyNames.compactMap(field)
+        let predictions = layout.predictions.map(\.name).compactMap(field)
+        guard keys.count == keyNames.count, predictions.count == layout.predictions.count,
+              !keys.contains(.float8), !keys.contains(.float4), !predictions.contains(.text) else { return nil }
+        return PostgresCopyBinaryEncoder(keys: keys, predictions: predictions)
     }
 
     /// The base table and the view: created, checked, or migrated from an old-style table.
@@ -224,12 +247,18 @@ public final class PostgresTableWriter {
         let layout = chunkLayout ?? self.layout
         text.removeAll(keepingCapacity: true)
         // The run's own table (replace_partition) fills logical_date from its default.
-        let tail = isReplace ? "\t\(lineageID)" : "\t\(lineage.logicalDate)\t\(lineageID)"
-        PostgresTableWriter.format(chunk, layout: layout, tail: Array(tail.utf8), into: &text)
+        let date = isReplace ? nil : PostgresCopyBinaryEncoder.days(sinceEpochOf: lineage.logicalDate)
+        var format = ""
+        if let binary, binary.encode(chunk, layout: layout, lineageID: Int32(truncatingIfNeeded: lineageID), date: date, into: &text) {
+            format = " (FORMAT binary)"
+        } else {
+            let tail = isReplace ? "\t\(lineageID)" : "\t\(lineage.logicalDate)\t\(lineageID)"
+            PostgresTableWriter.format(chunk, layout: layout, tail: Array(tail.utf8), into: &text)
+        }
         let target = isReplace ? quotedStaging : output.quotedBase
         let columns = (self.layout.columnNames.map(PostgresOutputTable.quote) + (isReplace ? ["lineage_id"] : ["logical_date", "lineage_id"]))
             .joined(separator: ", ")
-        try connection.copyIn("COPY \(target) (\(columns)) FROM STDIN") { send in
+        try connection.copyIn("COPY \(target) (\(columns)) FROM STDIN\(format)") { send in
             try text.withUnsafeBytes { try send($0) }
         }
     }

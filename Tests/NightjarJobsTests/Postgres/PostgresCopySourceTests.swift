@@ -25,6 +25,27 @@ import NightjarIO
         #expect(throws: PostgresCopyTextDecoder.Failure.fieldCount) { try decode("a\tb\tc\n", booleans: [false, false]) }
     }
 
+    @Test func rowsFollowOneAnotherAndAFailedRowLeavesTheBatchAsItWas() throws {
+        let decoder = PostgresCopyTextDecoder(booleanColumns: [false, false, true], keyIndex: 0)
+        var batch = TextBatch(columnCount: 3)
+        func add(_ line: String) throws -> Range<Int> {
+            let bytes = Array(line.utf8)
+            return try bytes.withUnsafeBytes { try decoder.decode($0, into: &batch) }
+        }
+        #expect(try add("first\\\\\tx\\x41y\tt\n") == 0..<6)
+        let before = (batch.bytes, batch.fieldEnds, batch.rowCount)
+        #expect(throws: PostgresCopyTextDecoder.Failure.fieldCount) { try add("bad\tkey\t1\tf\n") }
+        #expect(throws: PostgresCopyTextDecoder.Failure.fieldCount) { try add("short\tkey\n") }
+        #expect(throws: PostgresCopyTextDecoder.Failure.nullKey) { try add("\\N\t1\tf\n") }
+        #expect(batch.bytes == before.0 && batch.fieldEnds == before.1 && batch.rowCount == before.2)
+        #expect(try add("second\t\\N\tfalse") == 10..<16)
+        #expect(try add("third\tx\tt\\") == 17..<22)
+        #expect(batch.rowCount == 3)
+        #expect((0..<3).map { batch.string(row: $0, column: 0) } == ["first\\", "second", "third"])
+        #expect((0..<3).map { batch.string(row: $0, column: 1) } == ["xAy", "", "x"])
+        #expect((0..<3).map { batch.string(row: $0, column: 2) } == ["1", "0", "1"])
+    }
+
     @Test func onlyRealPlaceholdersAreReplaced() throws {
         let sql = "SELECT '$1', \"$1\", $q$ $1 $q$, E'\\'$1', a$1 -- $1\n, /* $1 /* $2 */ */ $1, $2::bigint, $$$1$$ FROM t WHERE d = $1"
         let out = try PostgresPlaceholders.replace(in: sql, with: ["'x'::date", "'3'::bigint"])
