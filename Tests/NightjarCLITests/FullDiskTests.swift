@@ -97,6 +97,9 @@ import NightjarIO
                 print("full disk: the kernel refused a user namespace with a tmpfs (\(text(dir, scenario, "mount.err"))); falling back to PRAGMA max_page_count")
                 break
             }
+            for step in ["first", "full", "runs_full", "runs_after", "rerun", "runs_final"] {
+                SanitizerReport.check(stderr: text(dir, scenario, "\(step).err"), status: Int32(text(dir, scenario, "\(step).status")) ?? -1)
+            }
             #expect(text(dir, scenario, "first.status") == "0", "\(text(dir, scenario, "first.err"))")
             // The run on the full disk: temporary (75), one line naming the full database.
             let err = text(dir, scenario, "full.err")

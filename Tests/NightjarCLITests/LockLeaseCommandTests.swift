@@ -92,6 +92,7 @@ import NightjarIO
         #expect(forced.stdout.contains("force_unlock"))
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
+        SanitizerReport.check(stderr: stderr, status: p.terminationStatus)
         #expect(p.terminationStatus == 75, "\(stderr)")
         #expect(stderr.contains("error: run ") && stderr.contains("its lock was removed or taken over"), "\(stderr)")
         let committed = runner.committedChunks(db)

@@ -58,7 +58,9 @@ struct PostgresRestartTests {
         let (p, err) = try start(arguments, dsn: dsn)
         let data = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let stderr = String(decoding: data, as: UTF8.self)
+        SanitizerReport.check(stderr: stderr, status: p.terminationStatus)
+        return (p.terminationStatus, stderr)
     }
 
     /// Starts the run, restarts the server after 5 committed chunks; returns its status and stderr.
@@ -71,6 +73,7 @@ struct PostgresRestartTests {
         try cluster("nightjar_pg_restart", dir: dir)
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
+        SanitizerReport.check(stderr: stderr, status: p.terminationStatus)
         return (p.terminationStatus, stderr)
     }
 

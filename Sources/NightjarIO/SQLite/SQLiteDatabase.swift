@@ -14,6 +14,7 @@ public final class SQLiteDatabase {
         var db: OpaquePointer?
         var flags = readOnly || immutable ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         var name = path
+        if readOnly && !immutable { SQLiteDatabase.rollBackHotJournal(path) }
         if immutable {
             flags |= SQLITE_OPEN_URI
             let encoded = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#%"))) ?? path
@@ -46,6 +47,24 @@ public final class SQLiteDatabase {
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
     /// Runs one or more statements that return no rows.
+    /// A process killed in a write transaction before the file was in WAL mode leaves a hot
+    /// rollback journal, which only a writer may roll back: a read-only connection then fails every
+    /// query with "attempt to write a readonly database" (seen by `nightjar runs` after a kill in
+    /// the first milliseconds of a run). Rolls it back with a short read-write connection first,
+    /// as the next writer would; if that cannot write (a full disk, a read-only mount) the
+    /// read-only connection reports it as before.
+    static func rollBackHotJournal(_ path: String) {
+        let journal = path + "-journal"
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: journal))?[.size] as? NSNumber,
+              size.intValue > 0 else { return }
+        var db: OpaquePointer?
+        if sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK {
+            sqlite3_busy_timeout(db, 10_000)
+            sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nil, nil, nil)
+        }
+        sqlite3_close_v2(db)
+    }
+
     public func execute(_ sql: String) throws {
         let retryable = sql.hasPrefix("BEGIN")  // fails whole, changes nothing: safe to try again
         let deadline = DispatchTime.now().uptimeNanoseconds + SQLiteDatabase.busyRetryNanoseconds
