@@ -3,7 +3,7 @@ import Testing
 import NightjarIO
 
 /// A full disk under the output database and under the run store, on a real small filesystem: a
-/// 4 MB tmpfs mounted in a user and mount namespace of its own (`unshare --user --map-root-user
+/// 8 MB tmpfs mounted in a user and mount namespace of its own (`unshare --user --map-root-user
 /// --mount`, no privileges needed), filled with a file until little is left. The run ends with
 /// exit 75 and one line naming the full database; `nightjar runs` works while the disk is full
 /// (it writes nothing); the run reads `failed` (stored, not derived) once space returns; the
@@ -23,7 +23,7 @@ import NightjarIO
         BIN=$1; WORK=$2; JOB=$3
         cd "$WORK"
         R="results/$JOB"; mkdir -p "$R"
-        mount -t tmpfs -o size=4m nightjar-test disk 2> "$R/mount.err" || exit 90
+        mount -t tmpfs -o size=8m nightjar-test disk 2> "$R/mount.err" || exit 90
         step() { name=$1; shift; "$BIN" "$@" > "$R/$name.out" 2> "$R/$name.err"; echo $? > "$R/$name.status"; }
         avail() { df -k --output=avail disk | tail -1 | tr -d ' '; }
         # A first date with room to spare: the stores exist (and keep their reserve).
