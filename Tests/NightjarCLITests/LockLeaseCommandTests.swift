@@ -14,17 +14,7 @@ import NightjarIO
     static let lease = ["NIGHTJAR_LOCK_LEASE_SECONDS": "1"]
 
     func start(_ arguments: [String], delayMs: Int) throws -> (Process, Pipe) {
-        let p = Process()
-        p.executableURL = CLITests.binary
-        p.arguments = arguments
-        var env = ProcessInfo.processInfo.environment.merging(Self.lease) { $1 }
-        env["NIGHTJAR_TEST_CHUNK_DELAY_MS"] = String(delayMs)
-        p.environment = env
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = Pipe()
-        try p.run()
-        return (p, err)
+        try runner.start(arguments, delayMs: delayMs, environment: Self.lease)
     }
 
     func nightjar(_ arguments: [String]) throws -> CLITests.Result { try cli.run(arguments, environment: Self.lease) }
@@ -90,10 +80,8 @@ import NightjarIO
         let forced = try nightjar(["unlock", job.path, "--date", "2026-11-28", "--force"])
         #expect(forced.status == 0, "\(forced.stderr)")
         #expect(forced.stdout.contains("force_unlock"))
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        SanitizerReport.check(stderr: stderr, status: p.terminationStatus)
-        #expect(p.terminationStatus == 75, "\(stderr)")
+        let (stopped, stderr) = runner.wait(p, err)
+        #expect(stopped == 75, "\(stderr)")
         #expect(stderr.contains("error: run ") && stderr.contains("its lock was removed or taken over"), "\(stderr)")
         let committed = runner.committedChunks(db)
         #expect(committed < 40)

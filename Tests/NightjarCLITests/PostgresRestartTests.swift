@@ -40,27 +40,11 @@ struct PostgresRestartTests {
 
     /// `nightjar run` against the own cluster (the job's dsn_env, NIGHTJAR_TEST_PG_DSN, points at it).
     func start(_ arguments: [String], dsn: String, delayMs: Int = 0) throws -> (Process, Pipe) {
-        let p = Process()
-        p.executableURL = CLITests.binary
-        p.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["NIGHTJAR_TEST_PG_DSN"] = dsn
-        env["NIGHTJAR_TEST_CHUNK_DELAY_MS"] = delayMs > 0 ? String(delayMs) : nil
-        p.environment = env
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = Pipe()
-        try p.run()
-        return (p, err)
+        try pg.runner.start(arguments, delayMs: delayMs, environment: ["NIGHTJAR_TEST_PG_DSN": dsn])
     }
 
     func finish(_ arguments: [String], dsn: String) throws -> (Int32, String) {
-        let (p, err) = try start(arguments, dsn: dsn)
-        let data = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let stderr = String(decoding: data, as: UTF8.self)
-        SanitizerReport.check(stderr: stderr, status: p.terminationStatus)
-        return (p.terminationStatus, stderr)
+        try pg.runner.finish(arguments, environment: ["NIGHTJAR_TEST_PG_DSN": dsn])
     }
 
     /// Starts the run, restarts the server after 5 committed chunks; returns its status and stderr.
@@ -71,10 +55,7 @@ struct PostgresRestartTests {
         while pg.chunks(c, job: job.path) < 5 && p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         #expect(p.isRunning, "the run was still working when the server restarted")
         try cluster("nightjar_pg_restart", dir: dir)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        SanitizerReport.check(stderr: stderr, status: p.terminationStatus)
-        return (p.terminationStatus, stderr)
+        return pg.runner.wait(p, err)
     }
 
     @Test func aServerRestartedMidRunFailsTemporarilyAndTheRerunResumesExactlyOnce() throws {

@@ -35,13 +35,16 @@ import NightjarIO
         return job
     }
 
-    func start(_ arguments: [String], delayMs: Int = 0, publishDelayMs: Int = 0) throws -> (Process, Pipe) {
+    /// Starts `nightjar` with `environment` on top of this process's (sanitizer options included).
+    func start(_ arguments: [String], delayMs: Int = 0, publishDelayMs: Int = 0,
+               environment: [String: String] = [:]) throws -> (Process, Pipe) {
         let p = Process()
         p.executableURL = CLITests.binary
         p.arguments = arguments
         var env = ProcessInfo.processInfo.environment
-        if delayMs > 0 { env["NIGHTJAR_TEST_CHUNK_DELAY_MS"] = String(delayMs) } else { env["NIGHTJAR_TEST_CHUNK_DELAY_MS"] = nil }
+        env["NIGHTJAR_TEST_CHUNK_DELAY_MS"] = delayMs > 0 ? String(delayMs) : nil
         env["NIGHTJAR_TEST_PUBLISH_DELAY_MS"] = publishDelayMs > 0 ? String(publishDelayMs) : nil
+        env.merge(environment) { $1 }
         p.environment = env
         let err = Pipe()
         p.standardError = err
@@ -50,11 +53,15 @@ import NightjarIO
         return (p, err)
     }
 
-    func finish(_ arguments: [String]) throws -> (Int32, String) {
-        let (p, err) = try start(arguments)
-        let data = err.fileHandleForReading.readDataToEndOfFile()
+    func finish(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
+        let (p, err) = try start(arguments, environment: environment)
+        return wait(p, err)
+    }
+
+    /// Waits for a process `start` began: its status and stderr (a sanitizer report in it fails the test).
+    func wait(_ p: Process, _ err: Pipe) -> (Int32, String) {
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        let stderr = String(decoding: data, as: UTF8.self)
         SanitizerReport.check(stderr: stderr, status: p.terminationStatus)
         return (p.terminationStatus, stderr)
     }
