@@ -167,6 +167,34 @@ CREATE TABLE nightjar_shadow_comparisons (
     PRIMARY KEY (run_id, challenger)
 );
 
+-- Outcomes (nightjar evaluate): per job, logical date, model version and arm (champion | challenger
+-- | split), how its published rows did once labels arrived. Metrics a task lacks, or that are
+-- undefined on the rows, are NULL (never 0). Evaluating a date again replaces its rows.
+CREATE TABLE nightjar_evaluations (
+    job TEXT NOT NULL, logical_date TEXT NOT NULL, model_name TEXT NOT NULL, model_version TEXT NOT NULL,
+    arm TEXT NOT NULL,                -- champion | challenger (shadow) | split
+    run_id TEXT NOT NULL,             -- the run that published the rows
+    evaluated_at TEXT NOT NULL, task TEXT NOT NULL,   -- binary | multiclass | regression
+    labels_source TEXT NOT NULL, label_column TEXT NOT NULL, threshold REAL,
+    rows_scored INTEGER NOT NULL, rows_matched INTEGER NOT NULL, rows_unlabelled INTEGER NOT NULL, positives INTEGER,
+    labels_read INTEGER NOT NULL,     -- label rows read for the date (same on every arm of a date)
+    labels_missing INTEGER NOT NULL,  -- empty or NULL labels
+    labels_duplicate INTEGER NOT NULL,  -- rows repeating a key already labelled
+    labels_conflicting INTEGER NOT NULL,  -- keys given different labels (left out of every metric)
+    labels_unscored INTEGER NOT NULL, -- labelled keys the job never scored that date
+    auc REAL, log_loss REAL, brier REAL, ece REAL, accuracy REAL, precision REAL, recall REAL,  -- classifiers (auc: macro for multi-class)
+    rmse REAL, mae REAL, r2 REAL,     -- regressors
+    calibration TEXT,                 -- JSON: 10 bins {lower, upper, rows, mean_predicted, observed_rate}
+    compared_with TEXT,               -- the champion's version (challenger and split arms)
+    difference_metric TEXT,           -- auc | log_loss | mse
+    difference REAL, difference_low REAL, difference_high REAL,  -- this arm − champion, 95% interval
+    significant INTEGER,              -- 1 when the interval excludes 0
+    PRIMARY KEY (job, logical_date, model_name, model_version, arm)
+);
+-- AUC per night per version:
+--   SELECT logical_date, model_version, arm, auc, rows_matched FROM nightjar_evaluations
+--    WHERE job = 'churn-outcomes' ORDER BY logical_date, arm;
+
 -- PostgreSQL run stores (state: { postgres: … }) hold the same tables in schema `nightjar`
 -- without the prefix: nightjar.runs, nightjar.chunks, nightjar.rejects, nightjar.feature_stats, …
 

@@ -7,8 +7,9 @@ NIGHTJAR_APT_PACKAGES=(libsqlite3-dev liblz4-dev libpq-dev libssl-dev pkg-config
 
 # Tools only the tests run (scripts/test.sh passes them to nightjar_install_system_deps):
 # promtool, from the package prometheus, checks the metrics files and the alert rules;
-# python3 with jsonschema and yaml checks job files against schemas/job.schema.json.
-NIGHTJAR_TEST_APT_PACKAGES=(prometheus python3-jsonschema python3-yaml)
+# python3 with jsonschema and yaml checks job files against schemas/job.schema.json; python3-sklearn
+# (scikit-learn and numpy) computes the outcome metrics the evaluation tests compare with.
+NIGHTJAR_TEST_APT_PACKAGES=(prometheus python3-jsonschema python3-yaml python3-sklearn)
 
 # Installs NIGHTJAR_APT_PACKAGES and the packages given as arguments, those missing.
 nightjar_install_system_deps() {

@@ -7,7 +7,7 @@ struct Nightjar: ParsableCommand {
         commandName: "nightjar",
         abstract: "Batch scoring of XGBoost, LightGBM and ONNX (scikit-learn) models with the training library's own semantics: one-off, as jobs, on schedules.",
         discussion: "`nightjar --version` prints the version (\(NightjarVersion.current)).\n\n" + ExitStatus.table,
-        subcommands: [Score.self, Bench.self, Inspect.self, Run.self, BackfillCommand.self, Validate.self, Runs.self, Unlock.self, Schedule.self, BundleCommand.self, Models.self, Report.self]
+        subcommands: [Score.self, Bench.self, Inspect.self, Run.self, BackfillCommand.self, Evaluate.self, Validate.self, Runs.self, Unlock.self, Schedule.self, BundleCommand.self, Models.self, Report.self]
     )
 
     /// `nightjar --version` is answered here: ArgumentParser's own (`version:` in the

@@ -16,13 +16,23 @@ public enum DateTemplate {
         }
     }
 
+    /// As `render(_:date:)`, each value as an SQL string literal (`'2026-11-28'`): for queries
+    /// that are not bound (a labels query); the values are digits and dashes, nothing to escape.
+    public static func renderSQL(_ text: String, date: LogicalDate) -> String {
+        render(text, date: date, quote: "'")
+    }
+
     public static func render(_ text: String, date: LogicalDate) -> String {
+        render(text, date: date, quote: "")
+    }
+
+    static func render(_ text: String, date: LogicalDate, quote: String) -> String {
         var out = text
         let range = NSRange(out.startIndex..., in: out)
         for m in pattern.matches(in: text, range: range).reversed() {
             let name = String(text[Range(m.range(at: 1), in: text)!])
             let value = name == "ds" ? date.description : date.description.replacingOccurrences(of: "-", with: "")
-            out.replaceSubrange(Range(m.range, in: out)!, with: value)
+            out.replaceSubrange(Range(m.range, in: out)!, with: quote + value + quote)
         }
         return out
     }

@@ -102,6 +102,13 @@ struct JobYAMLReader {
     }
 
     /// A YAML number (an int, or a float such as 1.5 or 1e3); nil for anything else, a quoted number included.
+    func bool(_ node: Node, _ key: String) throws(JobFileError) -> Bool {
+        guard case .scalar(let s) = node, yamlType(node) == .bool, let v = Bool.construct(from: s) else {
+            throw fail(node, key, "expected true or false; \(got(node))")
+        }
+        return v
+    }
+
     func numeric(_ node: Node) -> Double? {
         guard case .scalar(let s) = node else { return nil }
         switch yamlType(node) {
@@ -166,7 +173,7 @@ struct JobYAMLReader {
         let top = try entries(root, path: "", allowed: [
             "name", "description", "model", "features", "source", "key", "outputs", "chunk_rows", "threads",
             "sink", "write_mode", "state", "schedule", "retries", "timeout", "registry", "max_reject_fraction", "drift", "metrics",
-            "challengers", "split", "threshold", "rollback", "duplicate_keys",
+            "challengers", "split", "threshold", "rollback", "promote_when", "rollback_when", "duplicate_keys",
         ])
         func required(_ key: String) throws(JobFileError) -> Node {
             guard let v = top[key]?.value else { throw fail(root, key, "is required") }
@@ -411,6 +418,33 @@ struct JobYAMLReader {
                 throw fail(rb, "rollback", "name at least one bound: max_reject_fraction, max_prediction_psi or max_failures")
             }
             job.rollback = policy
+        }
+        for (key, marginKey) in [("promote_when", "better_by"), ("rollback_when", "worse_by")] {
+            guard let node = top[key]?.value else { continue }
+            let promote = key == "promote_when"
+            let e = try entries(node, path: key, allowed: ["metric", "min_rows", "days", marginKey] + (promote ? ["significant"] : ["limit"]))
+            guard let m = e["metric"]?.value else { throw fail(node, "\(key).metric", "is required: one of \(OutcomeMetricName.allCases.map(\.rawValue).joined(separator: ", "))") }
+            let name = try string(m, "\(key).metric")
+            guard let metric = OutcomeMetricName(rawValue: name) else {
+                throw fail(m, "\(key).metric", "unknown metric '\(name)'; use one of \(OutcomeMetricName.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            var rule = JobSpec.OutcomeRule(metric: metric)
+            rule.margin = try e[marginKey].map { (x) throws(JobFileError) in try number(x.value, "\(key).\(marginKey)") }
+            rule.limit = try e["limit"].map { (x) throws(JobFileError) in try number(x.value, "\(key).limit") }
+            rule.minRows = try e["min_rows"].map { (x) throws(JobFileError) in try int(x.value, "\(key).min_rows", min: 1) } ?? 1000
+            rule.days = try e["days"].map { (x) throws(JobFileError) in try int(x.value, "\(key).days", min: 1) } ?? 1
+            rule.significant = try e["significant"].map { (x) throws(JobFileError) in try bool(x.value, "\(key).significant") } ?? false
+            if promote, rule.margin == nil { rule.margin = 0 }
+            if !promote, rule.margin == nil, rule.limit == nil {
+                throw fail(node, key, "name worse_by (against the previous version) or limit (a value \(metric.rawValue) must not pass)")
+            }
+            guard job.model.reference != nil else {
+                throw fail(node, key, "moves a registry alias: name the model as NAME@ALIAS (e.g. churn@champion)")
+            }
+            if promote { job.promoteWhen = rule } else { job.rollbackWhen = rule }
+        }
+        if job.promoteWhen != nil, job.challengers.isEmpty, job.split == nil {
+            throw fail(top["promote_when"]?.value, "promote_when", "promotes a challenger: add challengers: or split: to the job")
         }
         if !job.challengers.isEmpty || job.split != nil, case .csv = job.sink {
             throw fail(top["challengers"]?.value ?? top["split"]?.value, top["challengers"] != nil ? "challengers" : "split",

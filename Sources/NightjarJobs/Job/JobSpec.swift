@@ -163,6 +163,27 @@ public struct JobSpec: Sendable, Equatable {
     public var threshold: Double = 0.5
     /// Bounds that return a newly promoted champion's alias to the previous version.
     public var rollback: RollbackPolicy? = nil
+    /// Outcome rules applied by `nightjar evaluate`: promote a challenger that did better on real
+    /// outcomes, roll back a newly promoted champion that did worse.
+    public var promoteWhen: OutcomeRule? = nil
+    public var rollbackWhen: OutcomeRule? = nil
+
+    /// A decision on evaluated outcomes (`promote_when:` / `rollback_when:`): on each of the last
+    /// `days` evaluated dates, with at least `minRows` labelled rows on both sides, `metric` is
+    /// better (promotion) or worse (rollback) by at least `margin` than the version it is compared
+    /// with; a rollback rule may instead (or also) give `limit`, a value the metric must not pass
+    /// (below it for AUC-like metrics, above it for losses).
+    public struct OutcomeRule: Sendable, Equatable {
+        public var metric: OutcomeMetricName
+        public var margin: Double? = nil
+        public var limit: Double? = nil
+        public var minRows: Int = 1000
+        public var days: Int = 1
+        /// Promotion only: the difference must also be statistically significant (its 95% interval
+        /// excludes 0) where the arm's comparison measured this metric (AUC for binary classifiers).
+        public var significant: Bool = false
+        public init(metric: OutcomeMetricName) { self.metric = metric }
+    }
 
     public struct Split: Sendable, Equatable {
         /// Key columns hashed (SplitHash); default the job's key.

@@ -94,6 +94,7 @@ public enum MetricsExporter {
         families.append(Family(name: "nightjar_shadow_prediction_psi",
                                help: "PSI of a shadow challenger's predictions against the champion's in the latest run.",
                                samples: m.shadowPredictionPSI.sorted { $0.key < $1.key }.map { Sample(labels: job + [("challenger", $0.key)], value: $0.value) }))
+        families += evaluationFamilies(m.evaluations, job: job)
         if includeLastSuccess, let t = m.lastSuccessTimestamp {
             families.append(Family(name: "nightjar_run_last_success_timestamp_seconds",
                                    help: "Unix time the last successful run of the job ended.",

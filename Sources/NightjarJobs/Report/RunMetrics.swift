@@ -35,6 +35,8 @@ public struct RunMetrics: Sendable, Equatable {
     /// Per shadow challenger (as the job names it): share of flipped labels and prediction PSI against the champion.
     public var shadowFlipRate: [String: Double] = [:]
     public var shadowPredictionPSI: [String: Double] = [:]
+    /// The job's latest evaluated date (`nightjar evaluate`): one record per model version and arm.
+    public var evaluations: [EvaluationRecord] = []
 
     public init(
         job: String, status: String, logicalDate: String, modelVersion: String, durationSeconds: Double,

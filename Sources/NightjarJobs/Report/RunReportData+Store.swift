@@ -34,6 +34,7 @@ extension RunReportData {
             sampleRejects: try store.rejects(runID: runID, limit: 20).map { RejectSample(key: $0.key, column: $0.column, value: $0.value, reason: $0.reason) },
             driftWarn: thresholds.warn, driftFail: thresholds.fail)
         data.shadows = try store.shadowComparisons(runID: runID)
+        data.evaluations = try store.evaluations(job: r.job, from: r.logicalDate, to: r.logicalDate).filter { $0.runID == runID }
         return data
     }
 }

@@ -33,6 +33,8 @@ public struct RunReportData: Sendable, Equatable {
     public var driftFail: Double
     /// Shadow challengers compared with this run's champion.
     public var shadows: [ShadowComparisonRecord] = []
+    /// The outcomes of the rows this run published (`nightjar evaluate`); empty: not yet evaluated.
+    public var evaluations: [EvaluationRecord] = []
 
     public init(
         job: String, runID: String, logicalDate: String, status: String, driftStatus: String,

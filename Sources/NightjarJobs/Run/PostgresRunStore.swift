@@ -74,6 +74,22 @@ public final class PostgresRunStore: RunStore {
             action text NOT NULL, run_id text, holder_host text, holder_pid integer, holder_since text, holder_expires_at text,
             by_host text NOT NULL, by_pid integer NOT NULL, by_user text, reason text);
         """,
+        // v7: outcome evaluations (nightjar evaluate).
+        """
+        CREATE TABLE IF NOT EXISTS nightjar.evaluations (
+            job text NOT NULL, logical_date date NOT NULL, model_name text NOT NULL, model_version text NOT NULL,
+            arm text NOT NULL, run_id text NOT NULL, evaluated_at timestamptz NOT NULL, task text NOT NULL,
+            labels_source text NOT NULL, label_column text NOT NULL, threshold double precision,
+            rows_scored bigint NOT NULL, rows_matched bigint NOT NULL, rows_unlabelled bigint NOT NULL, positives bigint,
+            labels_read bigint NOT NULL, labels_missing bigint NOT NULL, labels_duplicate bigint NOT NULL,
+            labels_conflicting bigint NOT NULL, labels_unscored bigint NOT NULL,
+            auc double precision, log_loss double precision, brier double precision, ece double precision,
+            accuracy double precision, precision double precision, recall double precision,
+            rmse double precision, mae double precision, r2 double precision, calibration text,
+            compared_with text, difference_metric text, difference double precision, difference_low double precision,
+            difference_high double precision, significant integer,
+            PRIMARY KEY (job, logical_date, model_name, model_version, arm));
+        """,
     ]
 
     public init(settings: JobSpec.PostgresSettings, job: String) throws {

@@ -71,6 +71,10 @@ extension RunExecutor {
             metrics.autoRollbacks = ((try? store.aliasEvents(model: ref.name, alias: r.modelAlias ?? ref.selector)) ?? [])
                 .filter { $0.action == .autoRollback }.count
         }
+        // The latest evaluated date's outcomes: an alert on AUC keeps its series between evaluations.
+        if let evaluations = try? store.evaluations(job: job.name, from: nil, to: nil), let last = evaluations.last?.logicalDate {
+            metrics.evaluations = evaluations.filter { $0.logicalDate == last }
+        }
         for s in shadows {
             metrics.shadowFlipRate[s.challenger] = s.flipRate
             metrics.shadowPredictionPSI[s.challenger] = s.predictionPSI

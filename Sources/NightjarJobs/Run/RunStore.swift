@@ -81,6 +81,12 @@ public protocol RunStore: AnyObject {
     func shadowComparisons(runID: String) throws -> [ShadowComparisonRecord]
     /// The comparisons of succeeded runs where `model`@`version` was a challenger, newest first.
     func shadowHistory(model: String, version: String, limit: Int) throws -> [ShadowComparisonRecord]
+
+    // Outcome evaluations (`nightjar evaluate`).
+    /// Replaces the evaluations of a job's date with `records`, in one transaction.
+    func replaceEvaluations(job: String, date: String, _ records: [EvaluationRecord]) throws
+    /// A job's evaluations with `from <= logical_date <= to` (nil: unbounded), by date, arm, model, version.
+    func evaluations(job: String, from: String?, to: String?) throws -> [EvaluationRecord]
 }
 
 extension RunStore {

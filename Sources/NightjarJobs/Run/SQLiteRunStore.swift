@@ -116,6 +116,21 @@ public final class SQLiteRunStore: RunStore {
             action TEXT NOT NULL, run_id TEXT, holder_host TEXT, holder_pid INTEGER, holder_since TEXT, holder_expires_at TEXT,
             by_host TEXT NOT NULL, by_pid INTEGER NOT NULL, by_user TEXT, reason TEXT);
         """,
+        // v8: outcome evaluations (nightjar evaluate).
+        """
+        CREATE TABLE IF NOT EXISTS nightjar_evaluations (
+            job TEXT NOT NULL, logical_date TEXT NOT NULL, model_name TEXT NOT NULL, model_version TEXT NOT NULL,
+            arm TEXT NOT NULL, run_id TEXT NOT NULL, evaluated_at TEXT NOT NULL, task TEXT NOT NULL,
+            labels_source TEXT NOT NULL, label_column TEXT NOT NULL, threshold REAL,
+            rows_scored INTEGER NOT NULL, rows_matched INTEGER NOT NULL, rows_unlabelled INTEGER NOT NULL, positives INTEGER,
+            labels_read INTEGER NOT NULL, labels_missing INTEGER NOT NULL, labels_duplicate INTEGER NOT NULL,
+            labels_conflicting INTEGER NOT NULL, labels_unscored INTEGER NOT NULL,
+            auc REAL, log_loss REAL, brier REAL, ece REAL, accuracy REAL, precision REAL, recall REAL,
+            rmse REAL, mae REAL, r2 REAL, calibration TEXT,
+            compared_with TEXT, difference_metric TEXT, difference REAL, difference_low REAL, difference_high REAL,
+            significant INTEGER,
+            PRIMARY KEY (job, logical_date, model_name, model_version, arm));
+        """,
     ]
 
     public init(path: String) throws {
