@@ -225,4 +225,62 @@ struct OutcomeEvaluatorTests {
         #expect(try e2.applyRules(through: "2026-11-28").map(\.action) == [.none, .none])
         #expect(try store.alias(model: "churn", alias: "champion") == "1")
     }
+
+    /// A job on a model file (no registry), its rows read back from the SQLite output.
+    func modelJob(_ model: String) throws -> (JobSpec, URL) {
+        let dir = temporaryDirectory()
+        let yaml = """
+            name: outcomes-\(model.split(separator: "/").last!.split(separator: ".").first!)
+            model: { path: \(fixture(model)), name: m, version: "1" }
+            source: { csv: \(fixture("churn/score_input.csv")) }
+            key: customer_id
+            chunk_rows: 300
+            sink: { sqlite: { path: out.db, table: scores } }
+            """
+        try yaml.write(to: dir.appendingPathComponent("job.yaml"), atomically: true, encoding: .utf8)
+        let job = try JobSpec.load(path: dir.appendingPathComponent("job.yaml").path)
+        try run(job, "2026-11-28")
+        return (job, dir)
+    }
+
+    @Test func aMultiClassJobIsMeasuredAsScikitLearnDoes() throws {
+        let (job, dir) = try modelJob("extra/xgb_multi.json")
+        let rows = try SQLiteDatabase(path: dir.appendingPathComponent("out.db").path, readOnly: true)
+            .query("SELECT customer_id, probability_0, probability_1, probability_2 FROM scores ORDER BY customer_id")
+        // Labels: the most likely class, moved to the next class on every 4th row (a model that is often right).
+        var lines = ["customer_id,segment"]
+        var y: [Int] = [], p: [[Double]] = []
+        for (i, r) in rows.enumerated() {
+            let probabilities = (1...3).map { Double(r[$0]!)! }
+            let best = probabilities.firstIndex(of: probabilities.max()!)!
+            let label = i % 4 == 0 ? (best + 1) % 3 : best
+            lines.append("\(r[0]!),\(label)")
+            y.append(label); p.append(probabilities)
+        }
+        let path = dir.appendingPathComponent("labels.csv").path
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try #require(try evaluator(job, labels: path, column: "segment").evaluate(date: LogicalDate("2026-11-28")!).records.first)
+        #expect(r.task == "multiclass" && r.arm == .champion && r.rowsMatched == 1000 && r.brier == nil && r.rmse == nil)
+        let a = try SklearnReference.answer(["kind": "multiclass", "labels": y, "probabilities": p, "classes": 3])
+        Self.close(r.logLoss, a["log_loss"], "log_loss"); Self.close(r.accuracy, a["accuracy"], "accuracy"); Self.close(r.auc, a["macro_auc"], "macro auc")
+        // A class index out of range is an error naming the line.
+        try "customer_id,segment\nC100000,3\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let error = #expect(throws: ScoreError.self) { try evaluator(job, labels: path, column: "segment").evaluate(date: LogicalDate("2026-11-28")!) }
+        #expect(error?.description == "\(path):2: column segment: '3' is not a class index from 0 to 2")
+    }
+
+    @Test func aRegressionJobIsMeasuredAsScikitLearnDoes() throws {
+        // LightGBM's Huber model of income, judged on the customers' own income (rows without one are unlabelled).
+        let (job, dir) = try modelJob("extra/lgbm_huber.txt")
+        let r = try #require(try evaluator(job, labels: fixture("churn/score_input.csv"), column: "income").evaluate(date: LogicalDate("2026-11-28")!).records.first)
+        let rows = try SQLiteDatabase(path: dir.appendingPathComponent("out.db").path, readOnly: true).query("SELECT customer_id, prediction FROM scores")
+        let c = try readColumns(fixture("churn/score_input.csv"))
+        let income = Dictionary(uniqueKeysWithValues: zip(c["customer_id"]!, c["income"]!))
+        let matched = rows.filter { !(income[$0[0]!] ?? "").isEmpty }
+        #expect(r.task == "regression" && r.rowsScored == 1000 && r.rowsMatched == matched.count && r.labelsMissing == 1000 - matched.count)
+        #expect(matched.count < 1000 && r.auc == nil && r.logLoss == nil && r.positives == nil)
+        let a = try SklearnReference.answer(["kind": "regression", "labels": matched.map { Double(income[$0[0]!]!)! }, "predictions": matched.map { Double($0[1]!)! }])
+        Self.close(r.rmse, a["rmse"], "rmse", tolerance: 1e-9 * max(1, r.rmse ?? 0)); Self.close(r.mae, a["mae"], "mae", tolerance: 1e-9 * max(1, r.mae ?? 0))
+        Self.close(r.r2, a["r2"], "r2")
+    }
 }
