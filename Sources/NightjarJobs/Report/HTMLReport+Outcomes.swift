@@ -14,48 +14,63 @@ extension HTMLReport {
         }
         s += "<p class=\"lede\">\(escape(grouped(first.labelsRead))) label rows from <code>\(escape(first.labelsSource))</code> (column <code>\(escape(first.labelColumn))</code>), evaluated \(escape(String(first.evaluatedAt.prefix(19)))): "
         s += "\(escape(grouped(first.labelsMissing))) empty, \(escape(grouped(first.labelsDuplicate))) repeating a key, \(escape(grouped(first.labelsConflicting))) key(s) with conflicting labels (left out), \(escape(grouped(first.labelsUnscored))) for keys never scored.</p>\n"
-        func diff(_ r: EvaluationRecord) -> String {
-            guard r.arm != .champion, let v = r.difference, let lo = r.differenceLow, let hi = r.differenceHigh, let m = r.differenceMetric else { return missing }
-            return String(format: "%@ %+.4f [%+.4f, %+.4f] ", m, v, lo, hi) + (r.significant == true ? "significant" : "not significant")
-        }
+        // The binary table is wide: it scrolls inside its card on a narrow page instead of overflowing.
+        s += "<div style=\"overflow-x: auto\">\n"
         switch first.task {
         case "binary":
             s += dataTable([("Model", false), ("Arm", false), ("Matched / scored", true), ("Positives", true), ("AUC", true), ("Log loss", true),
-                            ("Brier", true), ("ECE", true), ("Accuracy", true), ("Precision", true), ("Recall", true), ("Against the champion (95% CI)", false)],
+                            ("Brier", true), ("ECE", true), ("Accuracy", true), ("Precision", true), ("Recall", true)],
                            rows: d.evaluations.map { r in
                 "<td><code>\(escape(r.modelName))@\(escape(r.modelVersion))</code></td><td>\(escape(r.arm.rawValue))</td>"
                     + "<td class=\"num\">\(escape(grouped(r.rowsMatched))) / \(escape(grouped(r.rowsScored)))</td><td class=\"num\">\(escape(r.positives.map(grouped) ?? missing))</td>"
                     + [r.auc, r.logLoss, r.brier, r.ece, r.accuracy, r.precision, r.recall].map { "<td class=\"num\">\(escape(metricText($0)))</td>" }.joined()
-                    + "<td>\(escape(diff(r)))</td>"
             })
+            s += "</div>\n" + comparisonTable(d.evaluations)
             s += "<h3>Calibration</h3>\n<p class=\"note\">Observed rate of positives against the mean predicted probability, in ten bins; the diagonal is perfect calibration.</p>\n"
             s += calibrationSVG(d.evaluations)
         case "multiclass":
-            s += dataTable([("Model", false), ("Arm", false), ("Matched / scored", true), ("Log loss", true), ("Accuracy", true), ("Macro AUC", true), ("Against the champion (95% CI)", false)],
+            s += dataTable([("Model", false), ("Arm", false), ("Matched / scored", true), ("Log loss", true), ("Accuracy", true), ("Macro AUC", true)],
                            rows: d.evaluations.map { r in
                 "<td><code>\(escape(r.modelName))@\(escape(r.modelVersion))</code></td><td>\(escape(r.arm.rawValue))</td>"
                     + "<td class=\"num\">\(escape(grouped(r.rowsMatched))) / \(escape(grouped(r.rowsScored)))</td>"
-                    + [r.logLoss, r.accuracy, r.auc].map { "<td class=\"num\">\(escape(metricText($0)))</td>" }.joined() + "<td>\(escape(diff(r)))</td>"
+                    + [r.logLoss, r.accuracy, r.auc].map { "<td class=\"num\">\(escape(metricText($0)))</td>" }.joined()
             })
         default:
-            s += dataTable([("Model", false), ("Arm", false), ("Matched / scored", true), ("RMSE", true), ("MAE", true), ("R²", true), ("Against the champion (95% CI)", false)],
+            s += dataTable([("Model", false), ("Arm", false), ("Matched / scored", true), ("RMSE", true), ("MAE", true), ("R²", true)],
                            rows: d.evaluations.map { r in
                 "<td><code>\(escape(r.modelName))@\(escape(r.modelVersion))</code></td><td>\(escape(r.arm.rawValue))</td>"
                     + "<td class=\"num\">\(escape(grouped(r.rowsMatched))) / \(escape(grouped(r.rowsScored)))</td>"
-                    + [r.rmse, r.mae, r.r2].map { "<td class=\"num\">\(escape(metricText($0)))</td>" }.joined() + "<td>\(escape(diff(r)))</td>"
+                    + [r.rmse, r.mae, r.r2].map { "<td class=\"num\">\(escape(metricText($0)))</td>" }.joined()
             })
         }
+        if first.task != "binary" { s += "</div>\n" + comparisonTable(d.evaluations) }
         s += "</section>\n"
+        return s
+    }
+
+    /// Each challenger and split arm against the champion: the difference and its 95% interval.
+    static func comparisonTable(_ records: [EvaluationRecord]) -> String {
+        let compared = records.filter { $0.arm != .champion && $0.difference != nil }
+        guard !compared.isEmpty else { return "" }
+        var s = "<h3>Against the champion</h3>\n<p class=\"note\">This arm minus the champion, with a 95% confidence interval: paired on the same rows for a shadow challenger, independent samples for a split (DeLong for AUC).</p>\n"
+        s += dataTable([("Model", false), ("Arm", false), ("Compared with", false), ("Metric", false), ("Difference", true), ("95% interval", true), ("", false)],
+                       rows: compared.map { r in
+            let verdict = r.significant == true ? badge("significant", tone: "info") : badge("not significant", tone: "neutral")
+            return "<td><code>\(escape(r.modelName))@\(escape(r.modelVersion))</code></td><td>\(escape(r.arm.rawValue))</td>"
+                + "<td>\(escape(r.comparedWith ?? missing))</td><td>\(escape(r.differenceMetric ?? missing))</td>"
+                + "<td class=\"num\">\(escape(String(format: "%+.4f", r.difference ?? .nan)))</td>"
+                + "<td class=\"num\">\(escape(String(format: "[%+.4f, %+.4f]", r.differenceLow ?? .nan, r.differenceHigh ?? .nan)))</td><td>\(verdict)</td>"
+        })
         return s
     }
 
     /// A reliability diagram: one polyline of (mean predicted, observed rate) per arm over its non-empty bins.
     static func calibrationSVG(_ records: [EvaluationRecord]) -> String {
-        let size = 320.0, left = 44.0, bottom = 36.0, pad = 10.0
+        let size = 320.0, left = 52.0, bottom = 36.0, pad = 10.0
         let plot = size - left - pad
         let x = { (v: Double) in left + v * plot }
         let y = { (v: Double) in pad + (1 - v) * plot }
-        var s = "<svg class=\"chart\" id=\"calibration-chart\" viewBox=\"0 0 \(coord(size + 220)) \(coord(size + bottom - pad))\" style=\"max-width: 560px\" role=\"img\" aria-label=\"Calibration: observed rate against mean predicted probability\">\n"
+        var s = "<svg class=\"chart\" id=\"calibration-chart\" viewBox=\"0 0 \(coord(size + 220)) \(coord(size + bottom))\" style=\"max-width: 560px\" role=\"img\" aria-label=\"Calibration: observed rate against mean predicted probability\">\n"
         for v in stride(from: 0.0, through: 1.0, by: 0.25) {
             s += "<line class=\"grid\" x1=\"\(coord(x(0)))\" y1=\"\(coord(y(v)))\" x2=\"\(coord(x(1)))\" y2=\"\(coord(y(v)))\"/>"
             s += "<text class=\"axis\" x=\"\(coord(left - 6))\" y=\"\(coord(y(v)))\" text-anchor=\"end\" dominant-baseline=\"middle\">\(escape(number(v)))</text>"
@@ -76,7 +91,8 @@ extension HTMLReport {
             s += "<rect x=\"\(coord(size + 10))\" y=\"\(coord(pad + Double(i) * 20))\" width=\"12\" height=\"12\" fill=\"\(colour)\"/>"
             s += "<text class=\"axis\" x=\"\(coord(size + 28))\" y=\"\(coord(pad + Double(i) * 20 + 10))\">\(escape(name))</text>\n"
         }
-        s += "<text class=\"axis title\" x=\"\(coord(x(0.5)))\" y=\"\(coord(size + bottom - pad - 2))\" text-anchor=\"middle\">mean predicted probability</text>\n"
+        s += "<text class=\"axis title\" x=\"\(coord(x(0.5)))\" y=\"\(coord(size + bottom - 4))\" text-anchor=\"middle\">mean predicted probability</text>\n"
+        s += "<text class=\"axis title\" x=\"12\" y=\"\(coord(y(0.5)))\" text-anchor=\"middle\" transform=\"rotate(-90 12 \(coord(y(0.5))))\">observed rate</text>\n"
         s += "</svg>\n"
         return s
     }
@@ -129,7 +145,7 @@ extension HTMLReport {
             if r.arm != .champion, let v = r.difference, let lo = r.differenceLow, let hi = r.differenceHigh, let m = r.differenceMetric {
                 diff = String(format: "%@ %+.4f [%+.4f, %+.4f] ", m, v, lo, hi) + (r.significant == true ? "significant" : "not significant")
             }
-            return "<td>\(escape(r.logicalDate))</td><td><code>\(escape(r.modelName))@\(escape(r.modelVersion))</code></td><td>\(escape(r.arm.rawValue))</td>"
+            return "<td style=\"white-space: nowrap\">\(escape(r.logicalDate))</td><td><code>\(escape(r.modelName))@\(escape(r.modelVersion))</code></td><td>\(escape(r.arm.rawValue))</td>"
                 + "<td class=\"num\">\(escape(grouped(r.rowsMatched))) / \(escape(grouped(r.rowsScored)))</td>"
                 + [r.auc, r.logLoss, r.brier, r.rmse].map { "<td class=\"num\">\(escape(metricText($0)))</td>" }.joined() + "<td>\(escape(diff))</td>"
         })
