@@ -42,6 +42,9 @@ struct Score: ParsableCommand {
     @Flag(help: "Also write the margin (the score before the link function).")
     var raw = false
 
+    @Flag(help: "Also write each row's exact per-feature contributions (TreeSHAP, margin space, as the training library's pred_contribs): contrib_<feature> and contrib_bias (multi-class contrib_<k>_<feature>); they sum to the margin.")
+    var contributions = false
+
     @Option(name: .customLong("if-exists"), help: "When the SQLite table exists: replace, append or fail.")
     var ifExists: String = "replace"
 
@@ -58,13 +61,14 @@ struct Score: ParsableCommand {
     }
 
     func run() throws {
-        let options = ScoreOptions(
+        var options = ScoreOptions(
             modelPath: model, inputPath: input, outputPath: output, table: table,
             keys: key.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } },
             threads: threads ?? 0, chunkRows: chunkRows, includeMargin: raw,
             ifExists: SQLiteSink.Mode(rawValue: ifExists) ?? .replace,
             features: features.isEmpty ? nil : features.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } },
             onnxRuntimeThreads: ortThreads)
+        options.contributions = contributions
         let summary = try runReportingErrors { try ScoreRunner.run(options, logger: makeLogger(quiet: quiet)) }
         if !quiet {
             print(String(format: "scored %d rows in %.2f s (%.0f rows/s, %d threads) with %@",

@@ -186,7 +186,11 @@ public enum LightGBMTextLoader {
             throw ModelError.unsupported(path: path, format: format, detail: "line \(linear.1): linear trees (linear_tree=true)")
         }
         let leafValues = try numbers("leaf_value", count: leaves) { Double($0) }
-        if leaves == 1 { return ([.leaf(leafValues[0])], i) }
+        if leaves == 1 {
+            var only = TreeNode.leaf(leafValues[0])
+            only.cover = Double(fields["leaf_count"].flatMap { Int($0.0) } ?? 0)
+            return ([only], i)
+        }
         let internalCount = leaves - 1
         let splitFeature = try numbers("split_feature", count: internalCount) { Int($0) }
         let thresholds = try numbers("threshold", count: internalCount) { Double($0) }
@@ -246,6 +250,14 @@ public enum LightGBMTextLoader {
             }
         }
         for v in leafValues { nodes.append(.leaf(v)) }
+        // Covers (exact contributions): the training rows that reached each node, as LightGBM's
+        // own pred_contrib weighs the branches (data_count).
+        if fields["internal_count"] != nil, fields["leaf_count"] != nil {
+            let inner = try numbers("internal_count", count: internalCount) { Double($0) }
+            let leaf = try numbers("leaf_count", count: leaves) { Double($0) }
+            for n in 0..<internalCount { nodes[n].cover = inner[n] }
+            for n in 0..<leaves { nodes[internalCount + n].cover = leaf[n] }
+        }
         return (nodes, i)
     }
 

@@ -259,9 +259,17 @@ public enum XGBoostJSONLoader {
                 nodeCategories[node] = Array(categories[lo..<hi])
             }
         }
+        // Covers (exact contributions): the hessian sum of each node's training rows.
+        var covers: [Double]? = nil
+        if let h = tree["sum_hessian"] {
+            let list = try h.doubles()
+            guard list.count == n else { throw JSONPathError(path: h.path, expected: "\(n) entries") }
+            covers = list
+        }
         var nodes: [TreeNode] = []
         nodes.reserveCapacity(n)
         for i in 0..<n {
+            defer { if let covers { nodes[nodes.count - 1].cover = covers[i] } }
             if lefts[i] == -1 {
                 var v = Float(conditions[i])
                 if let weight { v = v * Float(weight) }

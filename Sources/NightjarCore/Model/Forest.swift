@@ -55,6 +55,8 @@ public struct Forest: Sendable {
     @usableFromInline let leafCount: [Int32]
     @usableFromInline let leafOutput: [Int32]
     @usableFromInline let leafWeight: [Double]
+    /// Each node's training cover (`TreeNode.cover`), for exact contributions; empty when a node has none.
+    @usableFromInline let cover: [Double]
     /// The fast layout (`BinnedForest`), when the forest has one.
     @usableFromInline var binned: BinnedForest? = nil
 
@@ -105,6 +107,7 @@ public struct Forest: Sendable {
         var flags: [UInt8] = [], catStart: [Int32] = [], catWords: [Int32] = [], value: [Double] = []
         var catBits: [UInt32] = [], treeRoot: [Int32] = [], treeGroup: [Int32] = []
         var leafStart: [Int32] = [], leafCount: [Int32] = [], leafOutput: [Int32] = [], leafWeight: [Double] = []
+        var cover: [Double] = []
         let multiLeaves = trees.contains { $0.contains { if case .leafWeights = $0.split { return true }; return false } }
         let total = trees.reduce(0) { $0 + $1.count }
         feature.reserveCapacity(total); threshold.reserveCapacity(total); left.reserveCapacity(total)
@@ -122,6 +125,7 @@ public struct Forest: Sendable {
             treeRoot.append(base)
             treeGroup.append(Int32(g))
             for node in nodes {
+                cover.append(node.cover ?? .nan)
                 if multiLeaves {
                     if case let .leafWeights(outputs, weights) = node.split {
                         for o in outputs where o < 0 || o >= outputGroups {
@@ -193,6 +197,8 @@ public struct Forest: Sendable {
         self.leafCount = leafCount
         self.leafOutput = leafOutput
         self.leafWeight = leafWeight
+        // Covers only when every node has one (a leaf of a one-leaf tree needs none: it has no split).
+        self.cover = cover.allSatisfy { !$0.isNaN } ? cover : []
         self.binned = BinnedForest(self)
     }
 

@@ -65,6 +65,38 @@ public struct ScoringModel: Sendable {
         }
     }
 
+    /// The contribution columns (`--contributions`): `contrib_<feature>` per input feature and
+    /// `contrib_bias`; multi-class `contrib_<k>_<feature>` … `contrib_<k>_bias` per class.
+    public func contributionColumns() -> [OutputColumn] {
+        let groups = scoreCount, width = features.count + 1
+        var columns: [OutputColumn] = []
+        for g in 0..<groups {
+            let prefix = groups == 1 ? "contrib_" : "contrib_\(g)_"
+            for (f, feature) in features.enumerated() {
+                columns.append(OutputColumn(name: prefix + feature.name, role: .contribution(g * width + f)))
+            }
+            columns.append(OutputColumn(name: prefix + "bias", role: .contribution(g * width + features.count)))
+        }
+        return columns
+    }
+
+    /// Why exact contributions cannot be computed for this model, or nil when they can.
+    public var contributionsUnavailable: String? {
+        guard let forest else {
+            return "contributions of linear models are not available yet (tree ensembles only: XGBoost and LightGBM)"
+        }
+        if format == .onnx {
+            return "an ONNX tree ensemble carries no node covers (the training rows each branch saw), which exact TreeSHAP needs; score the XGBoost or LightGBM file the pipeline was trained from"
+        }
+        if !forest.hasCovers {
+            return "the model file has no node covers (XGBoost sum_hessian, LightGBM internal_count/leaf_count), which exact TreeSHAP needs; save the model with them (the libraries' default)"
+        }
+        if forest.featureCount != features.count {
+            return "the trees read \(forest.featureCount) features but the model has \(features.count) inputs"
+        }
+        return nil
+    }
+
     /// The prediction columns this model writes, in order (DESIGN.md contract).
     public func outputColumns(includeMargin: Bool) -> [OutputColumn] {
         var columns: [OutputColumn] = []
@@ -98,6 +130,9 @@ public struct OutputColumn: Sendable, Equatable {
         case label
         case prediction
         case margin(Int)
+        /// Exact contribution (TreeSHAP): index `group × (features + 1) + feature`, the bias at
+        /// `feature == features`.
+        case contribution(Int)
     }
     public var name: String
     public var role: Role

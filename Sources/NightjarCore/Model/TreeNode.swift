@@ -36,6 +36,9 @@ public struct TreeNode: Sendable, Equatable {
     public var split: Split
     public var left: Int
     public var right: Int
+    /// The node's training cover, which exact contributions (TreeSHAP) weigh the branches by:
+    /// XGBoost's `sum_hessian`, LightGBM's `internal_count`/`leaf_count`; NaN when the file has none.
+    public var cover: Double? = nil
 
     public init(split: Split, left: Int = -1, right: Int = -1) {
         self.split = split

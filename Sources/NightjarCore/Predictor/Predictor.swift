@@ -17,9 +17,15 @@ public struct Predictor: Sendable {
     /// Rows a preprocessing plan runs on at a time.
     static let planRows = 128
 
-    public init(model: ScoringModel, includeMargin: Bool, threads: Int) {
+    /// Columns of exact contributions at the end of `columns` (the model has covers: see
+    /// `ScoringModel.contributionsUnavailable`).
+    let contributions: Bool
+
+    public init(model: ScoringModel, includeMargin: Bool, threads: Int, contributions: Bool = false) {
+        precondition(!contributions || model.contributionsUnavailable == nil, "contributions of a model that has none")
         self.model = model
-        self.columns = model.outputColumns(includeMargin: includeMargin)
+        self.contributions = contributions
+        self.columns = model.outputColumns(includeMargin: includeMargin) + (contributions ? model.contributionColumns() : [])
         self.threads = Swift.max(1, threads)
         if case .linear(let linear) = model.estimator, let plan = model.plan, let fused = plan.imputedInputs, !fused.columns.isEmpty,
            fused.columns.count == linear.featureCount {
@@ -70,6 +76,19 @@ public struct Predictor: Sendable {
                             rows: count, scores: margins)
                     }
                     self.applyLink(margins: margins, rows: count, into: outBase.pointer + start * width)
+                    if self.contributions, let forest = model.forest {
+                        let per = groups * (forest.featureCount + 1)
+                        let phi = UnsafeMutablePointer<Double>.allocate(capacity: count * per)
+                        defer { phi.deallocate() }
+                        forest.computeContributions(features: featBase.pointer + start * matrix.stride, stride: matrix.stride,
+                                                    rows: count, contributions: phi)
+                        for r in 0..<count {
+                            let o = outBase.pointer + (start + r) * width
+                            for (c, column) in self.columns.enumerated() {
+                                if case .contribution(let i) = column.role { o[c] = phi[r * per + i] }
+                            }
+                        }
+                    }
                 }
                 if threads == 1 || tasks == 1 {
                     for t in 0..<tasks { work(t) }
@@ -172,6 +191,8 @@ public struct Predictor: Sendable {
                     o[c] = probs[0]
                 case .margin(let k):
                     o[c] = m[k]
+                case .contribution:
+                    continue  // filled after the link (score)
                 case .label:
                     if let estimatorLabel { o[c] = estimatorLabel; continue }
                     switch model.task {

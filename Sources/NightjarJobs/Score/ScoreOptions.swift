@@ -22,6 +22,8 @@ public struct ScoreOptions: Sendable {
     public var onnxRuntimeThreads: Int?
     /// Stop after this many data rows (nil: the whole input). Used by `nightjar bench`.
     public var maxRows: Int?
+    /// Add exact per-feature contributions (`contrib_<feature>`, `contrib_bias`).
+    public var contributions = false
 
     public static let defaultChunkRows = 50_000
     public static let defaultTable = "predictions"

@@ -34,7 +34,10 @@ public enum ScoreRunner {
             throw InputError(path: options.inputPath, line: 1, message: error.description)
         }
         let keyColumns = try ChunkReader.keyColumns(options.keys, header: source.header, file: options.inputPath)
-        let predictor = Predictor(model: model, includeMargin: options.includeMargin, threads: threads)
+        if options.contributions, let why = model.contributionsUnavailable {
+            throw ScoreError("--contributions: \(options.modelPath): \(why)")
+        }
+        let predictor = Predictor(model: model, includeMargin: options.includeMargin, threads: threads, contributions: options.contributions)
         let layout = OutputLayout(keyColumns: keyColumns, predictions: predictor.columns, float32Values: model.float32Outputs)
         let sink: any PredictionSink
         switch kind {
