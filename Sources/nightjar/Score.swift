@@ -45,6 +45,9 @@ struct Score: ParsableCommand {
     @Flag(help: "Also write each row's exact per-feature contributions (TreeSHAP, margin space, as the training library's pred_contribs): contrib_<feature> and contrib_bias (multi-class contrib_<k>_<feature>); they sum to the margin.")
     var contributions = false
 
+    @Option(help: "Also write the K features that pushed each score most: reason_1 … reason_K (feature names; towards the positive class for a binary classifier, the predicted class for a multi-class one, largest in absolute value for a regressor) and reason_1_contribution … (exact contributions, as --contributions).")
+    var reasons: Int = 0
+
     @Option(name: .customLong("if-exists"), help: "When the SQLite table exists: replace, append or fail.")
     var ifExists: String = "replace"
 
@@ -55,6 +58,7 @@ struct Score: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if chunkRows < 1 { throw ValidationError("--chunk-rows must be at least 1") }
         if let ortThreads, ortThreads < 1 { throw ValidationError("--ort-threads must be at least 1") }
+        if reasons < 0 { throw ValidationError("--reasons must be 0 or more") }
         if SQLiteSink.Mode(rawValue: ifExists) == nil {
             throw ValidationError("--if-exists must be one of: replace, append, fail")
         }
@@ -69,6 +73,7 @@ struct Score: ParsableCommand {
             features: features.isEmpty ? nil : features.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } },
             onnxRuntimeThreads: ortThreads)
         options.contributions = contributions
+        options.reasons = reasons
         let summary = try runReportingErrors { try ScoreRunner.run(options, logger: makeLogger(quiet: quiet)) }
         if !quiet {
             print(String(format: "scored %d rows in %.2f s (%.0f rows/s, %d threads) with %@",

@@ -80,6 +80,16 @@ public struct ScoringModel: Sendable {
         return columns
     }
 
+    /// The reason columns (`--reasons K`): `reason_1 … reason_K` (feature names, the largest
+    /// contribution first: towards the positive class for a binary classifier, towards the predicted
+    /// class for a multi-class one, largest in absolute value for a regressor), then
+    /// `reason_1_contribution … reason_K_contribution`.
+    public func reasonColumns(_ k: Int) -> [OutputColumn] {
+        let names = features.map(\.name)
+        return (0..<k).map { OutputColumn(name: "reason_\($0 + 1)", role: .reason($0), names: names) }
+            + (0..<k).map { OutputColumn(name: "reason_\($0 + 1)_contribution", role: .reasonContribution($0)) }
+    }
+
     /// Why exact contributions cannot be computed for this model, or nil when they can.
     public var contributionsUnavailable: String? {
         guard let forest else {
@@ -133,14 +143,22 @@ public struct OutputColumn: Sendable, Equatable {
         /// Exact contribution (TreeSHAP): index `group × (features + 1) + feature`, the bias at
         /// `feature == features`.
         case contribution(Int)
+        /// The feature with the k-th largest contribution (0-based k; its index into `names`).
+        case reason(Int)
+        /// That feature's contribution.
+        case reasonContribution(Int)
     }
     public var name: String
     public var role: Role
+    /// A text column: the value is an index into `names` (NaN: no value). Reasons name features.
+    public var names: [String]?
 
-    public init(name: String, role: Role) {
+    public init(name: String, role: Role, names: [String]? = nil) {
         self.name = name
         self.role = role
+        self.names = names
     }
-    /// Labels are integers; every other column is a real number.
+    /// Labels are integers; every other column is a real number (or text, with `names`).
     public var isInteger: Bool { role == .label }
+    public var isText: Bool { names != nil }
 }

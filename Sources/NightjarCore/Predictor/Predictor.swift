@@ -17,15 +17,19 @@ public struct Predictor: Sendable {
     /// Rows a preprocessing plan runs on at a time.
     static let planRows = 128
 
-    /// Columns of exact contributions at the end of `columns` (the model has covers: see
-    /// `ScoringModel.contributionsUnavailable`).
+    /// Exact contributions are computed (for their columns, or for reasons): the model has covers
+    /// (see `ScoringModel.contributionsUnavailable`).
     let contributions: Bool
+    /// Reason columns per row (0: none).
+    let reasons: Int
 
-    public init(model: ScoringModel, includeMargin: Bool, threads: Int, contributions: Bool = false) {
-        precondition(!contributions || model.contributionsUnavailable == nil, "contributions of a model that has none")
+    public init(model: ScoringModel, includeMargin: Bool, threads: Int, contributions: Bool = false, reasons: Int = 0) {
+        precondition((!contributions && reasons == 0) || model.contributionsUnavailable == nil, "contributions of a model that has none")
         self.model = model
-        self.contributions = contributions
+        self.contributions = contributions || reasons > 0
+        self.reasons = reasons
         self.columns = model.outputColumns(includeMargin: includeMargin) + (contributions ? model.contributionColumns() : [])
+            + (reasons > 0 ? model.reasonColumns(reasons) : [])
         self.threads = Swift.max(1, threads)
         if case .linear(let linear) = model.estimator, let plan = model.plan, let fused = plan.imputedInputs, !fused.columns.isEmpty,
            fused.columns.count == linear.featureCount {
@@ -82,10 +86,18 @@ public struct Predictor: Sendable {
                         defer { phi.deallocate() }
                         forest.computeContributions(features: featBase.pointer + start * matrix.stride, stride: matrix.stride,
                                                     rows: count, contributions: phi)
+                        var order = [Int](repeating: 0, count: forest.featureCount)
                         for r in 0..<count {
                             let o = outBase.pointer + (start + r) * width
+                            let row = phi + r * per
+                            if self.reasons > 0 { self.rankReasons(row, margins: margins + r * groups, order: &order) }
                             for (c, column) in self.columns.enumerated() {
-                                if case .contribution(let i) = column.role { o[c] = phi[r * per + i] }
+                                switch column.role {
+                                case .contribution(let i): o[c] = row[i]
+                                case .reason(let k): o[c] = k < order.count ? Double(order[k]) : .nan
+                                case .reasonContribution(let k): o[c] = k < order.count ? row[self.reasonGroup(margins + r * groups) * (forest.featureCount + 1) + order[k]] : .nan
+                                default: break
+                                }
                             }
                         }
                     }
@@ -191,7 +203,7 @@ public struct Predictor: Sendable {
                     o[c] = probs[0]
                 case .margin(let k):
                     o[c] = m[k]
-                case .contribution:
+                case .contribution, .reason, .reasonContribution:
                     continue  // filled after the link (score)
                 case .label:
                     if let estimatorLabel { o[c] = estimatorLabel; continue }
@@ -277,6 +289,37 @@ extension Predictor {
             }
         }
         return true
+    }
+}
+
+extension Predictor {
+    /// The output group reasons explain: the predicted class of a multi-class model (arg-max of
+    /// the margins, the first of equal ones), else the only one.
+    func reasonGroup(_ m: UnsafeMutablePointer<Double>) -> Int {
+        let groups = model.scoreCount
+        guard groups > 1 else { return 0 }
+        var best = 0
+        for g in 1..<groups where m[g] > m[best] { best = g }
+        return best
+    }
+
+    /// Orders the features of one row's contributions for its reasons: largest first (towards the
+    /// positive or predicted class), or largest in absolute value for a regressor; ties keep the
+    /// features' order.
+    func rankReasons(_ phi: UnsafeMutablePointer<Double>, margins: UnsafeMutablePointer<Double>, order: inout [Int]) {
+        let n = order.count
+        let base = reasonGroup(margins) * (n + 1)
+        let regression = model.task == .regression
+        for f in 0..<n { order[f] = f }
+        func key(_ f: Int) -> Double { regression ? abs(phi[base + f]) : phi[base + f] }
+        // Partial selection of the first `reasons` (K is small): K passes over the features.
+        for k in 0..<Swift.min(reasons, n) {
+            var best = k
+            for j in (k + 1)..<n where key(order[j]) > key(order[best]) || (key(order[j]) == key(order[best]) && order[j] < order[best]) {
+                best = j
+            }
+            order.swapAt(k, best)
+        }
     }
 }
 

@@ -36,7 +36,20 @@ extension OutputLayout {
     /// Appends the text of a non-NaN prediction value of column `c`: labels as integers, float32
     /// predictions with float32's shortest text, others with double's.
     func appendValue(_ v: Double, column c: Int, to out: inout [UInt8]) {
-        if predictions[c].isInteger {
+        if let names = predictions[c].names {
+            // A text column (reasons name features): quoted when the name needs it (RFC 4180).
+            let name = names[Int(v)]
+            if name.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }) {
+                out.append(UInt8(ascii: "\""))
+                for b in name.utf8 {
+                    if b == UInt8(ascii: "\"") { out.append(b) }
+                    out.append(b)
+                }
+                out.append(UInt8(ascii: "\""))
+            } else {
+                out.append(contentsOf: name.utf8)
+            }
+        } else if predictions[c].isInteger {
             out.append(contentsOf: String(Int64(v)).utf8)
         } else if float32Values {
             out.append(contentsOf: Float(v).description.utf8)

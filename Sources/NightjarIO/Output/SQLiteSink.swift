@@ -61,7 +61,7 @@ public final class SQLiteSink: PredictionSink {
             }
         }
         for p in layout.predictions {
-            columns.append("\(SQLiteDatabase.quote(p.name)) \(p.isInteger ? "INTEGER" : "REAL")")
+            columns.append("\(SQLiteDatabase.quote(p.name)) \(p.isText ? "TEXT" : p.isInteger ? "INTEGER" : "REAL")")
         }
         try database.execute("CREATE TABLE IF NOT EXISTS \(quoted) (\(columns.joined(separator: ", ")))")
         insert = try SQLiteBatchInsert(database: database, table: quoted, columns: layout.columnNames.map(SQLiteDatabase.quote))

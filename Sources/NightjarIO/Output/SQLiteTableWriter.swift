@@ -100,7 +100,7 @@ public final class SQLiteTableWriter {
                     columns.append("\(SQLiteDatabase.quote(key.name)) \(integer ? "INTEGER" : "TEXT")")
                 }
             }
-            for p in layout.predictions { columns.append("\(SQLiteDatabase.quote(p.name)) \(p.isInteger ? "INTEGER" : "REAL")") }
+            for p in layout.predictions { columns.append("\(SQLiteDatabase.quote(p.name)) \(p.isText ? "TEXT" : p.isInteger ? "INTEGER" : "REAL")") }
             try database.execute("CREATE TABLE \(SQLiteDatabase.quote(rowsTable)) (\(columns.joined(separator: ", ")))")
         } else {
             // The output must have every column this run writes.

@@ -147,7 +147,7 @@ public final class PostgresTableWriter {
                     columns.append("\(PostgresOutputTable.quote(key.name)) \(keyTypes?[k] ?? (integers[k] ? "bigint" : "text"))")
                 }
             }
-            for p in layout.predictions { columns.append("\(PostgresOutputTable.quote(p.name)) \(p.isInteger ? "bigint" : "double precision")") }
+            for p in layout.predictions { columns.append("\(PostgresOutputTable.quote(p.name)) \(p.isText ? "text" : p.isInteger ? "bigint" : "double precision")") }
             try createBase(output, columns: columns)
         }
         if existing == nil {

@@ -75,7 +75,9 @@ final class SQLiteBatchInsert {
                     for c in 0..<width {
                         let v = values[r * width + c]
                         let index = first + Int32(keyCount + c + 1)
-                        if layout.predictions[c].isInteger && !v.isNaN { statement.bind(index, int: Int64(v)) } else { statement.bind(index, double: v) }
+                        if let names = layout.predictions[c].names {
+                            if v.isNaN { statement.bindNull(index) } else { statement.bind(index, string: names[Int(v)]) }
+                        } else if layout.predictions[c].isInteger && !v.isNaN { statement.bind(index, int: Int64(v)) } else { statement.bind(index, double: v) }
                     }
                     for (m, value) in trailing.enumerated() { statement.bind(first + Int32(keyCount + width + m + 1), string: value) }
                 }

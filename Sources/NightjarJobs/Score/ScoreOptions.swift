@@ -24,6 +24,8 @@ public struct ScoreOptions: Sendable {
     public var maxRows: Int?
     /// Add exact per-feature contributions (`contrib_<feature>`, `contrib_bias`).
     public var contributions = false
+    /// Add the K features that pushed each score most (`reason_1 … reason_K`, `reason_i_contribution`).
+    public var reasons = 0
 
     public static let defaultChunkRows = 50_000
     public static let defaultTable = "predictions"

@@ -34,10 +34,11 @@ public enum ScoreRunner {
             throw InputError(path: options.inputPath, line: 1, message: error.description)
         }
         let keyColumns = try ChunkReader.keyColumns(options.keys, header: source.header, file: options.inputPath)
-        if options.contributions, let why = model.contributionsUnavailable {
-            throw ScoreError("--contributions: \(options.modelPath): \(why)")
+        if options.contributions || options.reasons > 0, let why = model.contributionsUnavailable {
+            throw ScoreError("\(options.contributions ? "--contributions" : "--reasons"): \(options.modelPath): \(why)")
         }
-        let predictor = Predictor(model: model, includeMargin: options.includeMargin, threads: threads, contributions: options.contributions)
+        let predictor = Predictor(model: model, includeMargin: options.includeMargin, threads: threads,
+                                  contributions: options.contributions, reasons: options.reasons)
         let layout = OutputLayout(keyColumns: keyColumns, predictions: predictor.columns, float32Values: model.float32Outputs)
         let sink: any PredictionSink
         switch kind {

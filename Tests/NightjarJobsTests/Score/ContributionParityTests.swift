@@ -118,4 +118,44 @@ import NightjarIO
         let bare = #expect(throws: ScoreError.self) { try ScoreRunner.run(options) }
         #expect(bare?.description.contains("no node covers (XGBoost sum_hessian") == true)
     }
+
+    /// `--reasons 3`: the features with the largest contributions by the library's own values
+    /// (towards the positive class; the predicted class of a multi-class model; in absolute value
+    /// for a regressor), with Nightjar's contribution; into SQLite as text.
+    @Test(arguments: [("churn/churn_xgb.json", "contributions/churn_xgb.contribs.csv"),
+                      ("churn/churn_xgb_reg.json", "contributions/churn_xgb_reg.contribs.csv"),
+                      ("extra/lgbm_multi.txt", "contributions/lgbm_multi.contribs.csv")])
+    func reasonsAreTheLargestContributions(_ model: String, _ reference: String) throws {
+        let out = temporaryDirectory().appendingPathComponent("out.db").path
+        var options = ScoreOptions(modelPath: fixture(model), inputPath: fixture(Self.score), outputPath: out, table: "why",
+                                   keys: ["customer_id"], threads: 2, chunkRows: 333, includeMargin: true)
+        options.reasons = 3
+        _ = try ScoreRunner.run(options)
+        let db = try SQLiteDatabase(path: out, readOnly: true)
+        #expect(try db.query("SELECT typeof(reason_1), typeof(reason_1_contribution) FROM why LIMIT 1") == [["text", "real"]])
+        let margins = try db.query("PRAGMA table_info(why)").map { $0[1]! }.filter { $0.hasPrefix("margin") }.sorted()
+        let rows = try db.query("SELECT customer_id, reason_1, reason_2, reason_3, reason_1_contribution, reason_2_contribution, reason_3_contribution, \(margins.joined(separator: ", ")) FROM why")
+        let expected = try readColumns(fixture(reference))
+        let index = Dictionary(uniqueKeysWithValues: expected["customer_id"]!.enumerated().map { ($1, $0) })
+        let features = try ModelLoader.load(path: fixture(model)).features.map(\.name)
+        let regression = model.contains("reg")
+        #expect(rows.count == 1000)
+        for row in rows {
+            let i = try #require(index[row[0]!])
+            // The class explained: the arg-max of the margins (multi-class), else the only one.
+            let m = row[7...].map { Double($0!)! }
+            let k = m.indices.max { m[$0] < m[$1] || (m[$0] == m[$1] && $0 > $1) }!
+            let prefix = margins.count > 1 ? "contrib_\(k)_" : "contrib_"
+            func library(_ f: String) -> Double { Double(expected[prefix + f]![i])! }
+            func key(_ f: String) -> Double { regression ? abs(library(f)) : library(f) }
+            let reasons = [row[1]!, row[2]!, row[3]!]
+            #expect(Set(reasons).count == 3 && reasons.allSatisfy(features.contains))
+            for (r, name) in reasons.enumerated() {
+                #expect(abs(Double(row[4 + r]!)! - library(name)) <= 1e-5 * max(1, abs(library(name))), "\(row[0]!) \(name)")
+                // No feature left out has a larger value (beyond the libraries' float32 noise).
+                for f in features where !reasons.contains(f) { #expect(key(f) <= key(name) + 1e-5 * max(1, abs(key(name))), "\(row[0]!): \(f) > \(name)") }
+                if r > 0 { #expect(key(reasons[r - 1]) >= key(name) - 1e-5 * max(1, abs(key(name)))) }
+            }
+        }
+    }
 }
