@@ -260,7 +260,7 @@ import NightjarIO
         let b = try CLITests().run(["validate", bad.path])
         #expect(b.status == 78)
         #expect(b.stderr.hasPrefix("error: \(bad.path):5: 'extra': unknown key (allowed here: name, description, model, "))
-        #expect(b.stderr.hasSuffix(", rollback, promote_when, rollback_when, duplicate_keys)\n") && b.stderr.filter { $0 == "\n" }.count == 1)
+        #expect(b.stderr.hasSuffix(", rollback, promote_when, rollback_when, explain, duplicate_keys)\n") && b.stderr.filter { $0 == "\n" }.count == 1)
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("o.db").path))
     }
 

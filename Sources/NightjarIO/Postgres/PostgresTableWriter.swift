@@ -109,7 +109,7 @@ public final class PostgresTableWriter {
     }
 
     /// The binary encoder for the base table's column types, or nil when one of them has no
-    /// plain binary form.
+    /// plain binary form (text columns, such as reasons, go through text COPY).
     private func binaryEncoder(_ output: PostgresOutputTable) throws -> PostgresCopyBinaryEncoder? {
         var types: [String: UInt32] = [:]
         for row in try connection.execute("""
@@ -299,6 +299,10 @@ public final class PostgresTableWriter {
                 if c > 0 { out.append(0x09) }
                 let v = chunk.values[r * width + c]
                 if v.isNaN { out.append(contentsOf: [0x5C, UInt8(ascii: "N")]); continue }
+                if let names = layout.predictions[c].names {
+                    escaped(ArraySlice(names[Int(v)].utf8))  // a text column (reasons): COPY's escapes, not CSV's quotes
+                    continue
+                }
                 layout.appendValue(v, column: c, to: &out)
             }
             out.append(contentsOf: tail)

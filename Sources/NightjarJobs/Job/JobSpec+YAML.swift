@@ -173,7 +173,7 @@ struct JobYAMLReader {
         let top = try entries(root, path: "", allowed: [
             "name", "description", "model", "features", "source", "key", "outputs", "chunk_rows", "threads",
             "sink", "write_mode", "state", "schedule", "retries", "timeout", "registry", "max_reject_fraction", "drift", "metrics",
-            "challengers", "split", "threshold", "rollback", "promote_when", "rollback_when", "duplicate_keys",
+            "challengers", "split", "threshold", "rollback", "promote_when", "rollback_when", "explain", "duplicate_keys",
         ])
         func required(_ key: String) throws(JobFileError) -> Node {
             guard let v = top[key]?.value else { throw fail(root, key, "is required") }
@@ -373,6 +373,22 @@ struct JobYAMLReader {
                     job.drift.overrides[feature] = (warn, failAt)
                 }
             }
+        }
+        if let x = top["explain"]?.value {
+            let e = try entries(x, path: "explain", allowed: ["contributions", "reasons"])
+            var explain = JobSpec.Explain()
+            if let c = e["contributions"]?.value {
+                let text = try string(c, "explain.contributions")
+                guard text == "all" || text == "none" else {
+                    throw fail(c, "explain.contributions", "expected all (a contrib_<feature> column per input feature and contrib_bias) or none; got '\(text)'")
+                }
+                explain.contributions = text == "all"
+            }
+            explain.reasons = try e["reasons"].map { (n) throws(JobFileError) in try int(n.value, "explain.reasons", min: 1) } ?? 0
+            if !explain.contributions && explain.reasons == 0 {
+                throw fail(x, "explain", "name what to add: contributions: all and/or reasons: K (K ≥ 1)")
+            }
+            job.explain = explain
         }
         if let m = top["metrics"]?.value {
             let e = try entries(m, path: "metrics", allowed: ["textfile", "pushgateway"])

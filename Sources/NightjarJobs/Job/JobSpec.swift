@@ -167,6 +167,17 @@ public struct JobSpec: Sendable, Equatable {
     /// outcomes, roll back a newly promoted champion that did worse.
     public var promoteWhen: OutcomeRule? = nil
     public var rollbackWhen: OutcomeRule? = nil
+    /// Why each score (`explain:`): exact contributions and/or the top reasons on every output row,
+    /// the champion's, the split's and each shadow challenger's.
+    public var explain: Explain? = nil
+
+    public struct Explain: Sendable, Equatable {
+        /// `contributions: all`: `contrib_<feature>` and `contrib_bias` columns.
+        public var contributions = false
+        /// `reasons: K`: `reason_1 … reason_K` and `reason_i_contribution` columns.
+        public var reasons = 0
+        public init() {}
+    }
 
     /// A decision on evaluated outcomes (`promote_when:` / `rollback_when:`): on each of the last
     /// `days` evaluated dates, with at least `minRows` labelled rows on both sides, `metric` is

@@ -36,10 +36,15 @@ extension RunExecutor {
         let resolved = ResolvedModel(modelPath: bundle.modelPath, name: bundle.manifest.name, version: bundle.manifest.version,
                                      sha256: bundle.modelSHA256, bundle: bundle, alias: alias)
         let model = try loadModel(resolved)
-        let predictor = Predictor(model: model, includeMargin: includeMargin, threads: threads)
+        let explain = job.explain ?? JobSpec.Explain()
+        if job.explain != nil, let why = model.contributionsUnavailable {
+            throw ScoreError("challenger \(ref) (\(ref.name)@\(version)): explain: \(why)")
+        }
+        let predictor = Predictor(model: model, includeMargin: includeMargin, threads: threads,
+                                  contributions: explain.contributions, reasons: explain.reasons)
         let indices = RunExecutor.projection(outputs, in: predictor.columns)
         guard indices.allSatisfy({ $0 != nil }) else {
-            throw ScoreError("challenger \(ref) (\(ref.name)@\(version)) outputs \(predictor.columns.map(\.name).joined(separator: ", ")); the champion's rows have \(outputs.map(\.name).joined(separator: ", ")): a challenger must predict the same columns")
+            throw ScoreError("challenger \(ref) (\(ref.name)@\(version)) outputs \(predictor.columns.map(\.name).joined(separator: ", ")); the champion's rows have \(outputs.map(\.name).joined(separator: ", ")): a challenger must predict the same columns\(job.explain?.contributions == true ? " (with explain: contributions: all, the same input features)" : "")")
         }
         let lineage = OutputLineage(logicalDate: date.description, runID: runID, modelName: resolved.name,
                                     modelVersion: resolved.version ?? "", modelSHA256: resolved.sha256)

@@ -99,12 +99,24 @@ public final class RunExecutor {
             includeMargin = outputs.contains { $0.hasPrefix("margin") }
             selected = all.filter { outputs.contains($0.name) }
         }
-        try RunExecutor.refuseKeyClashes(job: job, outputs: selected.map(\.name))
         if let twice = job.keys.first(where: { k in job.keys.filter { $0 == k }.count > 1 }) {
             throw JobFileError(file: job.file, line: nil, key: "key", message: "the key column '\(twice)' is named twice")
         }
         let threads = job.threads > 0 ? job.threads : ProcessInfo.processInfo.activeProcessorCount
-        let predictor = Predictor(model: model, includeMargin: includeMargin, threads: threads)
+        let explain = job.explain ?? JobSpec.Explain()
+        if job.explain != nil, let why = model.contributionsUnavailable {
+            throw JobFileError(file: job.file, line: nil, key: "explain", message: "\(resolved.modelPath): \(why)")
+        }
+        let predictor = Predictor(model: model, includeMargin: includeMargin, threads: threads,
+                                  contributions: explain.contributions, reasons: explain.reasons)
+        // The explanation columns follow the predictions, whatever `outputs:` keeps.
+        selected += predictor.columns.filter {
+            switch $0.role {
+            case .contribution, .reason, .reasonContribution: return true
+            default: return false
+            }
+        }
+        try RunExecutor.refuseKeyClashes(job: job, outputs: selected.map(\.name))
         var files: [String] = []
         if resolveFiles, case .csv(let pattern) = job.source { files = try SourceFiles.resolve(pattern: pattern, date: date, job: job.name) }
         return Plan(model: model, sha256: sha, version: resolved.version ?? "sha256:\(sha.prefix(12))", name: resolved.name,
