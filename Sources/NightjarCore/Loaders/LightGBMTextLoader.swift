@@ -10,9 +10,10 @@ public enum LightGBMTextLoader {
     static let format = "LightGBM text"
 
     public static func load(data: Data, path: String) throws(ModelError) -> ScoringModel {
-        let text = String(decoding: data, as: UTF8.self)
         do {
-            return try parse(text, path: path)
+            return try data.withUnsafeBytes { raw in
+                try parse(LightGBMTextLines(raw.bindMemory(to: UInt8.self)), path: path)
+            }
         } catch let error as ModelError {
             throw error
         } catch {
@@ -26,11 +27,8 @@ public enum LightGBMTextLoader {
         var description: String { "line \(line): \(detail)" }
     }
 
-    private static func parse(_ text: String, path: String) throws -> ScoringModel {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? $0.dropLast() : $0
-        }
-        guard let first = lines.first, first == "tree" else {
+    private static func parse(_ lines: LightGBMTextLines, path: String) throws -> ScoringModel {
+        guard lines.line(0, is: "tree") else {
             throw ModelError.unrecognizedFormat(path: path, detail: "LightGBM text models start with the line 'tree'")
         }
 
@@ -38,8 +36,8 @@ public enum LightGBMTextLoader {
         var header: [Substring: (Substring, Int)] = [:]
         var flags: Set<Substring> = []
         var i = 1
-        while i < lines.count && !lines[i].hasPrefix("Tree=") && lines[i] != "end of trees" {
-            let line = lines[i]
+        while i < lines.count && !lines.line(i, hasPrefix: "Tree=") && !lines.line(i, is: "end of trees") {
+            let line = lines.text(i)
             if let eq = line.firstIndex(of: "=") {
                 header[line[..<eq]] = (line[line.index(after: eq)...], i + 1)
             } else if !line.isEmpty {
@@ -77,9 +75,8 @@ public enum LightGBMTextLoader {
         // Trees.
         var trees: [[TreeNode]] = []
         while i < lines.count {
-            let line = lines[i]
-            if line == "end of trees" { break }
-            if line.hasPrefix("Tree=") {
+            if lines.line(i, is: "end of trees") { break }
+            if lines.line(i, hasPrefix: "Tree=") {
                 let (tree, next) = try parseTree(lines, from: i + 1, featureCount: featureCount, path: path)
                 trees.append(tree)
                 i = next
@@ -87,7 +84,7 @@ public enum LightGBMTextLoader {
                 i += 1
             }
         }
-        guard i < lines.count, lines[i] == "end of trees" else {
+        guard i < lines.count, lines.line(i, is: "end of trees") else {
             throw ParseError(line: lines.count, detail: "no 'end of trees' line: the file is truncated")
         }
         guard !trees.isEmpty else { throw ParseError(line: i + 1, detail: "the model has no trees") }
@@ -100,7 +97,7 @@ public enum LightGBMTextLoader {
         var pandasCategorical: [[String]]? = nil
         var pandasLine = 0
         while i < lines.count {
-            let line = lines[i]
+            let line = lines.text(i)
             if line.hasPrefix("[categorical_feature: ") && line.hasSuffix("]") {
                 let body = line.dropFirst("[categorical_feature: ".count).dropLast()
                 categoricalParam = body.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -150,68 +147,143 @@ public enum LightGBMTextLoader {
                             forest: forest, link: link, libraryVersion: version)
     }
 
+    /// The fields of a tree block the loader reads (the others are skipped).
+    private enum TreeField: Int, CaseIterable {
+        case numLeaves, isLinear, leafValue, splitFeature, threshold, decisionType, leftChild, rightChild
+        case numCat, catBoundaries, catThreshold, internalCount, leafCount
+
+        var key: StaticString {
+            switch self {
+            case .numLeaves: "num_leaves"
+            case .isLinear: "is_linear"
+            case .leafValue: "leaf_value"
+            case .splitFeature: "split_feature"
+            case .threshold: "threshold"
+            case .decisionType: "decision_type"
+            case .leftChild: "left_child"
+            case .rightChild: "right_child"
+            case .numCat: "num_cat"
+            case .catBoundaries: "cat_boundaries"
+            case .catThreshold: "cat_threshold"
+            case .internalCount: "internal_count"
+            case .leafCount: "leaf_count"
+            }
+        }
+    }
+
+    /// A field's value: bytes of an ASCII line, or the decoded text of a line with other bytes
+    /// (split and read the old way, see `LightGBMTextLines`).
+    private enum FieldValue {
+        case bytes(Int, Int)
+        case text(Substring)
+    }
+
     /// Parses one tree block; returns its nodes (internalCount nodes first, then leaves) and the next line index.
-    private static func parseTree(_ lines: [Substring], from start: Int, featureCount: Int, path: String) throws -> ([TreeNode], Int) {
-        var fields: [Substring: (Substring, Int)] = [:]
+    private static func parseTree(_ lines: LightGBMTextLines, from start: Int, featureCount: Int, path: String) throws -> ([TreeNode], Int) {
+        // The last line of the block naming each field wins, as with a dictionary of all fields.
+        var fields = [(value: FieldValue, line: Int)?](repeating: nil, count: TreeField.allCases.count)
         var i = start
-        while i < lines.count && !lines[i].isEmpty && !lines[i].hasPrefix("Tree=") && lines[i] != "end of trees" {
-            let line = lines[i]
-            if let eq = line.firstIndex(of: "=") { fields[line[..<eq]] = (line[line.index(after: eq)...], i + 1) }
+        while i < lines.count && !lines.isEmpty(i) && !lines.line(i, hasPrefix: "Tree=") && !lines.line(i, is: "end of trees") {
+            if lines.ascii[i] {
+                let lo = lines.start[i], hi = lines.end[i]
+                var eq = lo
+                while eq < hi && lines.bytes[eq] != 0x3D { eq += 1 }
+                if eq < hi {
+                    let keyLength = eq - lo
+                    for f in TreeField.allCases where f.key.utf8CodeUnitCount == keyLength {
+                        let key = f.key.utf8Start
+                        var k = 0
+                        while k < keyLength && lines.bytes[lo + k] == key[k] { k += 1 }
+                        if k == keyLength { fields[f.rawValue] = (.bytes(eq + 1, hi), i + 1); break }
+                    }
+                }
+            } else {
+                let line = lines.text(i)
+                if let eq = line.firstIndex(of: "="), let f = TreeField.allCases.first(where: { line[..<eq] == $0.key.description }) {
+                    fields[f.rawValue] = (.text(line[line.index(after: eq)...]), i + 1)
+                }
+            }
             i += 1
         }
-        func field(_ key: Substring) throws -> (Substring, Int) {
-            guard let v = fields[key] else { throw ParseError(line: start, detail: "tree has no '\(key)=' line (truncated?)") }
+        func field(_ key: TreeField) throws -> (value: FieldValue, line: Int) {
+            guard let v = fields[key.rawValue] else { throw ParseError(line: start, detail: "tree has no '\(key.key)=' line (truncated?)") }
             return v
         }
-        func numbers<T>(_ key: Substring, count: Int, _ convert: (Substring) -> T?) throws -> [T] {
+        func text(_ value: FieldValue) -> Substring {
+            switch value {
+            case let .bytes(lo, hi): return Substring(String(decoding: lines.slice(lo, hi), as: UTF8.self))
+            case let .text(t): return t
+            }
+        }
+        func numbers<T: LightGBMTextNumber>(_ key: TreeField, count: Int, as: T.Type = T.self) throws -> [T] {
             let (v, line) = try field(key)
             var out: [T] = []
-            // The count comes from the file (num_leaves, num_cat): reserve no more than the line can
-            // hold (a value and a separator take at least 2 bytes), so a damaged count is refused
-            // below instead of allocating terabytes first.
-            if count > 0 { out.reserveCapacity(min(count, v.utf8.count / 2 + 1)) }
-            for part in v.split(separator: " ") {
-                guard let x = convert(part) else { throw ParseError(line: line, detail: "'\(key)' holds \(QuotedValue.quote(String(part))), not a number") }
-                out.append(x)
+            func refuse(_ part: String) -> ParseError {
+                ParseError(line: line, detail: "'\(key.key)' holds \(QuotedValue.quote(part)), not a number")
+            }
+            switch v {
+            case let .bytes(lo, hi):
+                // The count comes from the file (num_leaves, num_cat): reserve no more than the line can
+                // hold (a value and a separator take at least 2 bytes), so a damaged count is refused
+                // below instead of allocating terabytes first.
+                if count > 0 { out.reserveCapacity(min(count, (hi - lo) / 2 + 1)) }
+                // Values separated by spaces, empty ones skipped (`split(separator: " ")`).
+                let bytes = lines.bytes
+                var p = lo
+                while p < hi {
+                    if bytes[p] == 0x20 { p += 1; continue }
+                    var q = p + 1
+                    while q < hi && bytes[q] != 0x20 { q += 1 }
+                    let token = lines.slice(p, q)
+                    guard let x = T.read(token) else { throw refuse(String(decoding: token, as: UTF8.self)) }
+                    out.append(x)
+                    p = q
+                }
+            case let .text(t):
+                if count > 0 { out.reserveCapacity(min(count, t.utf8.count / 2 + 1)) }
+                for part in t.split(separator: " ") {
+                    guard let x = T(text: part) else { throw refuse(String(part)) }
+                    out.append(x)
+                }
             }
             guard count < 0 || out.count == count else {
-                throw ParseError(line: line, detail: "'\(key)' has \(out.count) values, expected \(count)")
+                throw ParseError(line: line, detail: "'\(key.key)' has \(out.count) values, expected \(count)")
             }
             return out
         }
-        guard let leaves = Int(try field("num_leaves").0), leaves >= 1 else {
-            throw ParseError(line: try field("num_leaves").1, detail: "bad num_leaves")
+        guard let leaves = Int(text(try field(.numLeaves).value)), leaves >= 1 else {
+            throw ParseError(line: try field(.numLeaves).line, detail: "bad num_leaves")
         }
-        if let linear = fields["is_linear"], linear.0 == "1" {
-            throw ModelError.unsupported(path: path, format: format, detail: "line \(linear.1): linear trees (linear_tree=true)")
+        if let linear = fields[TreeField.isLinear.rawValue], text(linear.value) == "1" {
+            throw ModelError.unsupported(path: path, format: format, detail: "line \(linear.line): linear trees (linear_tree=true)")
         }
-        let leafValues = try numbers("leaf_value", count: leaves) { Double($0) }
+        let leafValues = try numbers(.leafValue, count: leaves, as: Double.self)
         if leaves == 1 {
             var only = TreeNode.leaf(leafValues[0])
-            only.cover = Double(fields["leaf_count"].flatMap { Int($0.0) } ?? 0)
+            only.cover = Double(fields[TreeField.leafCount.rawValue].flatMap { Int(text($0.value)) } ?? 0)
             return ([only], i)
         }
         let internalCount = leaves - 1
-        let splitFeature = try numbers("split_feature", count: internalCount) { Int($0) }
-        let thresholds = try numbers("threshold", count: internalCount) { Double($0) }
-        let decisionType = try numbers("decision_type", count: internalCount) { Int($0) }
-        let leftChild = try numbers("left_child", count: internalCount) { Int($0) }
-        let rightChild = try numbers("right_child", count: internalCount) { Int($0) }
-        let numCat = Int(fields["num_cat"]?.0 ?? "0") ?? 0
+        let splitFeature = try numbers(.splitFeature, count: internalCount, as: Int.self)
+        let thresholds = try numbers(.threshold, count: internalCount, as: Double.self)
+        let decisionType = try numbers(.decisionType, count: internalCount, as: Int.self)
+        let leftChild = try numbers(.leftChild, count: internalCount, as: Int.self)
+        let rightChild = try numbers(.rightChild, count: internalCount, as: Int.self)
+        let numCat = Int(fields[TreeField.numCat.rawValue].map { text($0.value) } ?? "0") ?? 0
         // One entry per categorical split: more than the tree's splits is damage (and numCat + 1 could overflow).
         guard numCat >= 0 && numCat <= internalCount else {
-            throw ParseError(line: fields["num_cat"]!.1, detail: "num_cat=\(numCat), but the tree has \(internalCount) splits")
+            throw ParseError(line: fields[TreeField.numCat.rawValue]!.line, detail: "num_cat=\(numCat), but the tree has \(internalCount) splits")
         }
         var catBoundaries: [Int] = [], catThreshold: [UInt32] = []
         if numCat > 0 {
-            catBoundaries = try numbers("cat_boundaries", count: numCat + 1) { Int($0) }
-            catThreshold = try numbers("cat_threshold", count: -1) { UInt32($0) }
+            catBoundaries = try numbers(.catBoundaries, count: numCat + 1, as: Int.self)
+            catThreshold = try numbers(.catThreshold, count: -1, as: UInt32.self)
         }
         // Child c ≥ 0 is internalCount node c; c < 0 is leaf ~c, stored after the internalCount nodes.
         // Checked here: ~c of a value below -leaves would overflow internalCount + ~c.
-        func child(_ c: Int, _ key: Substring) throws -> Int {
+        func child(_ c: Int, _ key: TreeField) throws -> Int {
             guard c >= -leaves && c < internalCount else {
-                throw ParseError(line: fields[key]!.1, detail: "'\(key)' holds \(c), outside -\(leaves) to \(internalCount - 1)")
+                throw ParseError(line: fields[key.rawValue]!.line, detail: "'\(key.key)' holds \(c), outside -\(leaves) to \(internalCount - 1)")
             }
             return c >= 0 ? c : internalCount + ~c
         }
@@ -221,18 +293,18 @@ public enum LightGBMTextLoader {
             let dt = decisionType[n]
             let f = splitFeature[n]
             guard f >= 0 && f < featureCount else {
-                throw ParseError(line: fields["split_feature"]!.1, detail: "split on feature \(f), but the model has \(featureCount)")
+                throw ParseError(line: fields[TreeField.splitFeature.rawValue]!.line, detail: "split on feature \(f), but the model has \(featureCount)")
             }
-            let l = try child(leftChild[n], "left_child"), r = try child(rightChild[n], "right_child")
+            let l = try child(leftChild[n], .leftChild), r = try child(rightChild[n], .rightChild)
             if dt & 1 != 0 {
                 // A categorical split's threshold is an index into cat_boundaries: a whole number
                 // (Int(_:) of NaN, ±inf or 1e300 traps), and the boundaries a range within cat_threshold.
                 guard let idx = Int(exactly: thresholds[n]) else {
-                    throw ParseError(line: fields["threshold"]!.1, detail: "categorical split \(n) has threshold \(thresholds[n]), not an index into cat_boundaries")
+                    throw ParseError(line: fields[TreeField.threshold.rawValue]!.line, detail: "categorical split \(n) has threshold \(thresholds[n]), not an index into cat_boundaries")
                 }
                 guard idx >= 0, idx < catBoundaries.count - 1, catBoundaries[idx] >= 0, catBoundaries[idx] <= catBoundaries[idx + 1],
                       catBoundaries[idx + 1] <= catThreshold.count else {
-                    throw ParseError(line: fields["threshold"]!.1, detail: "categorical split \(n) points outside cat_boundaries")
+                    throw ParseError(line: fields[TreeField.threshold.rawValue]!.line, detail: "categorical split \(n) points outside cat_boundaries")
                 }
                 let bits = Array(catThreshold[catBoundaries[idx]..<catBoundaries[idx + 1]])
                 nodes.append(TreeNode(split: .categorical(feature: f, bitset: bits, inSetGoesLeft: true, missingGoesLeft: false),
@@ -243,7 +315,7 @@ public enum LightGBMTextLoader {
                 case 0: missing = .none
                 case 1: missing = .zero
                 case 2: missing = .nan
-                default: throw ParseError(line: fields["decision_type"]!.1, detail: "unknown missing type in decision_type \(dt)")
+                default: throw ParseError(line: fields[TreeField.decisionType.rawValue]!.line, detail: "unknown missing type in decision_type \(dt)")
                 }
                 nodes.append(TreeNode(split: .numeric(feature: f, threshold: thresholds[n], defaultLeft: dt & 2 != 0, missing: missing),
                                       left: l, right: r))
@@ -252,9 +324,9 @@ public enum LightGBMTextLoader {
         for v in leafValues { nodes.append(.leaf(v)) }
         // Covers (exact contributions): the training rows that reached each node, as LightGBM's
         // own pred_contrib weighs the branches (data_count).
-        if fields["internal_count"] != nil, fields["leaf_count"] != nil {
-            let inner = try numbers("internal_count", count: internalCount) { Double($0) }
-            let leaf = try numbers("leaf_count", count: leaves) { Double($0) }
+        if fields[TreeField.internalCount.rawValue] != nil, fields[TreeField.leafCount.rawValue] != nil {
+            let inner = try numbers(.internalCount, count: internalCount, as: Double.self)
+            let leaf = try numbers(.leafCount, count: leaves, as: Double.self)
             for n in 0..<internalCount { nodes[n].cover = inner[n] }
             for n in 0..<leaves { nodes[internalCount + n].cover = leaf[n] }
         }

@@ -395,48 +395,60 @@ struct BinnedForest: Sendable {
         self.leafD = leafD
         self.origin = origin
         self.depths = depths
-        // The heap-ordered tops of the trees.
-        var heapBase: [Int] = [], heapLevels: [Int] = [], heapNodes: [UInt64] = [], heapExit: [UInt64] = []
-        var heapLeafF: [Float] = [], heapLeafD: [Double] = []
-        var packedAt: [Int] = []
+        // The heap-ordered tops of the trees: tree t's slots from `heapBase[t]`, 2^k + 1 of them
+        // in each array (nodes: 0 and 1 unused; exits and leaf values: the bottom's 2^k, then a
+        // 0 so that the next tree's bottom starts at its own base). Sized first and written
+        // through pointers: appended slot by slot, with a uniqueness check per write, building the
+        // layout of the 500-tree XGBoost benchmark model took 88 M instructions, now 72 M (callgrind).
+        var heapBase: [Int] = [], heapLevels: [Int] = []
+        heapBase.reserveCapacity(roots.count); heapLevels.reserveCapacity(roots.count)
+        var heapSlots = 0
+        for depth in depths { heapSlots += (1 << Swift.min(depth, Self.maxHeapLevels)) + 1 }
+        var heapNodes = [UInt64](repeating: 0, count: heapSlots), heapExit = [UInt64](repeating: 0, count: heapSlots)
+        var heapLeafF = [Float](repeating: 0, count: heapSlots), heapLeafD = [Double](repeating: 0, count: heapSlots)
         // Height of each packed node's subtree (0 for a leaf); children come after their parent.
         var height = [UInt64](repeating: 0, count: total)
         for n in stride(from: total - 1, through: 0, by: -1) {
             let left = Int(UInt32(truncatingIfNeeded: nodes[n]))
             if left != n { height[n] = 1 + Swift.max(height[left], height[left + 1]) }
         }
-        for t in 0..<roots.count {
-            let k = Swift.min(depths[t], Self.maxHeapLevels)
-            let size = 1 << k
-            let base = heapNodes.count
-            heapBase.append(base)
-            heapLevels.append(k)
-            // Slots 2 ... size hold the top's nodes (level j: 2^j + 1 ... 2^(j+1)); slots
-            // size + 1 ... 2 size its bottom; 0 and 1 are unused.
-            heapNodes.append(contentsOf: repeatElement(0, count: size + 1))
-            packedAt = [Int](repeating: 0, count: 2 * size + 1)
-            packedAt[2] = roots[t]
-            for h in stride(from: 2, through: size, by: 1) {
-                let n = packedAt[h]
-                let word = nodes[n]
-                let left = Int(UInt32(truncatingIfNeeded: word))
-                let plane = UInt64((word >> 32) & 0xFFFF)
-                // A real threshold bin is at most 0xFFFD; a leaf's 0xFFFF makes a bound of 0 (it
-                // goes right, to itself).
-                let bound = UInt64(UInt16(truncatingIfNeeded: (word >> 48) &+ 1))
-                heapNodes[base + h] = (plane << UInt64(Self.blockShift)) | (bound << 32)
-                packedAt[2 * h - 1] = left
-                packedAt[2 * h] = left == n ? n : left + 1
+        // The packed node each slot stands for; every slot read is written first for the tree at
+        // hand, so one array serves all trees.
+        var packedAt = [Int](repeating: 0, count: 2 << Self.maxHeapLevels + 1)
+        heapNodes.withUnsafeMutableBufferPointer { heapNodes in
+        heapExit.withUnsafeMutableBufferPointer { heapExit in
+        heapLeafF.withUnsafeMutableBufferPointer { heapLeafF in
+        heapLeafD.withUnsafeMutableBufferPointer { heapLeafD in
+            var base = 0
+            for t in 0..<roots.count {
+                let k = Swift.min(depths[t], Self.maxHeapLevels)
+                let size = 1 << k
+                heapBase.append(base)
+                heapLevels.append(k)
+                // Slots 2 ... size hold the top's nodes (level j: 2^j + 1 ... 2^(j+1)); slots
+                // size + 1 ... 2 size its bottom.
+                packedAt[2] = roots[t]
+                for h in 2..<(size + 1) {
+                    let n = packedAt[h]
+                    let word = nodes[n]
+                    let left = Int(UInt32(truncatingIfNeeded: word))
+                    let plane = UInt64((word >> 32) & 0xFFFF)
+                    // A real threshold bin is at most 0xFFFD; a leaf's 0xFFFF makes a bound of 0 (it
+                    // goes right, to itself).
+                    let bound = UInt64(UInt16(truncatingIfNeeded: (word >> 48) &+ 1))
+                    heapNodes[base + h] = (plane << UInt64(Self.blockShift)) | (bound << 32)
+                    packedAt[2 * h - 1] = left
+                    packedAt[2 * h] = left == n ? n : left + 1
+                }
+                for h in (size + 1)...(2 * size) {
+                    let n = packedAt[h]
+                    heapExit[base + h - size - 1] = UInt64(n) | (height[n] << 32)
+                    heapLeafF[base + h - size - 1] = leafF[n]
+                    heapLeafD[base + h - size - 1] = leafD[n]
+                }
+                base += size + 1
             }
-            for h in (size + 1)...(2 * size) {
-                heapExit.append(UInt64(packedAt[h]) | (height[packedAt[h]] << 32))
-                heapLeafF.append(leafF[packedAt[h]])
-                heapLeafD.append(leafD[packedAt[h]])
-            }
-            heapExit.append(0)  // so that the bottom of every tree starts at its `heapBase`
-            heapLeafF.append(0)
-            heapLeafD.append(0)
-        }
+        }}}}
         self.heapBase = heapBase
         self.heapLevels = heapLevels
         self.heapNodes = heapNodes

@@ -178,4 +178,42 @@ struct Seeded {
         #expect(parse("-Infinity") == .number(-.infinity))
         #expect(parse(" 42 ") == .number(42))
     }
+
+    /// `longMantissa` (up to 19 digits over 10^1 ... 10^19: the 17 significant digits LightGBM
+    /// writes) against strtod, bit for bit: random mantissas of 15 to 19 digits with the point
+    /// anywhere and small exponents, the exact ties between two doubles (which round to even, so
+    /// one rounding direction wrong shows), and what it must hand over (nil).
+    @Test func longMantissaMatchesStrtod() {
+        func long(_ s: String) -> Double? { Array(s.utf8).withUnsafeBufferPointer { NumberParser.longMantissa($0) } }
+        // 2^53 + 1 and 2^53 + 3 with a fraction digit: ties, to the even neighbour (2^53, 2^53 + 4).
+        #expect(long("9007199254740993.0") == 9007199254740992)
+        #expect(long("9007199254740995.0") == 9007199254740996)
+        #expect(long("-9007199254740993.0") == -9007199254740992)
+        // Just above a tie: up.
+        #expect(long("9007199254740993.001") == 9007199254740994)
+        for s in ["0", "0.0", "1", "123", "1e5", "0.1e-19", "1.5e-30", "12345678901234567890.5", "0.1234567890123456789", "1x", "", "-", ".", "1.2.3"] {
+            #expect(long(s) == nil, "\(s)")
+        }
+        var seeded = Seeded(state: 0x5EED_0021)
+        var samples = ["0.34398116171360021", "-0.99335941672325123", "1.3670037984848025", "0.30000000000000004",
+                       "9007199254740992.5", "4503599627370496.5", "0.99999999999999999", "1.0000000000000002",
+                       "9999999999999999999e-19", "1844674407370955161.5", "+2.5e-1"]
+        for _ in 0..<20_000 {
+            let digits = 15 + seeded.next(5)
+            var s = seeded.next(2) == 0 ? "-" : ""
+            for k in 0..<digits { s += String(k == 0 ? 1 + seeded.next(9) : seeded.next(10)) }
+            let point = 1 + seeded.next(digits)  // fraction digits
+            s.insert(".", at: s.index(s.endIndex, offsetBy: -point))
+            if seeded.next(4) == 0 { s += "e\(seeded.next(9) - 4)" }
+            samples.append(s)
+        }
+        var taken = 0
+        for s in samples {
+            guard let v = long(s) else { continue }
+            taken += 1
+            let expected = strtod(s, nil)
+            #expect(v.bitPattern == expected.bitPattern, "'\(s)': \(v) vs strtod \(expected)")
+        }
+        #expect(taken > 19_000)
+    }
 }

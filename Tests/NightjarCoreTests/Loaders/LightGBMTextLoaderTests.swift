@@ -52,4 +52,38 @@ import Testing
         let model = try ModelLoader.load(path: path)
         #expect(model.features[7].kind == .categorical(categories: nil))
     }
+
+    /// A tree block's lines as the loader reads them (from the bytes since the line split and the
+    /// values stopped going through `String`): the last line naming a field counts, values are
+    /// separated by runs of spaces only, 17-digit and exponent values read as `strtod` reads them.
+    @Test func treeFieldsAndValuesReadFromBytes() throws {
+        func load(_ from: String, _ to: String) throws -> ScoringModel {
+            let model = LightGBMFuzzFindingTests.model
+            #expect(model.contains(from), "the model has no \(from)")
+            return try ModelLoader.load(data: Data(model.replacingOccurrences(of: from, with: to).utf8), path: "m.txt")
+        }
+        let repeated = try load("is_linear=0", "is_linear=0\nleaf_value=0.5 0.6 0.7")
+        #expect(repeated.forest!.value.suffix(3) == [0.5, 0.6, 0.7])
+        let spaced = try load("leaf_value=0.1 0.2 0.30000000000000004", "leaf_value=  0.1   0.2 0.30000000000000004  ")
+        #expect(spaced.forest!.value.suffix(3) == [0.1, 0.2, 0.30000000000000004])
+        let long = try load("threshold=0 0.5", "threshold=0 0.34398116171360021")
+        #expect(long.forest!.threshold[1] == strtod("0.34398116171360021", nil))
+        let exponent = try load("threshold=0 0.5", "threshold=0 1.0000000180025095e-35")
+        #expect(exponent.forest!.threshold[1] == strtod("1.0000000180025095e-35", nil))
+        // A tab is no separator: one value, refused and quoted.
+        #expect { try load("leaf_value=0.1 0.2", "leaf_value=0.1\t0.2") } throws: { error in
+            "\(error)".contains("'leaf_value' holds '0.1\\t0.2', not a number")
+        }
+    }
+
+    /// A line with bytes beyond ASCII is split as the text was: a space followed by a combining
+    /// mark is one character, not a separator, so the value quoted is the whole "0.1 \u{301}0.2".
+    @Test func nonASCIILinesSplitAsText() throws {
+        let model = LightGBMFuzzFindingTests.model.replacingOccurrences(of: "leaf_value=0.1 0.2", with: "leaf_value=0.1 \u{301}0.2")
+        #expect { try ModelLoader.load(data: Data(model.utf8), path: "m.txt") } throws: { error in
+            "\(error)".contains("'leaf_value' holds '0.1 \u{301}0.2', not a number")
+        }
+        let names = LightGBMFuzzFindingTests.model.replacingOccurrences(of: "feature_names=a b", with: "feature_names=größe b")
+        #expect(try ModelLoader.load(data: Data(names.utf8), path: "m.txt").features.map(\.name) == ["größe", "b"])
+    }
 }

@@ -47,6 +47,15 @@ import Testing
         }
     }
 
+    /// A categorical node without its category list is an error — not a crash while the node
+    /// covers were being attached (found by review of the cover reading, 9907ae9).
+    @Test func aCategoricalNodeWithoutItsCategoriesIsAnErrorNotACrash() throws {
+        let text = try String(contentsOfFile: fixture("extra/xgb_multi.json"), encoding: .utf8)
+        let path = temporaryFile(text.replacingOccurrences(of: "\"categories_nodes\"", with: "\"categories_nodes_renamed\""), name: "nocats.json")
+        #expect(throws: ModelError.self) { try ModelLoader.load(path: path) }
+        do { _ = try ModelLoader.load(path: path) } catch { #expect(error.description.contains("categories for categorical node")) }
+    }
+
     @Test func jsonThatIsNotAModel() {
         let path = temporaryFile(#"{"hello": "world"}"#, name: "other.json")
         #expect { try ModelLoader.load(path: path) } throws: { error in
