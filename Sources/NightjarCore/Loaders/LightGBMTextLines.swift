@@ -14,9 +14,9 @@ import Darwin
 ///
 /// **The same lines and values as before, for every input.** The old split was by `Character`,
 /// and the byte rules here are what it did on ASCII:
-/// - a `\n` byte ends a line unless a `\r` comes right before it (`"\r\n"` is one `Character`,
-///   which is not `"\n"`: a CRLF file is one long line, as it was), and a line's final `\r` is
-///   dropped;
+/// - a `\n` byte ends a line, and a line's final `\r` is dropped: a model saved with Windows line
+///   ends (CRLF) loads as the same model (the `Character` split used to see `"\r\n"` as one
+///   character, not a line end, and refused such a file as one long line);
 /// - on a line with a byte ≥ 0x80 a separator can be part of a larger cluster (a space followed
 ///   by a combining mark is no `" "`), so such lines (`ascii == false`) are compared and split
 ///   as `Substring`s, exactly the old way. Model files are ASCII, so this costs nothing in practice.
@@ -41,20 +41,13 @@ struct LightGBMTextLines {
         }
         // A 7 MB model has about 10,000 lines, one per 700 bytes: room for one per 512.
         start.reserveCapacity(n / 512 + 16); end.reserveCapacity(n / 512 + 16); ascii.reserveCapacity(n / 512 + 16)
-        // Each line: up to the next '\n' that no '\r' comes right before (memchr), then whether
-        // its bytes are all ASCII, eight at a time.
+        // Each line: up to the next '\n' (memchr), without a final '\r', then whether its bytes are
+        // all ASCII, eight at a time.
         var lineStart = 0
         while true {
             var stop = n
-            var search = lineStart
-            while search < n, let hit = memchr(base + search, 0x0A, n - search) {
-                let k = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
-                if k > 0 && base[k - 1] == 0x0D {
-                    search = k + 1
-                    continue
-                }
-                stop = k
-                break
+            if lineStart < n, let hit = memchr(base + lineStart, 0x0A, n - lineStart) {
+                stop = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
             }
             var e = stop
             if e > lineStart && base[e - 1] == 0x0D { e -= 1 }

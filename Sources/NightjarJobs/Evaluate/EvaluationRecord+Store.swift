@@ -49,7 +49,7 @@ extension EvaluationRecord {
         precision = try r.optionalDouble("precision"); recall = try r.optionalDouble("recall")
         rmse = try r.optionalDouble("rmse"); mae = try r.optionalDouble("mae"); r2 = try r.optionalDouble("r2")
         if let text = try r.optionalString("calibration") {
-            guard let bins = try? JSONDecoder().decode([EvaluationCalibrationBin].self, from: Data(text.utf8)) else {
+            guard let bins = try? JSONDecoder().decode([CalibrationBin].self, from: Data(text.utf8)) else {
                 throw r.failure("calibration", "holds \(QuotedValue.quote(String(text.prefix(60)))), not a JSON list of bins")
             }
             calibration = bins

@@ -1,4 +1,5 @@
 import Foundation
+import NightjarCore
 
 /// How one model version and arm did on one logical date once its outcomes were known
 /// (`nightjar_evaluations`, written by `nightjar evaluate`). Metrics that a task does not have, or
@@ -52,7 +53,7 @@ public struct EvaluationRecord: Sendable, Equatable, Codable {
     public var mae: Double?
     public var r2: Double?
     /// Ten reliability bins (binary): `[lower, upper, rows, mean predicted, observed rate]`, JSON.
-    public var calibration: [EvaluationCalibrationBin]
+    public var calibration: [CalibrationBin]
 
     /// The comparison with the champion (challenger and split arms): which metric, the version it
     /// was compared with, the difference (this arm − champion) and its 95% confidence interval.
@@ -127,33 +128,6 @@ public struct EvaluationRecord: Sendable, Equatable, Codable {
         case .mae: mae
         case .r2: r2
         }
-    }
-}
-
-/// One reliability bin of a binary classifier's evaluation.
-public struct EvaluationCalibrationBin: Sendable, Equatable, Codable {
-    public var lower: Double
-    public var upper: Double
-    public var rows: Int
-    public var meanPredicted: Double?
-    public var observedRate: Double?
-
-    public init(lower: Double, upper: Double, rows: Int, meanPredicted: Double?, observedRate: Double?) {
-        self.lower = lower
-        self.upper = upper
-        self.rows = rows
-        self.meanPredicted = meanPredicted
-        self.observedRate = observedRate
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case lower, upper, rows, meanPredicted = "mean_predicted", observedRate = "observed_rate"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(lower, forKey: .lower); try c.encode(upper, forKey: .upper); try c.encode(rows, forKey: .rows)
-        try c.encode(meanPredicted, forKey: .meanPredicted); try c.encode(observedRate, forKey: .observedRate)
     }
 }
 

@@ -151,9 +151,7 @@ public struct OutcomeEvaluator {
             r.positives = m.positives
             r.auc = m.auc; r.logLoss = m.logLoss; r.brier = m.brier; r.ece = m.ece
             r.accuracy = m.accuracy; r.precision = m.precision; r.recall = m.recall
-            r.calibration = m.calibration.map {
-                EvaluationCalibrationBin(lower: $0.lower, upper: $0.upper, rows: $0.rows, meanPredicted: $0.meanPredicted, observedRate: $0.observedRate)
-            }
+            r.calibration = m.calibration
         case .multiclass(let k):
             let m = MulticlassOutcomeMetrics(labels: y.map { Int($0) }, probabilities: p, classes: k)
             r.logLoss = m.logLoss; r.accuracy = m.accuracy; r.auc = m.macroAUC

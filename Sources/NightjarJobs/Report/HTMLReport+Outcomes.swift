@@ -1,4 +1,5 @@
 import Foundation
+import NightjarCore
 
 extension HTMLReport {
     /// The series colours of arms and versions, in order (champion first).
@@ -79,7 +80,7 @@ extension HTMLReport {
         s += "<line x1=\"\(coord(x(0)))\" y1=\"\(coord(y(0)))\" x2=\"\(coord(x(1)))\" y2=\"\(coord(y(1)))\" stroke=\"#9aa5b1\" stroke-dasharray=\"4 4\"/>\n"
         for (i, r) in records.enumerated() {
             let colour = seriesColours[i % seriesColours.count]
-            let points = r.calibration.compactMap { b -> (Double, Double, EvaluationCalibrationBin)? in
+            let points = r.calibration.compactMap { b -> (Double, Double, CalibrationBin)? in
                 guard let p = b.meanPredicted, let o = b.observedRate else { return nil }
                 return (p, o, b)
             }
@@ -202,6 +203,25 @@ extension HTMLReport {
             s += "<text class=\"axis\" x=\"\(coord(width - right + 30))\" y=\"\(coord(top + Double(n) * 20 + 10))\">\(escape(key))</text>\n"
         }
         s += "</svg>\n"
+        return s
+    }
+}
+
+extension HTMLReport {
+    /// Which features moved tonight's scores (jobs with `explain:`): next to drift, the mean
+    /// |contribution| per feature and how often each was the first reason, over the champion's rows.
+    static func explanationsSection(_ d: RunReportData) -> String {
+        var s = "<section id=\"explanations\">\n<h2>What moved the scores</h2>\n"
+        s += "<p class=\"lede\">Over this run's rows scored by \(escape(d.model.name))@\(escape(d.model.version)): the mean absolute exact contribution of each feature (margin space), and the share of rows whose first reason it was.</p>\n"
+        let top = d.explanations.compactMap(\.meanAbsContribution).max() ?? 0
+        s += dataTable([("Feature", false), ("Mean |contribution|", true), ("", false), ("First reason", true)], rows: d.explanations.map { e in
+            let bar = e.meanAbsContribution.map { v in
+                "<svg width=\"160\" height=\"10\" role=\"img\" aria-label=\"\(escape(metricText(v)))\"><rect x=\"0\" y=\"1\" height=\"8\" width=\"\(coord(top > 0 ? v / top * 160 : 0))\" fill=\"#2f6fde\"/></svg>"
+            } ?? ""
+            return "<td><code>\(escape(e.feature))</code></td><td class=\"num\">\(escape(metricText(e.meanAbsContribution)))</td><td>\(bar)</td>"
+                + "<td class=\"num\">\(escape(percent(e.firstReasonShare)))</td>"
+        })
+        s += "</section>\n"
         return s
     }
 }

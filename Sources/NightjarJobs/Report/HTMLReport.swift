@@ -3,7 +3,7 @@
 /// Self-contained means inline CSS and inline SVG only, with no scripts and nothing fetched from
 /// elsewhere: the file gets mailed, attached to tickets and opened from disk or from an artifact
 /// store long after the run, often where no network or script execution is allowed. Every section
-/// has a stable `id` (`summary`, `histogram`, `drift`, `rejects`, `shadows`, `outcomes`, `lineage`) so links and tests can
+/// has a stable `id` (`summary`, `histogram`, `drift`, `explanations`, `rejects`, `shadows`, `outcomes`, `lineage`) so links and tests can
 /// address them.
 public enum HTMLReport {
     public static func render(_ data: RunReportData) -> String {
@@ -23,6 +23,7 @@ public enum HTMLReport {
         html += summarySection(data)
         html += histogramSection(data)
         html += driftSection(data)
+        if !data.explanations.isEmpty { html += explanationsSection(data) }
         html += rejectsSection(data)
         if !data.shadows.isEmpty { html += shadowsSection(data) }
         if data.status == "succeeded" { html += outcomesSection(data) }

@@ -35,6 +35,9 @@ public struct RunReportData: Sendable, Equatable {
     public var shadows: [ShadowComparisonRecord] = []
     /// The outcomes of the rows this run published (`nightjar evaluate`); empty: not yet evaluated.
     public var evaluations: [EvaluationRecord] = []
+    /// What moved tonight's scores (jobs with `explain:`, SQLite sinks): per feature, the mean
+    /// |contribution| of the champion's rows and the share of rows it was the first reason of.
+    public var explanations: [FeatureExplanation] = []
 
     public init(
         job: String, runID: String, logicalDate: String, status: String, driftStatus: String,

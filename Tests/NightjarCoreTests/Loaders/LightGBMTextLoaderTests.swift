@@ -27,6 +27,26 @@ import Testing
         #expect(try LightGBMTextLoader.objectiveSemantics("binary sigmoid:0.5", numClass: 1, line: 1, path: "m").1 == .sigmoid(scale: 0.5))
     }
 
+    /// A model saved with Windows line ends (CRLF) is the same model: it used to be refused as
+    /// one long line.
+    @Test func windowsLineEndsLoadTheSameModel() throws {
+        let text = try String(contentsOfFile: fixture("churn/churn_lgbm.txt"), encoding: .utf8)
+        let crlf = temporaryFile(text.replacingOccurrences(of: "\n", with: "\r\n"), name: "crlf.txt")
+        let a = try ModelLoader.load(path: fixture("churn/churn_lgbm.txt")), b = try ModelLoader.load(path: crlf)
+        #expect(a.features == b.features && a.objective == b.objective && a.forest!.treeCount == b.forest!.treeCount)
+        // The same margins on a grid of rows (numbers, NaN, category codes).
+        var rows: [Double] = []
+        for r in 0..<64 {
+            for f in 0..<a.features.count { rows.append(r % 7 == 0 ? .nan : Double((r * 37 + f * 11) % 97) * (f < 7 ? 1_000.5 : 0.05)) }
+        }
+        var ma = [Double](repeating: 0, count: 64), mb = ma
+        rows.withUnsafeBufferPointer { p in
+            a.forest!.computeMargins(features: p.baseAddress!, stride: a.features.count, rows: 64, margins: &ma)
+            b.forest!.computeMargins(features: p.baseAddress!, stride: a.features.count, rows: 64, margins: &mb)
+        }
+        #expect(ma == mb)
+    }
+
     @Test func truncatedModelIsAClearError() throws {
         let text = try String(contentsOfFile: fixture("churn/churn_lgbm.txt"), encoding: .utf8)
         let path = temporaryFile(String(text.prefix(20_000)), name: "truncated.txt")

@@ -76,6 +76,23 @@ import NightjarCore
         try Self.check(main, features: Self.features)
         try Self.check(shadow, features: Self.features)
         #expect(try db.query("SELECT typeof(reason_1), typeof(reason_1_contribution), typeof(contrib_bias) FROM scores LIMIT 1") == [["text", "real", "real"]])
+
+        // The run's report: what moved the scores, over the champion's rows, next to drift.
+        let store = try SQLiteRunStore(path: job.state)
+        let run = try #require(try store.recentRuns(job: "explained", limit: 1).first)
+        let data = try RunReportData.load(runID: run.runID, store: store)
+        #expect(data.explanations.count == 9)
+        let champion = main.filter { $0[1] == "1" }
+        for e in data.explanations {
+            let k = try #require(Self.features.firstIndex(of: e.feature))
+            let mean = champion.map { abs(Double($0[2 + k]!)!) }.reduce(0, +) / Double(champion.count)
+            #expect(abs(e.meanAbsContribution! - mean) <= 1e-9 * max(1, mean), "\(e.feature)")
+            let share = Double(champion.filter { $0[2 + Self.features.count] == e.feature }.count) / Double(champion.count)
+            #expect(abs((e.firstReasonShare ?? 0) - share) <= 1e-12, "\(e.feature)")
+        }
+        #expect(data.explanations.map { $0.meanAbsContribution! } == data.explanations.map { $0.meanAbsContribution! }.sorted(by: >))
+        let html = HTMLReport.render(data)
+        #expect(html.contains("<section id=\"explanations\">") && html.contains("What moved the scores"))
     }
 
     @Test func aModelWithoutCoversIsRefusedBeforeAnyRow() throws {
