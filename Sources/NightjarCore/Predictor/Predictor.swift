@@ -90,12 +90,14 @@ public struct Predictor: Sendable {
                         for r in 0..<count {
                             let o = outBase.pointer + (start + r) * width
                             let row = phi + r * per
-                            if self.reasons > 0 { self.rankReasons(row, margins: margins + r * groups, order: &order) }
+                            // The explained group's contributions (reasons): chosen once per row.
+                            let explained = row + (self.reasons > 0 ? self.reasonGroup(margins + r * groups) * (forest.featureCount + 1) : 0)
+                            if self.reasons > 0 { self.rankReasons(explained, order: &order) }
                             for (c, column) in self.columns.enumerated() {
                                 switch column.role {
                                 case .contribution(let i): o[c] = row[i]
                                 case .reason(let k): o[c] = k < order.count ? Double(order[k]) : .nan
-                                case .reasonContribution(let k): o[c] = k < order.count ? row[self.reasonGroup(margins + r * groups) * (forest.featureCount + 1) + order[k]] : .nan
+                                case .reasonContribution(let k): o[c] = k < order.count ? explained[order[k]] : .nan
                                 default: break
                                 }
                             }
@@ -303,15 +305,14 @@ extension Predictor {
         return best
     }
 
-    /// Orders the features of one row's contributions for its reasons: largest first (towards the
-    /// positive or predicted class), or largest in absolute value for a regressor; ties keep the
-    /// features' order.
-    func rankReasons(_ phi: UnsafeMutablePointer<Double>, margins: UnsafeMutablePointer<Double>, order: inout [Int]) {
+    /// Orders the features of one row's contributions to the explained group (`phi`) for its
+    /// reasons: largest first (towards the positive or predicted class), or largest in absolute
+    /// value for a regressor; ties keep the features' order.
+    func rankReasons(_ phi: UnsafeMutablePointer<Double>, order: inout [Int]) {
         let n = order.count
-        let base = reasonGroup(margins) * (n + 1)
         let regression = model.task == .regression
         for f in 0..<n { order[f] = f }
-        func key(_ f: Int) -> Double { regression ? abs(phi[base + f]) : phi[base + f] }
+        func key(_ f: Int) -> Double { regression ? abs(phi[f]) : phi[f] }
         // Partial selection of the first `reasons` (K is small): K passes over the features.
         for k in 0..<Swift.min(reasons, n) {
             var best = k

@@ -114,6 +114,13 @@ public struct EvaluationRecord: Sendable, Equatable, Codable {
         try c.encode(differenceHigh, forKey: .differenceHigh); try c.encode(significant, forKey: .significant)
     }
 
+    /// The comparison with the champion in words: `auc +0.0123 [+0.0040, +0.0206] significant`;
+    /// nil for the champion or an arm that could not be compared.
+    public var differenceSummary: String? {
+        guard arm != .champion, let d = difference, let lo = differenceLow, let hi = differenceHigh, let metric = differenceMetric else { return nil }
+        return String(format: "%@ %+.4f [%+.4f, %+.4f] %@", metric, d, lo, hi, significant == true ? "significant" : "not significant")
+    }
+
     /// The value of a metric by its name in job files and JSON (`auc`, `log_loss`, …).
     public func metric(_ name: OutcomeMetricName) -> Double? {
         switch name {

@@ -8,10 +8,7 @@ public enum EvaluationTable {
     /// The difference from the champion: `auc +0.0123 [+0.0040, +0.0206] significant`.
     static func difference(_ r: EvaluationRecord) -> String {
         guard r.arm != .champion else { return "" }
-        guard let d = r.difference, let lo = r.differenceLow, let hi = r.differenceHigh, let metric = r.differenceMetric else {
-            return r.rowsMatched == 0 ? "" : "not comparable"
-        }
-        return String(format: "%@ %+.4f [%+.4f, %+.4f] %@", metric, d, lo, hi, r.significant == true ? "significant" : "not significant")
+        return r.differenceSummary ?? (r.rowsMatched == 0 ? "" : "not comparable")
     }
 
     public static func render(_ result: OutcomeEvaluator.DateResult, job: String) -> String {

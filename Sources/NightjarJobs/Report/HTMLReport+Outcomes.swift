@@ -142,10 +142,7 @@ extension HTMLReport {
         html += "</section>\n<section id=\"evaluations\">\n<h2>Every evaluation</h2>\n"
         html += dataTable([("Date", false), ("Model", false), ("Arm", false), ("Matched / scored", true), ("AUC", true), ("Log loss", true),
                            ("Brier", true), ("RMSE", true), ("Against the champion (95% CI)", false)], rows: records.map { r in
-            var diff = missing
-            if r.arm != .champion, let v = r.difference, let lo = r.differenceLow, let hi = r.differenceHigh, let m = r.differenceMetric {
-                diff = String(format: "%@ %+.4f [%+.4f, %+.4f] ", m, v, lo, hi) + (r.significant == true ? "significant" : "not significant")
-            }
+            let diff = r.differenceSummary ?? missing
             return "<td style=\"white-space: nowrap\">\(escape(r.logicalDate))</td><td><code>\(escape(r.modelName))@\(escape(r.modelVersion))</code></td><td>\(escape(r.arm.rawValue))</td>"
                 + "<td class=\"num\">\(escape(grouped(r.rowsMatched))) / \(escape(grouped(r.rowsScored)))</td>"
                 + [r.auc, r.logLoss, r.brier, r.rmse].map { "<td class=\"num\">\(escape(metricText($0)))</td>" }.joined() + "<td>\(escape(diff))</td>"
