@@ -9,17 +9,38 @@
 /// Arithmetic follows each library: LightGBM in double; XGBoost in float32, operation for operation
 /// as its `TreeShap` (node means, path weights, per-tree sums added to the row's float32 totals),
 /// because its float32 rounding is large next to small contributions of a model with large ones
-/// (a regressor of values in the thousands: 3e-5 apart in double). XGBoost's own contributions then
-/// miss its float32 margin by that rounding (4e-6 on the churn model); Nightjar's bias absorbs it,
-/// so that a row's contributions sum to the margin Nightjar wrote (the bias moves by far less than
-/// the 1e-5 the parity tests allow). LightGBM's random forests: as LightGBM, the trees' sum (its
-/// raw score), not their average.
+/// (a regressor of values in the hundreds: 3e-5 from the exact values). XGBoost's own values then
+/// miss its float32 margin by that rounding; Nightjar's bias absorbs it, so that a row's values
+/// sum to the margin Nightjar wrote (the bias moves by far less than the 1e-5 the parity tests
+/// allow). LightGBM's random forests: as LightGBM, the trees' sum (its raw score), not their average.
 ///
-/// This is the reference implementation: a recursion per row and tree.
+/// This is the reference implementation: a recursion per row and tree. Scoring runs `TreeShapPlan`
+/// (exact, in double, linear in the tree size, over blocks of rows), except for XGBoost models
+/// whose float32 rounding needs this one (`contributionsNeedFloat32`).
 extension Forest {
     /// Whether the model file gave every node a cover, which exact contributions need (ONNX tree
     /// ensembles carry none).
     public var hasCovers: Bool { !cover.isEmpty }
+
+    /// Whether XGBoost's own float32 rounding of this model's contributions can pass the 1e-5
+    /// (relative to max(1, |value|)) that Nightjar's agree with it to, so that they must be
+    /// computed as XGBoost computes them (the float32 recursion here) rather than exactly (the
+    /// fast `TreeShapPlan`). That rounding grows with the leaf values, roughly as 2⁻²⁴ × the sum
+    /// over trees of the largest |leaf| (the bound here). Measured against the exact values: below
+    /// 1e-6 on the classifier fixtures and the 500-tree benchmark model (bounds 3e-7 to 5e-6), 3e-5
+    /// on a regressor of values in the hundreds (bound 4e-4). Above a bound of 5e-5, float32.
+    public var contributionsNeedFloat32: Bool {
+        guard semantics == .xgboost else { return false }
+        var total = 0.0
+        for root in treeRoot {
+            var largest = 0.0, stack = [Int(root)]
+            while let n = stack.popLast() {
+                if feature[n] < 0 { largest = Swift.max(largest, Swift.abs(value[n])) } else { stack += [Int(left[n]), Int(right[n])] }
+            }
+            total += largest
+        }
+        return total * 0x1p-24 > 5e-5
+    }
 
     /// Contributions of `rows` rows (`stride` doubles apart, features in model order) into
     /// `contributions`: per row, per output group, `featureCount` values then the bias
@@ -46,6 +67,7 @@ extension Forest {
         }
     }
 
+    /// LightGBM's arithmetic (double), which is also the exact computation for any forest.
     func contributionsLightGBM(features: UnsafePointer<Double>, stride: Int, rows: Int, contributions: UnsafeMutablePointer<Double>) {
         let width = featureCount + 1, groups = outputGroups
         contributions.initialize(repeating: 0, count: rows * groups * width)

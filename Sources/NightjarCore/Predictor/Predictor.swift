@@ -22,6 +22,10 @@ public struct Predictor: Sendable {
     let contributions: Bool
     /// Reason columns per row (0: none).
     let reasons: Int
+    /// The fast contributions engine, built once for the model when contributions are asked for
+    /// (nil: the recursion, for XGBoost models that need float32, see
+    /// `Forest.contributionsNeedFloat32`, or trees too deep for the plan).
+    let shapPlan: TreeShapPlan?
 
     public init(model: ScoringModel, includeMargin: Bool, threads: Int, contributions: Bool = false, reasons: Int = 0) {
         precondition((!contributions && reasons == 0) || model.contributionsUnavailable == nil, "contributions of a model that has none")
@@ -31,6 +35,11 @@ public struct Predictor: Sendable {
         self.columns = model.outputColumns(includeMargin: includeMargin) + (contributions ? model.contributionColumns() : [])
             + (reasons > 0 ? model.reasonColumns(reasons) : [])
         self.threads = Swift.max(1, threads)
+        if self.contributions, let forest = model.forest, !forest.contributionsNeedFloat32, let plan = TreeShapPlan(forest) {
+            self.shapPlan = plan
+        } else {
+            self.shapPlan = nil
+        }
         if case .linear(let linear) = model.estimator, let plan = model.plan, let fused = plan.imputedInputs, !fused.columns.isEmpty,
            fused.columns.count == linear.featureCount {
             self.imputedLinear = ImputedLinearModel(model: linear, columns: fused.columns, imputed: fused.imputed)
@@ -84,8 +93,13 @@ public struct Predictor: Sendable {
                         let per = groups * (forest.featureCount + 1)
                         let phi = UnsafeMutablePointer<Double>.allocate(capacity: count * per)
                         defer { phi.deallocate() }
-                        forest.computeContributions(features: featBase.pointer + start * matrix.stride, stride: matrix.stride,
-                                                    rows: count, contributions: phi)
+                        if let plan = self.shapPlan {
+                            plan.computeContributions(features: featBase.pointer + start * matrix.stride, stride: matrix.stride,
+                                                      rows: count, contributions: phi)
+                        } else {
+                            forest.computeContributions(features: featBase.pointer + start * matrix.stride, stride: matrix.stride,
+                                                        rows: count, contributions: phi)
+                        }
                         var order = [Int](repeating: 0, count: forest.featureCount)
                         for r in 0..<count {
                             let o = outBase.pointer + (start + r) * width

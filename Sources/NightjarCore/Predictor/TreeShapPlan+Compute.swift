@@ -1,0 +1,196 @@
+extension TreeShapPlan {
+    /// Contributions of `rows` rows (`stride` doubles apart, features in model order) into
+    /// `contributions`, laid out as `Forest.computeContributions` lays them out: per row, per
+    /// output group, `featureCount` values then the bias.
+    public func computeContributions(features: UnsafePointer<Double>, stride: Int, rows: Int,
+                                     contributions: UnsafeMutablePointer<Double>) {
+        precondition(stride >= featureCount)
+        let width = featureCount + 1
+        contributions.initialize(repeating: 0, count: rows * groups * width)
+        guard rows > 0 else { return }
+        let b = Self.block, levels = maxDepth + 2
+        // Products and sums per level and row, in the widest tree's lanes (aligned for SIMD).
+        let slots = levels * b * widest * 8
+        let products = UnsafeMutableRawPointer.allocate(byteCount: slots, alignment: 64)
+        let sums = UnsafeMutableRawPointer.allocate(byteCount: slots, alignment: 64)
+        let byteCount = 2 * levels * b + maxTreeNodes * b
+        let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: byteCount)
+        // The rows' features column by column: a node's test reads its feature for a block at once.
+        let columns = UnsafeMutablePointer<Double>.allocate(capacity: featureCount * rows)
+        defer { products.deallocate(); sums.deallocate(); bytes.deallocate(); columns.deallocate() }
+        bytes.initialize(repeating: 0, count: byteCount)
+        for r in 0..<rows {
+            for f in 0..<featureCount { columns[f * rows + r] = features[r * stride + f] }
+        }
+        // Tree by tree, and within a tree block by block: the tree's tables (tens of kB) stay in
+        // the cache while every block of rows walks it.
+        for t in 0..<treeCount {
+            var start = 0
+            while start < rows {
+                let n = Swift.min(b, rows - start)
+                let block = Block(rows: n, features: features + start * stride, stride: stride,
+                                  columns: columns + start, columnStride: rows,
+                                  output: contributions + start * groups * width, rowWidth: groups * width)
+                let out = block.output + Int(forest.treeGroup[t]) * width
+                switch treeLanes[t] {
+                case 2: walk(SIMD2<Double>.self, tree: t, block, out, products, sums, bytes, levels)
+                case 4: walk(SIMD4<Double>.self, tree: t, block, out, products, sums, bytes, levels)
+                case 8: walk(SIMD8<Double>.self, tree: t, block, out, products, sums, bytes, levels)
+                case 16: walk(SIMD16<Double>.self, tree: t, block, out, products, sums, bytes, levels)
+                case 32: walk(SIMD32<Double>.self, tree: t, block, out, products, sums, bytes, levels)
+                default: walk(SIMD64<Double>.self, tree: t, block, out, products, sums, bytes, levels)
+                }
+                start += n
+            }
+        }
+        for r in 0..<rows {
+            for g in 0..<groups { contributions[(r * groups + g) * width + featureCount] = bias[g] }
+        }
+    }
+
+    /// The rows of one block.
+    struct Block {
+        let rows: Int
+        let features: UnsafePointer<Double>
+        let stride: Int
+        /// The block's first row in the column of feature 0; features `columnStride` apart.
+        let columns: UnsafePointer<Double>
+        let columnStride: Int
+        let output: UnsafeMutablePointer<Double>
+        let rowWidth: Int
+    }
+
+    /// One tree over one block, in vectors of the tree's lanes.
+    func walk<V: SIMD>(_: V.Type, tree t: Int, _ block: Block, _ out: UnsafeMutablePointer<Double>,
+                       _ products: UnsafeMutableRawPointer, _ sums: UnsafeMutableRawPointer,
+                       _ bytes: UnsafeMutablePointer<UInt8>, _ levels: Int) where V.Scalar == Double {
+        let b = Self.block
+        let walk = Walk<V>(
+            left: leftChild, right: rightChild, previous: previous, tableStart: tableStart,
+            tables: tables.assumingMemoryBound(to: Double.self), splitFeature: splitFeature, threshold: threshold,
+            thresholdF: thresholdF, flags: flags, origin: origin, leafValue: leafValue, forest: forest,
+            xgboost: forest.semantics == .xgboost, block: block, output: out,
+            products: products.bindMemory(to: V.self, capacity: levels * b),
+            sums: sums.bindMemory(to: V.self, capacity: levels * b),
+            decisions: bytes, cases: bytes + levels * b, alive: bytes + 2 * levels * b, treeStart: treeNodeStart[t])
+        for r in 0..<block.rows { walk.products[r] = V(repeating: 1) }
+        // The root's sums are not needed (its mean is in the bias): they go to the last level.
+        walk.visit(treeNodeStart[t], level: 0, into: walk.sums + (levels - 1) * b)
+    }
+
+    /// One block's walk through one tree; pointers into the plan and into per-call scratch.
+    struct Walk<V: SIMD> where V.Scalar == Double {
+        let left: UnsafeMutablePointer<Int32>
+        let right: UnsafeMutablePointer<Int32>
+        let previous: UnsafeMutablePointer<Int32>
+        let tableStart: UnsafeMutablePointer<Int>
+        let tables: UnsafeMutablePointer<Double>
+        let splitFeature: UnsafeMutablePointer<Int32>
+        let threshold: UnsafeMutablePointer<Double>
+        let thresholdF: UnsafeMutablePointer<Float>
+        let flags: UnsafeMutablePointer<UInt8>
+        let origin: UnsafeMutablePointer<Int32>
+        let leafValue: UnsafeMutablePointer<Double>
+        let forest: Forest
+        let xgboost: Bool
+        let block: Block
+        /// The block's first row's values of the tree's output group.
+        let output: UnsafeMutablePointer<Double>
+        /// Per level and row: the products at the points of the level's node.
+        let products: UnsafeMutablePointer<V>
+        /// Per level and row: the sums of the right child's leaves (the left child's go straight
+        /// to its parent's destination).
+        let sums: UnsafeMutablePointer<V>
+        /// Per level and row: the row goes left at the level's node; the case of the edge into it.
+        let decisions: UnsafeMutablePointer<UInt8>
+        let cases: UnsafeMutablePointer<UInt8>
+        /// Per node of the tree and row: every condition on the incoming edge's feature along the
+        /// path holds for the row (TreeSHAP's "one" fraction).
+        let alive: UnsafeMutablePointer<UInt8>
+        let treeStart: Int
+
+        /// Node `i` (preorder index) at `level`, its products already in the level's slot: writes
+        /// the sums of its leaves to `into` and adds its edges' terms to the output.
+        func visit(_ i: Int, level k: Int, into sum: UnsafeMutablePointer<V>) {
+            let b = TreeShapPlan.block, n = block.rows
+            let here = products + k &* b
+            let l = Int(left[i])
+            if l < 0 {
+                let v = leafValue[i]
+                for r in 0..<n { sum[r] = here[r] * v }
+                return
+            }
+            let goesLeft = decisions + k &* b
+            decide(i, into: goesLeft)
+            let next = products + (k &+ 1) &* b, rightSums = sums + (k &+ 1) &* b
+            let nextCases = cases + (k &+ 1) &* b
+            let out = output + Int(splitFeature[i])
+            let rowWidth = block.rowWidth
+            for side in 0..<2 {
+                let c = side == 0 ? l : Int(right[i])
+                let flip: UInt8 = side == 0 ? 0 : 1
+                let prev = Int(previous[c])
+                let table = UnsafeRawPointer(tables + tableStart[c]).assumingMemoryBound(to: V.self)
+                let aliveHere = alive + (c &- treeStart) &* b
+                let aliveBefore: UnsafeMutablePointer<UInt8>? = prev >= 0 ? alive + (prev &- treeStart) &* b : nil
+                for r in 0..<n {
+                    let holds = goesLeft[r] ^ flip
+                    let earlier: UInt8 = aliveBefore?[r] ?? 1
+                    let kind = earlier == 0 ? 2 : (holds != 0 ? 0 : 1)
+                    nextCases[r] = UInt8(kind)
+                    aliveHere[r] = earlier & holds
+                    next[r] = here[r] * table[kind]
+                }
+                let target = side == 0 ? sum : rightSums
+                visit(c, level: k &+ 1, into: target)
+                for r in 0..<n {
+                    let kind = Int(nextCases[r])
+                    if kind != 2 { out[r &* rowWidth] += (target[r] * table[3 &+ kind]).sum() }
+                    if side == 1 { sum[r] += target[r] }
+                }
+            }
+        }
+
+        /// Whether each row of the block goes left at node `i`, as the scoring kernels decide.
+        func decide(_ i: Int, into goesLeft: UnsafeMutablePointer<UInt8>) {
+            let fl = flags[i], f = Int(splitFeature[i]), n = block.rows, stride = block.stride
+            let features = block.features
+            let defaultLeft: UInt8 = (fl & Forest.flagDefaultLeft) != 0 ? 1 : 0
+            if (fl & Forest.flagCategorical) != 0 {
+                let node = Int(origin[i])
+                for r in 0..<n { goesLeft[r] = forest.goesLeft(node, features + r * stride) ? 1 : 0 }
+                return
+            }
+            let column = block.columns + f &* block.columnStride
+            if xgboost {
+                // Float32 as XGBoost; NaN (false either way) takes the default.
+                let t = thresholdF[i]
+                for r in 0..<n {
+                    let x = Float(column[r])
+                    goesLeft[r] = (x < t ? 1 : 0) | (x.isNaN ? defaultLeft : 0)
+                }
+                return
+            }
+            let t = threshold[i]
+            let missingNone = (fl & Forest.flagMissingNone) != 0, missingZero = (fl & Forest.flagMissingZero) != 0
+            if !missingNone && !missingZero {
+                // Missing type NaN: NaN takes the default; without it NaN goes right (`v <= t`
+                // false), as LightGBM's NumericalDecision.
+                let nanDefault: UInt8 = (fl & Forest.flagMissingNaN) != 0 ? defaultLeft : 0
+                for r in 0..<n {
+                    let v = column[r]
+                    goesLeft[r] = (v <= t ? 1 : 0) | (v.isNaN ? nanDefault : 0)
+                }
+                return
+            }
+            let missingNaN = (fl & Forest.flagMissingNaN) != 0
+            let zeroThreshold = Double(Float(1e-35))
+            for r in 0..<n {
+                var v = column[r]
+                if v.isNaN && missingNone { v = 0 }
+                let isDefault = (missingZero && v >= -zeroThreshold && v <= zeroThreshold) || (missingNaN && v.isNaN)
+                goesLeft[r] = isDefault ? defaultLeft : (v <= t ? 1 : 0)
+            }
+        }
+    }
+}

@@ -1,0 +1,255 @@
+import Foundation  // cos, for the quadrature points (built once per model)
+
+/// Exact path-dependent TreeSHAP at scoring speed: the same values as the per-row recursion of
+/// `Forest+Contributions.swift` (Lundberg et al.'s Algorithm 2, which XGBoost and LightGBM run),
+/// computed with a different, linear-time formula over blocks of rows.
+///
+/// The formula. For a leaf `l` of value `v` whose path has the unique features `P` (repeated
+/// splits on one feature merged), each feature `j ∈ P` has a cover fraction `z_j` (the product of
+/// the training cover ratios of its edges: row-independent) and a flag `o_j` (1 when the row
+/// satisfies all of the path's conditions on `j`). TreeSHAP's Shapley weights
+/// `|S|!(d−|S|−1)!/d!` are the Beta integrals `∫₀¹ t^|S| (1−t)^(d−|S|−1) dt`, so the leaf gives `j`
+///
+///     v · (o_j − z_j) · ∫₀¹ Π_{k∈P, k≠j} g_k(t) dt,      g_k(t) = o_k·t + z_k·(1 − t),
+///
+/// a polynomial of degree `d − 1` under the integral, exact with Gauss–Legendre quadrature on
+/// `⌈d/2⌉` points. Writing `G_l(t) = v·Π_k g_k(t)` and `h(o, z)(t) = (o − z)/g(t)`, the leaf gives
+/// `Σ_q w_q · G_l(t_q) · h(o_j, z_j)(t_q)`. Summed over a tree, every edge `e` (into node `c`, on
+/// feature `j`) collects `Σ_q w_q · S_c(t_q) · [h_e(t_q) − h_prev(t_q)]`, where `S_c` is the sum of
+/// `G_l` over the leaves under `c` and `prev` is the previous edge on `j` along the path (none:
+/// `h = 0`); along each leaf's path these differences telescope to its own `h(o_j, z_j)`. So a tree
+/// costs one pass down (products `G` at the quadrature points) and one pass up (sums `S` and the
+/// edge terms): O(nodes × points) per row, instead of the recursion's O(leaves × depth²).
+/// Linear TreeShap (Yu et al., NeurIPS 2022) reaches the same bound with polynomial arithmetic;
+/// this is our own derivation of it in point values.
+///
+/// What makes it fast: given its edge, `o` only selects one of three cases (the feature's earlier
+/// condition failed; it held and this one fails; both hold), so every ratio `g_e/g_prev` and every
+/// weighted difference `w_q·(h_e − h_prev)` is a table computed once per model; a row only picks
+/// its case. Rows are taken in blocks, tree by tree, so a tree's tables are read once per block.
+///
+/// Arithmetic: double throughout. LightGBM computes in double; the values agree to rounding.
+/// XGBoost computes in float32 (see `Forest.computeContributions`): the values here are the exact
+/// ones its float32 values approximate; `Forest.contributionsNeedFloat32` says when XGBoost's own
+/// rounding is large enough that the float32 recursion must be used to agree with it.
+///
+/// Immutable after `init`; its tables live in memory it owns (freed in `deinit`).
+public final class TreeShapPlan: @unchecked Sendable {
+    let forest: Forest
+    let featureCount: Int
+    let groups: Int
+    /// Rows computed together.
+    static let block = 16
+
+    let treeCount: Int
+    /// Per tree: its first node in preorder (`treeNodeStart[t] ..< treeNodeStart[t + 1]`), points.
+    let treeNodeStart: UnsafeMutablePointer<Int>
+    let treePoints: UnsafeMutablePointer<Int>
+    /// Per tree: the lanes its points are computed in (a power of two ≥ its points, ≥ 2).
+    let treeLanes: UnsafeMutablePointer<Int>
+    /// Per output group: the bias, the trees' cover-weighted means plus the base margin, summed
+    /// as the library sums them (row-independent). XGBoost: in float32, tree by tree, then the
+    /// base margin (its `ShapValues`); LightGBM: in double.
+    let bias: [Double]
+    /// Per node, in preorder within its tree: the forest's node, its children (preorder indices,
+    /// -1 for a leaf), the feature of its incoming edge, the preorder index of the previous edge
+    /// on that feature along the path (-1: none), and where its tables start.
+    let origin: UnsafeMutablePointer<Int32>
+    let leftChild: UnsafeMutablePointer<Int32>
+    let rightChild: UnsafeMutablePointer<Int32>
+    let edgeFeature: UnsafeMutablePointer<Int32>
+    let previous: UnsafeMutablePointer<Int32>
+    let tableStart: UnsafeMutablePointer<Int>
+    /// Per node with an incoming edge, six vectors of its tree's lanes (from `tables +
+    /// tableStart[i]`, in doubles): for each case `c` (0: the feature's earlier conditions on the
+    /// path and this one hold; 1: the earlier hold, this fails; 2: an earlier failed), vector `c`
+    /// multiplies the parent's products at the points and vector `3 + c` (the quadrature weights
+    /// folded in) weighs the node's sums. Lanes past the points: ratio 1, weight 0.
+    let tables: UnsafeMutableRawPointer
+    let nodeTotal: Int
+    let tableTotal: Int
+    /// Trees deeper than this (in unique features on a path: 2 × 64) use the recursion.
+    static let maxLanes = 64
+    /// The deepest path (edges), and the most lanes of any tree.
+    let maxDepth: Int
+    let widest: Int
+    /// Per node in preorder, copied from the forest for the block loop: the split (feature,
+    /// thresholds, flags; categorical splits go through `Forest.goesLeft`) or the leaf's value.
+    let splitFeature: UnsafeMutablePointer<Int32>
+    let threshold: UnsafeMutablePointer<Double>
+    let thresholdF: UnsafeMutablePointer<Float>
+    let flags: UnsafeMutablePointer<UInt8>
+    let leafValue: UnsafeMutablePointer<Double>
+    /// Nodes of the largest tree.
+    let maxTreeNodes: Int
+
+    /// Nil when a tree has more than 128 unique features on one path (the recursion serves it).
+    public init?(_ forest: Forest) {
+        precondition(forest.hasCovers, "exact contributions need node covers")
+        self.forest = forest
+        featureCount = forest.featureCount
+        groups = forest.outputGroups
+        treeCount = forest.treeCount
+        let means: [Double] = forest.subtreeMeans()
+        if forest.semantics == .xgboost {
+            let meansF: [Float] = forest.subtreeMeans()
+            var sums = [Float](repeating: 0, count: forest.outputGroups)
+            for t in 0..<forest.treeCount { sums[Int(forest.treeGroup[t])] += meansF[Int(forest.treeRoot[t])] }
+            bias = (0..<forest.outputGroups).map { Double(sums[$0] + Float(forest.baseMargins[$0])) }
+        } else {
+            var sums = [Double](repeating: 0, count: forest.outputGroups)
+            for t in 0..<forest.treeCount { sums[Int(forest.treeGroup[t])] += means[Int(forest.treeRoot[t])] }
+            bias = (0..<forest.outputGroups).map { sums[$0] + forest.baseMargins[$0] }
+        }
+
+        // Preorder of every tree, with the path bookkeeping.
+        var origin: [Int32] = [], leftChild: [Int32] = [], rightChild: [Int32] = []
+        var edgeFeature: [Int32] = [], previous: [Int32] = [], zero: [Double] = [], combinedZero: [Double] = []
+        var previousZero: [Double] = [], parentOf: [Int] = []
+        var treeNodeStart: [Int] = [], treePoints: [Int] = []
+        var maxDepth = 0
+        for t in 0..<forest.treeCount {
+            let root = Int(forest.treeRoot[t])
+            treeNodeStart.append(origin.count)
+            var mostUnique = 0
+            // (node, parent preorder index, edge feature, previous edge, zero fraction, depth, unique)
+            var stack: [(Int, Int, Int32, Int32, Double, Int, Int)] = [(root, -1, -1, -1, 1, 0, 0)]
+            // The latest edge on each feature along the current path: rebuilt per node from parents.
+            while let (n, parent, feat, prev, z, depth, unique) = stack.popLast() {
+                let me = origin.count
+                origin.append(Int32(n))
+                leftChild.append(-1)
+                rightChild.append(-1)
+                edgeFeature.append(feat)
+                previous.append(prev)
+                zero.append(z)
+                let pz = prev >= 0 ? combinedZero[Int(prev)] : 1
+                previousZero.append(pz)
+                combinedZero.append(pz * z)
+                parentOf.append(parent)
+                if parent >= 0 {
+                    if leftChild[parent] < 0 { leftChild[parent] = Int32(me) } else { rightChild[parent] = Int32(me) }
+                }
+                maxDepth = Swift.max(maxDepth, depth)
+                let f = forest.feature[n]
+                if f < 0 {
+                    mostUnique = Swift.max(mostUnique, unique)
+                    continue
+                }
+                let l = Int(forest.left[n]), r = Int(forest.right[n])
+                let w = forest.cover[n] > 0 ? forest.cover[n] : forest.cover[l] + forest.cover[r]
+                // The previous edge on `f` along this path: walk up the parents' previous links.
+                var p = me, found: Int32 = -1
+                while p >= 0 {
+                    if edgeFeature[p] == f { found = Int32(p); break }
+                    p = parentOf[p]
+                }
+                let nextUnique = found >= 0 ? unique : unique + 1
+                // Right pushed first: the left child comes next in preorder.
+                stack.append((r, me, f, found, w > 0 ? forest.cover[r] / w : 0, depth + 1, nextUnique))
+                stack.append((l, me, f, found, w > 0 ? forest.cover[l] / w : 0, depth + 1, nextUnique))
+            }
+            treePoints.append(Swift.max(1, (mostUnique + 1) / 2))
+        }
+        treeNodeStart.append(origin.count)
+        nodeTotal = origin.count
+        self.maxDepth = maxDepth
+
+        // Tables at each tree's points.
+        let treeLanes = treePoints.map { q in
+            var lanes = 2
+            while lanes < q { lanes *= 2 }
+            return lanes
+        }
+        widest = treeLanes.max() ?? 2
+        if widest > Self.maxLanes { return nil }
+        var tableStart = [Int](repeating: 0, count: nodeTotal)
+        var total = 0
+        for t in 0..<forest.treeCount {
+            for i in treeNodeStart[t]..<treeNodeStart[t + 1] {
+                tableStart[i] = total
+                total += 6 * treeLanes[t]
+            }
+        }
+        tableTotal = total
+        let tables = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(total, 1) * 8, alignment: 64)
+        let table = tables.bindMemory(to: Double.self, capacity: Swift.max(total, 1))
+        for t in 0..<forest.treeCount {
+            let q = treePoints[t], lanes = treeLanes[t]
+            let (points, weights) = Self.gaussLegendre(q)
+            for i in treeNodeStart[t]..<treeNodeStart[t + 1] {
+                let at = tableStart[i]
+                for k in 0..<lanes {
+                    for c in 0..<3 { table[at + c * lanes + k] = 1; table[at + (3 + c) * lanes + k] = 0 }
+                }
+                if i == treeNodeStart[t] { continue }  // the root: no incoming edge
+                let zc = combinedZero[i], zp = previousZero[i], ze = zero[i]
+                for k in 0..<q {
+                    let x = points[k], w = weights[k]
+                    func g1(_ z: Double) -> Double { x + z * (1 - x) }
+                    func h1(_ z: Double) -> Double { (1 - z) / g1(z) }
+                    let h0 = -1 / (1 - x)
+                    table[at + k] = g1(zc) / g1(zp)
+                    table[at + lanes + k] = zc * (1 - x) / g1(zp)
+                    table[at + 2 * lanes + k] = ze
+                    table[at + 3 * lanes + k] = w * (h1(zc) - h1(zp))
+                    table[at + 4 * lanes + k] = w * (h0 - h1(zp))
+                }
+            }
+        }
+        self.tables = tables
+        self.treeLanes = Self.copy(treeLanes)
+        self.tableStart = Self.copy(tableStart)
+        self.origin = Self.copy(origin)
+        self.leftChild = Self.copy(leftChild)
+        self.rightChild = Self.copy(rightChild)
+        self.edgeFeature = Self.copy(edgeFeature)
+        self.previous = Self.copy(previous)
+        self.treeNodeStart = Self.copy(treeNodeStart)
+        self.treePoints = Self.copy(treePoints)
+        self.splitFeature = Self.copy(origin.map { forest.feature[Int($0)] })
+        self.threshold = Self.copy(origin.map { forest.threshold[Int($0)] })
+        self.thresholdF = Self.copy(origin.map { forest.thresholdF[Int($0)] })
+        self.flags = Self.copy(origin.map { forest.flags[Int($0)] })
+        self.leafValue = Self.copy(origin.map { forest.value[Int($0)] })
+        maxTreeNodes = (0..<forest.treeCount).map { treeNodeStart[$0 + 1] - treeNodeStart[$0] }.max() ?? 1
+    }
+
+    deinit {
+        tables.deallocate(); treeLanes.deallocate()
+        for p in [origin, leftChild, rightChild, edgeFeature, previous] { p.deallocate() }
+        treeNodeStart.deallocate(); treePoints.deallocate(); tableStart.deallocate()
+        splitFeature.deallocate(); threshold.deallocate(); thresholdF.deallocate(); flags.deallocate()
+        leafValue.deallocate()
+    }
+
+    static func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
+        let p = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(a.count, 1))
+        a.withUnsafeBufferPointer { _ = p.initialize(from: $0.baseAddress!, count: a.count) }
+        return p
+    }
+
+    /// Gauss–Legendre points and weights on [0, 1]: exact for polynomials of degree `2q − 1`.
+    static func gaussLegendre(_ q: Int) -> ([Double], [Double]) {
+        var points = [Double](repeating: 0, count: q), weights = [Double](repeating: 0, count: q)
+        for i in 0..<q {
+            var x = cos(Double.pi * (Double(i) + 0.75) / (Double(q) + 0.5))
+            var derivative = 0.0
+            for _ in 0..<100 {
+                // p1 = P_q(x), p0 = P_{q−1}(x) by the three-term recurrence.
+                var p0 = 1.0, p1 = x
+                for k in Swift.stride(from: 2, through: q, by: 1) {
+                    let pk = (Double(2 * k - 1) * x * p1 - Double(k - 1) * p0) / Double(k)
+                    p0 = p1; p1 = pk
+                }
+                derivative = Double(q) * (x * p1 - p0) / (x * x - 1)
+                let dx = p1 / derivative
+                x -= dx
+                if abs(dx) < 1e-16 { break }
+            }
+            points[i] = (1 - x) / 2
+            weights[i] = 1 / ((1 - x * x) * derivative * derivative)
+        }
+        return (points, weights)
+    }
+}
