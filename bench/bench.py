@@ -2,7 +2,7 @@
 """Nightjar side by side with the anchor engines, on the same models, rows and thread counts.
 
     python3 bench/bench.py [--nightjar PATH] [--threads 1,2] [--repeat 3] [--rounds 5]
-                           [--treelite] [--lleaves] [--no-e2e] [--workdir bench/data]
+                           [--treelite] [--lleaves] [--no-e2e] [--contributions] [--workdir bench/data]
 
 (`bench/run.sh` makes a virtual environment with the pinned versions and calls this.)
 
@@ -14,6 +14,9 @@ LogisticRegression (both exported with skl2onnx), then times, at each thread cou
 - scoring only (rows already in memory): Nightjar (`nightjar bench`), the library's own predictor,
   ONNX Runtime (XGBoost/LightGBM converted by onnxmltools), and with --treelite Treelite + TL2cgen
   compiled C, with --lleaves lleaves (LLVM; ~16 minutes and > 5.7 GB of memory to compile);
+- with --contributions, exact per-feature contributions (TreeSHAP) of the XGBoost and LightGBM
+  models: `nightjar bench --contributions` against xgboost `predict(pred_contribs=True)`, lightgbm
+  `predict(pred_contrib=True)` and, if installed, shap.TreeExplainer, on the first --contrib-rows rows;
 - end to end, CSV in -> SQLite out, on a 1,000,000-row CSV: `nightjar score` against pandas
   read_csv + xgboost + to_sql (bench/baseline_score.py), and CSV parsing alone against pandas.
 
@@ -156,11 +159,13 @@ def best_rate(fn, rows, repeat):
     return rows / best
 
 
-def nightjar_bench(args, model, csv, rows, threads, features=False):
+def nightjar_bench(args, model, csv, rows, threads, features=False, contributions=False):
     cmd = [args.nightjar, "bench", "--model", model, "--input", csv, "--rows", str(rows), "--threads", str(threads),
            "--repeat", str(args.repeat)]
     if features:
         cmd += ["--features", ",".join(NAMES)]
+    if contributions:
+        cmd += ["--contributions"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 
@@ -203,7 +208,14 @@ def main():
     ap.add_argument("--treelite", action="store_true", help="also Treelite + TL2cgen compiled C (minutes to compile)")
     ap.add_argument("--lleaves", action="store_true", help="also lleaves (about 16 minutes and > 5.7 GB to compile)")
     ap.add_argument("--no-e2e", action="store_true", help="skip the end-to-end CSV -> SQLite rows")
+    ap.add_argument("--contributions", action="store_true",
+                    help="also exact per-feature contributions (TreeSHAP) against pred_contribs / pred_contrib")
+    ap.add_argument("--contributions-only", action="store_true", help="only the contributions timings (implies --no-e2e)")
+    ap.add_argument("--contrib-rows", type=int, default=300,
+                    help="rows of the contributions timings (the libraries take seconds per hundred rows)")
     args = ap.parse_args()
+    if args.contributions_only:
+        args.contributions = args.no_e2e = True
     threads_list = [int(t) for t in args.threads.split(",")]
     os.makedirs(args.workdir, exist_ok=True)
     if not os.path.exists(args.nightjar):
@@ -267,7 +279,7 @@ def main():
         ("scikit-learn RandomForest, 100 trees, depth 12 (ONNX)", paths["rf_onnx"], True),
         ("scikit-learn LogisticRegression (ONNX)", paths["lr_onnx"], True),
     ]
-    for t, rnd in [(t, r) for r in range(args.rounds) for t in threads_list]:
+    for t, rnd in [(t, r) for r in range(0 if args.contributions_only else args.rounds) for t in threads_list]:
         log(f"round {rnd + 1} of {args.rounds}: scoring at {t} thread(s)")
         for label, path, features in models:
             r = nightjar_bench(args, path, score_csv, n, t, features)
@@ -293,6 +305,38 @@ def main():
         for label, path, _ in models[2:]:
             s = ort_session(path, t)
             put(label, "ONNX Runtime", t, best_rate(lambda: s.run(None, {"input": X_score}), n, args.repeat))
+
+    if args.contributions:
+        # Same rows (the first --contrib-rows of score.csv), same thread count, interleaved rounds.
+        # The libraries are timed once per round (a pass takes seconds); Nightjar best of --repeat.
+        m = min(args.contrib_rows, n)
+        Xc, Xc64 = X_score[:m], X64[:m]
+        xgb_label = f"contributions: {models[0][0]}"
+        lgb_label = f"contributions: {models[1][0]}"
+        try:
+            import shap
+        except ImportError:
+            shap = None
+            log("shap is not installed: no shap.TreeExplainer rows")
+
+        def once(fn):
+            t0 = time.perf_counter()
+            fn()
+            return m / (time.perf_counter() - t0)
+
+        for t, rnd in [(t, r) for r in range(args.rounds) for t in threads_list]:
+            log(f"round {rnd + 1} of {args.rounds}: contributions at {t} thread(s)")
+            for label, path in [(xgb_label, paths["xgb"]), (lgb_label, paths["lgb"])]:
+                r = nightjar_bench(args, path, score_csv, m, t, contributions=True)
+                put(label, "Nightjar (--contributions)", t, r["scoring_rows_per_second"])
+            xgb_booster.set_param({"nthread": t})
+            dm = xgb.DMatrix(Xc, feature_names=NAMES)
+            put(xgb_label, "xgboost predict(pred_contribs=True)", t, once(lambda: xgb_booster.predict(dm, pred_contribs=True)))
+            put(lgb_label, "lightgbm predict(pred_contrib=True)", t,
+                once(lambda: lgb_booster.predict(Xc64, pred_contrib=True, num_threads=t)))
+            if shap is not None:
+                explainer = shap.TreeExplainer(xgb_booster)
+                put(xgb_label, "shap.TreeExplainer", t, once(lambda: explainer.shap_values(Xc)))
 
     if not args.no_e2e:
         e2e_csv = os.path.join(args.workdir, "e2e_1m.csv")

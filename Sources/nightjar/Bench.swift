@@ -32,6 +32,12 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("ort-threads"), help: "ONNX tree models: reproduce ONNX Runtime's float32 sums for this many intra-op threads.")
     var ortThreads: Int?
 
+    @Flag(help: "Time scoring with exact per-feature contributions, as `nightjar score --contributions`.")
+    var contributions = false
+
+    @Option(help: "Time scoring with this many reason columns, as `nightjar score --reasons`.")
+    var reasons: Int = 0
+
     @Flag(name: .customLong("parse-only"), help: "Only the CSV parsing and encoding figures (no scoring, no end-to-end run).")
     var parseOnly = false
 
@@ -39,13 +45,16 @@ struct Bench: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let rows, rows < 1 { throw ValidationError("--rows must be at least 1") }
         if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }
+        if reasons < 0 { throw ValidationError("--reasons must be 0 or more") }
     }
 
     func run() throws {
-        let options = BenchOptions(
+        var options = BenchOptions(
             modelPath: model, inputPath: input, rows: rows, threads: threads ?? 0, repeats: `repeat`,
             features: features.isEmpty ? nil : features.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } },
             onnxRuntimeThreads: ortThreads, parseOnly: parseOnly)
+        options.contributions = contributions
+        options.reasons = reasons
         let report = try runReportingErrors { try BenchRunner.run(options) }
         print(report.json)
     }

@@ -96,6 +96,21 @@ import Testing
         #expect(bad.stderr.hasPrefix("error: "))
     }
 
+    /// `nightjar bench --contributions` times scoring with exact contributions (the benchmark's
+    /// side-by-side with pred_contribs); a model without covers is refused with the reason.
+    @Test func benchTimesContributions() throws {
+        let r = try run(["bench", "--model", "fixtures/churn/churn_lgbm.txt", "--input", "fixtures/churn/score_input.csv",
+                         "--rows", "200", "--threads", "1", "--repeat", "1", "--contributions"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect((object?["scoring_rows_per_second"] as? Double ?? -1) > 0)
+        let onnx = try run(["bench", "--model", "fixtures/churn/churn_rf.onnx", "--input", "fixtures/churn/score_input.csv",
+                            "--rows", "200", "--reasons", "2"])
+        #expect(onnx.status != 0)
+        #expect(onnx.stderr.hasPrefix("error: ") && onnx.stderr.contains("cover"), "\(onnx.stderr)")
+        #expect(onnx.stderr.split(separator: "\n").count == 1, "one line: \(onnx.stderr)")
+    }
+
     @Test func inspectDescribesTheModel() throws {
         let r = try run(["inspect", "fixtures/extra/lgbm_multi.txt"])
         #expect(r.status == 0)

@@ -13,12 +13,13 @@ extension TreeShapPlan {
         let slots = levels * b * widest * 8
         let products = UnsafeMutableRawPointer.allocate(byteCount: slots, alignment: 64)
         let sums = UnsafeMutableRawPointer.allocate(byteCount: slots, alignment: 64)
-        let byteCount = 2 * levels * b + maxTreeNodes * b
+        let byteCount = 2 * levels * b + b + maxTreeNodes * b
         let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: byteCount)
         // The rows' features column by column: a node's test reads its feature for a block at once.
         let columns = UnsafeMutablePointer<Double>.allocate(capacity: featureCount * rows)
         defer { products.deallocate(); sums.deallocate(); bytes.deallocate(); columns.deallocate() }
         bytes.initialize(repeating: 0, count: byteCount)
+        (bytes + 2 * levels * b).initialize(repeating: 1, count: b)
         for r in 0..<rows {
             for f in 0..<featureCount { columns[f * rows + r] = features[r * stride + f] }
         }
@@ -72,7 +73,8 @@ extension TreeShapPlan {
             xgboost: forest.semantics == .xgboost, block: block, output: out,
             products: products.bindMemory(to: V.self, capacity: levels * b),
             sums: sums.bindMemory(to: V.self, capacity: levels * b),
-            decisions: bytes, cases: bytes + levels * b, alive: bytes + 2 * levels * b, treeStart: treeNodeStart[t])
+            decisions: bytes, cases: bytes + levels * b, alive: bytes + 2 * levels * b + b, treeStart: treeNodeStart[t],
+            allAlive: bytes + 2 * levels * b)
         for r in 0..<block.rows { walk.products[r] = V(repeating: 1) }
         // The root's sums are not needed (its mean is in the bias): they go to the last level.
         walk.visit(treeNodeStart[t], level: 0, into: walk.sums + (levels - 1) * b)
@@ -108,6 +110,8 @@ extension TreeShapPlan {
         /// path holds for the row (TreeSHAP's "one" fraction).
         let alive: UnsafeMutablePointer<UInt8>
         let treeStart: Int
+        /// A block's worth of ones: the "earlier conditions hold" of a feature's first edge.
+        let allAlive: UnsafeMutablePointer<UInt8>
 
         /// Node `i` (preorder index) at `level`, its products already in the level's slot: writes
         /// the sums of its leaves to `into` and adds its edges' terms to the output.
@@ -131,12 +135,22 @@ extension TreeShapPlan {
                 let flip: UInt8 = side == 0 ? 0 : 1
                 let prev = Int(previous[c])
                 let table = UnsafeRawPointer(tables + tableStart[c]).assumingMemoryBound(to: V.self)
+                let aliveBefore = prev >= 0 ? alive + (prev &- treeStart) &* b : allAlive
+                if left[c] < 0 {
+                    // A leaf (its vectors carry its value): its sums and term from the products.
+                    for r in 0..<n {
+                        let holds = goesLeft[r] ^ flip, earlier = aliveBefore[r]
+                        let kind = Int(1 &- holds) | Int(1 &- earlier) &<< 1
+                        let leafSums = here[r] * table[kind]
+                        if side == 0 { sum[r] = leafSums } else { sum[r] += leafSums }
+                        out[r &* rowWidth] += (here[r] * table[4 &+ kind]).sum()
+                    }
+                    continue
+                }
                 let aliveHere = alive + (c &- treeStart) &* b
-                let aliveBefore: UnsafeMutablePointer<UInt8>? = prev >= 0 ? alive + (prev &- treeStart) &* b : nil
                 for r in 0..<n {
-                    let holds = goesLeft[r] ^ flip
-                    let earlier: UInt8 = aliveBefore?[r] ?? 1
-                    let kind = earlier == 0 ? 2 : (holds != 0 ? 0 : 1)
+                    let holds = goesLeft[r] ^ flip, earlier = aliveBefore[r]
+                    let kind = Int(1 &- holds) | Int(1 &- earlier) &<< 1
                     nextCases[r] = UInt8(kind)
                     aliveHere[r] = earlier & holds
                     next[r] = here[r] * table[kind]
@@ -145,7 +159,7 @@ extension TreeShapPlan {
                 visit(c, level: k &+ 1, into: target)
                 for r in 0..<n {
                     let kind = Int(nextCases[r])
-                    if kind != 2 { out[r &* rowWidth] += (target[r] * table[3 &+ kind]).sum() }
+                    out[r &* rowWidth] += (target[r] * table[4 &+ kind]).sum()
                     if side == 1 { sum[r] += target[r] }
                 }
             }

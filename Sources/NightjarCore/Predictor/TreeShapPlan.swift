@@ -39,7 +39,7 @@ public final class TreeShapPlan: @unchecked Sendable {
     let featureCount: Int
     let groups: Int
     /// Rows computed together.
-    static let block = 16
+    static let block = 64
 
     let treeCount: Int
     /// Per tree: its first node in preorder (`treeNodeStart[t] ..< treeNodeStart[t + 1]`), points.
@@ -60,11 +60,14 @@ public final class TreeShapPlan: @unchecked Sendable {
     let edgeFeature: UnsafeMutablePointer<Int32>
     let previous: UnsafeMutablePointer<Int32>
     let tableStart: UnsafeMutablePointer<Int>
-    /// Per node with an incoming edge, six vectors of its tree's lanes (from `tables +
+    /// Per node with an incoming edge, eight vectors of its tree's lanes (from `tables +
     /// tableStart[i]`, in doubles): for each case `c` (0: the feature's earlier conditions on the
-    /// path and this one hold; 1: the earlier hold, this fails; 2: an earlier failed), vector `c`
-    /// multiplies the parent's products at the points and vector `3 + c` (the quadrature weights
-    /// folded in) weighs the node's sums. Lanes past the points: ratio 1, weight 0.
+    /// path and this one hold; 1: the earlier hold, this fails; 2 and 3: an earlier failed, this
+    /// one holds or not — two alike, so that the case is computed without a branch), vector `c`
+    /// multiplies the parent's products at the points and vector `4 + c` (the quadrature weights
+    /// folded in) weighs the node's sums. A leaf's vectors are multiplied by its value, and its
+    /// weights by its ratios too: its sums are then `products × vector c`, its term
+    /// `products · vector 4 + c`. Lanes past the points: ratio 1 (the leaf value), weight 0.
     let tables: UnsafeMutableRawPointer
     let nodeTotal: Int
     let tableTotal: Int
@@ -168,7 +171,7 @@ public final class TreeShapPlan: @unchecked Sendable {
         for t in 0..<forest.treeCount {
             for i in treeNodeStart[t]..<treeNodeStart[t + 1] {
                 tableStart[i] = total
-                total += 6 * treeLanes[t]
+                total += 8 * treeLanes[t]
             }
         }
         tableTotal = total
@@ -180,7 +183,7 @@ public final class TreeShapPlan: @unchecked Sendable {
             for i in treeNodeStart[t]..<treeNodeStart[t + 1] {
                 let at = tableStart[i]
                 for k in 0..<lanes {
-                    for c in 0..<3 { table[at + c * lanes + k] = 1; table[at + (3 + c) * lanes + k] = 0 }
+                    for c in 0..<4 { table[at + c * lanes + k] = 1; table[at + (4 + c) * lanes + k] = 0 }
                 }
                 if i == treeNodeStart[t] { continue }  // the root: no incoming edge
                 let zc = combinedZero[i], zp = previousZero[i], ze = zero[i]
@@ -192,8 +195,18 @@ public final class TreeShapPlan: @unchecked Sendable {
                     table[at + k] = g1(zc) / g1(zp)
                     table[at + lanes + k] = zc * (1 - x) / g1(zp)
                     table[at + 2 * lanes + k] = ze
-                    table[at + 3 * lanes + k] = w * (h1(zc) - h1(zp))
-                    table[at + 4 * lanes + k] = w * (h0 - h1(zp))
+                    table[at + 3 * lanes + k] = ze
+                    table[at + 4 * lanes + k] = w * (h1(zc) - h1(zp))
+                    table[at + 5 * lanes + k] = w * (h0 - h1(zp))
+                }
+                if leftChild[i] < 0 {
+                    let v = forest.value[Int(origin[i])]
+                    for k in 0..<lanes {
+                        for c in 0..<4 {
+                            table[at + c * lanes + k] *= v
+                            table[at + (4 + c) * lanes + k] *= table[at + c * lanes + k]
+                        }
+                    }
                 }
             }
         }

@@ -15,6 +15,9 @@ public struct BenchOptions: Sendable {
     public var onnxRuntimeThreads: Int?
     /// Only the CSV → feature matrix figures: no scoring, no end-to-end run (for profiling parsing).
     public var parseOnly: Bool
+    /// Score with exact contributions (`--contributions`) and/or reason columns (`--reasons`).
+    public var contributions = false
+    public var reasons = 0
 
     public init(modelPath: String, inputPath: String, rows: Int? = nil, threads: Int = 0, repeats: Int = 3,
                 features: [String]? = nil, onnxRuntimeThreads: Int? = nil, parseOnly: Bool = false) {
@@ -74,11 +77,16 @@ public enum BenchRunner {
         guard options.repeats >= 1 else { throw ScoreError("--repeat must be at least 1") }
         if let rows = options.rows, rows < 1 { throw ScoreError("--rows must be at least 1") }
         let threads = options.threads > 0 ? options.threads : ProcessInfo.processInfo.activeProcessorCount
-        let scoreOptions = ScoreOptions(modelPath: options.modelPath, inputPath: options.inputPath, outputPath: "bench.db",
+        var scoreOptions = ScoreOptions(modelPath: options.modelPath, inputPath: options.inputPath, outputPath: "bench.db",
                                         threads: threads, features: options.features,
                                         onnxRuntimeThreads: options.onnxRuntimeThreads)
+        scoreOptions.contributions = options.contributions
+        scoreOptions.reasons = options.reasons
         var clock = Stopwatch()
         let model = try ScoreRunner.loadModel(scoreOptions)
+        if options.contributions || options.reasons > 0, let why = model.contributionsUnavailable {
+            throw ScoreError("\(options.contributions ? "--contributions" : "--reasons"): \(options.modelPath): \(why)")
+        }
         let loadSeconds = clock.lap()
 
         // Parse: every chunk kept, as text.
@@ -143,7 +151,8 @@ public enum BenchRunner {
         if options.parseOnly { return report(scoring: nil, endToEnd: nil) }
 
         // Scoring alone, best of the repeats (after one untimed pass).
-        let predictor = Predictor(model: model, includeMargin: false, threads: threads)
+        let predictor = Predictor(model: model, includeMargin: false, threads: threads,
+                                  contributions: options.contributions, reasons: options.reasons)
         var out: [Double] = []
         predictor.score(matrix, into: &out)
         var best = Double.infinity

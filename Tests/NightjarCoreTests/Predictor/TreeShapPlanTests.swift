@@ -61,7 +61,7 @@ import Testing
                                 averageOutput: false, featureCount: features)
         let plan = try #require(TreeShapPlan(forest))
         let width = features + 1
-        for rows in [1, 15, 16, 17, 300] {
+        for rows in [1, TreeShapPlan.block - 1, TreeShapPlan.block, TreeShapPlan.block + 1, 300] {
             let stride = features + 1
             let x = (0..<(rows * stride)).map { i in
                 categorical.contains(i % stride) ? BinnedForestTests.randomCategory(&rng)
