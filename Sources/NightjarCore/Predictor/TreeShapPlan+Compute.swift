@@ -13,13 +13,15 @@ extension TreeShapPlan {
         let slots = levels * b * widest * 8
         let products = UnsafeMutableRawPointer.allocate(byteCount: slots, alignment: 64)
         let sums = UnsafeMutableRawPointer.allocate(byteCount: slots, alignment: 64)
-        let byteCount = 2 * levels * b + b + maxTreeNodes * b
+        let byteCount = levels * b + b + maxTreeNodes * b
         let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: byteCount)
+        // Directions as 64-bit lanes: the tests vectorise as compares of doubles.
+        let decisions = UnsafeMutablePointer<UInt64>.allocate(capacity: levels * b)
         // The rows' features column by column: a node's test reads its feature for a block at once.
         let columns = UnsafeMutablePointer<Double>.allocate(capacity: featureCount * rows)
-        defer { products.deallocate(); sums.deallocate(); bytes.deallocate(); columns.deallocate() }
+        defer { products.deallocate(); sums.deallocate(); bytes.deallocate(); columns.deallocate(); decisions.deallocate() }
         bytes.initialize(repeating: 0, count: byteCount)
-        (bytes + 2 * levels * b).initialize(repeating: 1, count: b)
+        (bytes + levels * b).initialize(repeating: 1, count: b)
         for r in 0..<rows {
             for f in 0..<featureCount { columns[f * rows + r] = features[r * stride + f] }
         }
@@ -34,12 +36,12 @@ extension TreeShapPlan {
                                   output: contributions + start * groups * width, rowWidth: groups * width)
                 let out = block.output + Int(forest.treeGroup[t]) * width
                 switch treeLanes[t] {
-                case 2: walk(SIMD2<Double>.self, tree: t, block, out, products, sums, bytes, levels)
-                case 4: walk(SIMD4<Double>.self, tree: t, block, out, products, sums, bytes, levels)
-                case 8: walk(SIMD8<Double>.self, tree: t, block, out, products, sums, bytes, levels)
-                case 16: walk(SIMD16<Double>.self, tree: t, block, out, products, sums, bytes, levels)
-                case 32: walk(SIMD32<Double>.self, tree: t, block, out, products, sums, bytes, levels)
-                default: walk(SIMD64<Double>.self, tree: t, block, out, products, sums, bytes, levels)
+                case 2: walk(SIMD2<Double>.self, tree: t, block, out, products, sums, bytes, decisions, levels)
+                case 4: walk(SIMD4<Double>.self, tree: t, block, out, products, sums, bytes, decisions, levels)
+                case 8: walk(SIMD8<Double>.self, tree: t, block, out, products, sums, bytes, decisions, levels)
+                case 16: walk(SIMD16<Double>.self, tree: t, block, out, products, sums, bytes, decisions, levels)
+                case 32: walk(SIMD32<Double>.self, tree: t, block, out, products, sums, bytes, decisions, levels)
+                default: walk(SIMD64<Double>.self, tree: t, block, out, products, sums, bytes, decisions, levels)
                 }
                 start += n
             }
@@ -64,17 +66,18 @@ extension TreeShapPlan {
     /// One tree over one block, in vectors of the tree's lanes.
     func walk<V: SIMD>(_: V.Type, tree t: Int, _ block: Block, _ out: UnsafeMutablePointer<Double>,
                        _ products: UnsafeMutableRawPointer, _ sums: UnsafeMutableRawPointer,
-                       _ bytes: UnsafeMutablePointer<UInt8>, _ levels: Int) where V.Scalar == Double {
+                       _ bytes: UnsafeMutablePointer<UInt8>, _ decisions: UnsafeMutablePointer<UInt64>, _ levels: Int)
+        where V.Scalar == Double {
         let b = Self.block
         let walk = Walk<V>(
-            left: leftChild, right: rightChild, previous: previous, tableStart: tableStart,
+            left: leftChild, right: rightChild, previous: previous, tableStart: tableStart, pairStart: pairStart,
             tables: tables.assumingMemoryBound(to: Double.self), splitFeature: splitFeature, threshold: threshold,
             thresholdF: thresholdF, flags: flags, origin: origin, leafValue: leafValue, forest: forest,
             xgboost: forest.semantics == .xgboost, block: block, output: out,
             products: products.bindMemory(to: V.self, capacity: levels * b),
             sums: sums.bindMemory(to: V.self, capacity: levels * b),
-            decisions: bytes, cases: bytes + levels * b, alive: bytes + 2 * levels * b + b, treeStart: treeNodeStart[t],
-            allAlive: bytes + 2 * levels * b)
+            decisions: decisions, cases: bytes, alive: bytes + levels * b + b, treeStart: treeNodeStart[t],
+            allAlive: bytes + levels * b)
         for r in 0..<block.rows { walk.products[r] = V(repeating: 1) }
         // The root's sums are not needed (its mean is in the bias): they go to the last level.
         walk.visit(treeNodeStart[t], level: 0, into: walk.sums + (levels - 1) * b)
@@ -86,6 +89,7 @@ extension TreeShapPlan {
         let right: UnsafeMutablePointer<Int32>
         let previous: UnsafeMutablePointer<Int32>
         let tableStart: UnsafeMutablePointer<Int>
+        let pairStart: UnsafeMutablePointer<Int>
         let tables: UnsafeMutablePointer<Double>
         let splitFeature: UnsafeMutablePointer<Int32>
         let threshold: UnsafeMutablePointer<Double>
@@ -104,7 +108,7 @@ extension TreeShapPlan {
         /// to its parent's destination).
         let sums: UnsafeMutablePointer<V>
         /// Per level and row: the row goes left at the level's node; the case of the edge into it.
-        let decisions: UnsafeMutablePointer<UInt8>
+        let decisions: UnsafeMutablePointer<UInt64>
         let cases: UnsafeMutablePointer<UInt8>
         /// Per node of the tree and row: every condition on the incoming edge's feature along the
         /// path holds for the row (TreeSHAP's "one" fraction).
@@ -126,6 +130,20 @@ extension TreeShapPlan {
             }
             let goesLeft = decisions + k &* b
             decide(i, into: goesLeft)
+            let pair = pairStart[i]
+            if pair >= 0 {
+                // Both children leaves: one table pick per row for the two.
+                let table = UnsafeRawPointer(tables + pair).assumingMemoryBound(to: V.self)
+                let prev = Int(previous[l])
+                let aliveBefore = prev >= 0 ? alive + (prev &- treeStart) &* b : allAlive
+                let out = output + Int(splitFeature[i]), rowWidth = block.rowWidth
+                for r in 0..<n {
+                    let combination = Int(truncatingIfNeeded: goesLeft[r]) | Int(aliveBefore[r]) &<< 1
+                    sum[r] = here[r] * table[combination]
+                    out[r &* rowWidth] += (here[r] * table[4 &+ combination]).sum()
+                }
+                return
+            }
             let next = products + (k &+ 1) &* b, rightSums = sums + (k &+ 1) &* b
             let nextCases = cases + (k &+ 1) &* b
             let out = output + Int(splitFeature[i])
@@ -139,7 +157,7 @@ extension TreeShapPlan {
                 if left[c] < 0 {
                     // A leaf (its vectors carry its value): its sums and term from the products.
                     for r in 0..<n {
-                        let holds = goesLeft[r] ^ flip, earlier = aliveBefore[r]
+                        let holds = UInt8(truncatingIfNeeded: goesLeft[r]) ^ flip, earlier = aliveBefore[r]
                         let kind = Int(1 &- holds) | Int(1 &- earlier) &<< 1
                         let leafSums = here[r] * table[kind]
                         if side == 0 { sum[r] = leafSums } else { sum[r] += leafSums }
@@ -149,7 +167,7 @@ extension TreeShapPlan {
                 }
                 let aliveHere = alive + (c &- treeStart) &* b
                 for r in 0..<n {
-                    let holds = goesLeft[r] ^ flip, earlier = aliveBefore[r]
+                    let holds = UInt8(truncatingIfNeeded: goesLeft[r]) ^ flip, earlier = aliveBefore[r]
                     let kind = Int(1 &- holds) | Int(1 &- earlier) &<< 1
                     nextCases[r] = UInt8(kind)
                     aliveHere[r] = earlier & holds
@@ -166,10 +184,10 @@ extension TreeShapPlan {
         }
 
         /// Whether each row of the block goes left at node `i`, as the scoring kernels decide.
-        func decide(_ i: Int, into goesLeft: UnsafeMutablePointer<UInt8>) {
+        func decide(_ i: Int, into goesLeft: UnsafeMutablePointer<UInt64>) {
             let fl = flags[i], f = Int(splitFeature[i]), n = block.rows, stride = block.stride
             let features = block.features
-            let defaultLeft: UInt8 = (fl & Forest.flagDefaultLeft) != 0 ? 1 : 0
+            let defaultLeft: UInt64 = (fl & Forest.flagDefaultLeft) != 0 ? 1 : 0
             if (fl & Forest.flagCategorical) != 0 {
                 let node = Int(origin[i])
                 for r in 0..<n { goesLeft[r] = forest.goesLeft(node, features + r * stride) ? 1 : 0 }
@@ -190,7 +208,7 @@ extension TreeShapPlan {
             if !missingNone && !missingZero {
                 // Missing type NaN: NaN takes the default; without it NaN goes right (`v <= t`
                 // false), as LightGBM's NumericalDecision.
-                let nanDefault: UInt8 = (fl & Forest.flagMissingNaN) != 0 ? defaultLeft : 0
+                let nanDefault: UInt64 = (fl & Forest.flagMissingNaN) != 0 ? defaultLeft : 0
                 for r in 0..<n {
                     let v = column[r]
                     goesLeft[r] = (v <= t ? 1 : 0) | (v.isNaN ? nanDefault : 0)

@@ -60,6 +60,8 @@ public final class TreeShapPlan: @unchecked Sendable {
     let edgeFeature: UnsafeMutablePointer<Int32>
     let previous: UnsafeMutablePointer<Int32>
     let tableStart: UnsafeMutablePointer<Int>
+    /// Per split whose children are both leaves: where its pair vectors start (-1: none).
+    let pairStart: UnsafeMutablePointer<Int>
     /// Per node with an incoming edge, eight vectors of its tree's lanes (from `tables +
     /// tableStart[i]`, in doubles): for each case `c` (0: the feature's earlier conditions on the
     /// path and this one hold; 1: the earlier hold, this fails; 2 and 3: an earlier failed, this
@@ -167,11 +169,16 @@ public final class TreeShapPlan: @unchecked Sendable {
         widest = treeLanes.max() ?? 2
         if widest > Self.maxLanes { return nil }
         var tableStart = [Int](repeating: 0, count: nodeTotal)
+        var pairStart = [Int](repeating: -1, count: nodeTotal)
         var total = 0
         for t in 0..<forest.treeCount {
             for i in treeNodeStart[t]..<treeNodeStart[t + 1] {
                 tableStart[i] = total
                 total += 8 * treeLanes[t]
+                if leftChild[i] >= 0 && leftChild[Int(leftChild[i])] < 0 && leftChild[Int(rightChild[i])] < 0 {
+                    pairStart[i] = total
+                    total += 8 * treeLanes[t]
+                }
             }
         }
         tableTotal = total
@@ -210,7 +217,26 @@ public final class TreeShapPlan: @unchecked Sendable {
                 }
             }
         }
+        // A split whose children are both leaves, per combination of the row's direction `h` and
+        // the split feature's earlier conditions `e` (combination h | e << 1): its leaves' sums
+        // (vector combination) and their terms (vector 4 + combination; one feature, one dot).
+        for t in 0..<forest.treeCount {
+            let lanes = treeLanes[t]
+            for i in treeNodeStart[t]..<treeNodeStart[t + 1] where pairStart[i] >= 0 {
+                let l = tableStart[Int(leftChild[i])], r = tableStart[Int(rightChild[i])], at = pairStart[i]
+                for combination in 0..<4 {
+                    let h = combination & 1, e = combination >> 1
+                    let kindLeft = (1 - h) | (1 - e) << 1, kindRight = h | (1 - e) << 1
+                    for k in 0..<lanes {
+                        table[at + combination * lanes + k] = table[l + kindLeft * lanes + k] + table[r + kindRight * lanes + k]
+                        table[at + (4 + combination) * lanes + k] = table[l + (4 + kindLeft) * lanes + k]
+                            + table[r + (4 + kindRight) * lanes + k]
+                    }
+                }
+            }
+        }
         self.tables = tables
+        self.pairStart = Self.copy(pairStart)
         self.treeLanes = Self.copy(treeLanes)
         self.tableStart = Self.copy(tableStart)
         self.origin = Self.copy(origin)
@@ -231,7 +257,7 @@ public final class TreeShapPlan: @unchecked Sendable {
     deinit {
         tables.deallocate(); treeLanes.deallocate()
         for p in [origin, leftChild, rightChild, edgeFeature, previous] { p.deallocate() }
-        treeNodeStart.deallocate(); treePoints.deallocate(); tableStart.deallocate()
+        treeNodeStart.deallocate(); treePoints.deallocate(); tableStart.deallocate(); pairStart.deallocate()
         splitFeature.deallocate(); threshold.deallocate(); thresholdF.deallocate(); flags.deallocate()
         leafValue.deallocate()
     }
