@@ -14,6 +14,9 @@ LogisticRegression (both exported with skl2onnx), then times, at each thread cou
 - scoring only (rows already in memory): Nightjar (`nightjar bench`), the library's own predictor,
   ONNX Runtime (XGBoost/LightGBM converted by onnxmltools), and with --treelite Treelite + TL2cgen
   compiled C, with --lleaves lleaves (LLVM; ~16 minutes and > 5.7 GB of memory to compile);
+- the same, scoring only, on the churn fixture models (fixtures/churn: categorical splits, XGBoost
+  partitions and LightGBM bitsets) over 200,000 generated churn rows, the libraries fed pandas
+  categorical frames with each model's own category lists;
 - with --contributions, exact per-feature contributions (TreeSHAP) of the XGBoost and LightGBM
   models: `nightjar bench --contributions` against xgboost `predict(pred_contribs=True)`, lightgbm
   `predict(pred_contrib=True)` and, if installed, shap.TreeExplainer, on the first --contrib-rows rows;
@@ -147,6 +150,41 @@ def train_models(workdir, X, y):
     return paths
 
 
+# ---------------------------------------------------------------- churn (categorical) models
+
+CHURN = os.path.join(ROOT, "fixtures", "churn")
+CHURN_ROWS = 200_000
+
+
+def xgboost_categories(path):
+    """The category lists XGBoost 3 stores in its JSON (`cats`): {feature: [category, ...]}."""
+    learner = json.load(open(path))["learner"]
+    enc = learner["gradient_booster"]["model"]["cats"]["enc"]
+    out = {}
+    for name, e in zip(learner["feature_names"], enc):
+        if e["offsets"]:
+            raw, o = bytes(e["values"]), e["offsets"]
+            out[name] = [raw[o[i]:o[i + 1]].decode() for i in range(len(o) - 1)]
+    return out
+
+
+def lightgbm_categories(path, categorical):
+    """LightGBM's `pandas_categorical` lists, for the categorical columns in the model's order."""
+    line = next(l for l in open(path) if l.startswith("pandas_categorical:"))
+    return dict(zip(categorical, json.loads(line.split(":", 1)[1])))
+
+
+def churn_frame(raw, names, cats):
+    """The model's input frame: categorical columns as pandas Categorical with the model's own
+    category list (other values missing), the rest float64."""
+    import pandas as pd
+    out = pd.DataFrame(index=raw.index)
+    for c in names:
+        out[c] = (pd.Categorical(raw[c].where(raw[c].isin(cats[c])), categories=cats[c]) if c in cats
+                  else raw[c].astype(np.float64))
+    return out
+
+
 # ---------------------------------------------------------------- timing
 
 def best_rate(fn, rows, repeat):
@@ -211,7 +249,7 @@ def main():
     ap.add_argument("--contributions", action="store_true",
                     help="also exact per-feature contributions (TreeSHAP) against pred_contribs / pred_contrib")
     ap.add_argument("--contributions-only", action="store_true", help="only the contributions timings (implies --no-e2e)")
-    ap.add_argument("--contrib-rows", type=int, default=300,
+    ap.add_argument("--contrib-rows", type=int, default=1000,
                     help="rows of the contributions timings (the libraries take seconds per hundred rows)")
     args = ap.parse_args()
     if args.contributions_only:
@@ -273,6 +311,27 @@ def main():
         lleaves_model.compile(cache=cache)
         log(f"  ready in {time.perf_counter() - t:.0f} s")
 
+    # The churn fixtures: categorical splits (XGBoost partitions, LightGBM bitsets), fed to the
+    # libraries as pandas categorical frames with the categories each model stores.
+    import pandas as pd
+    churn_csv = os.path.join(args.workdir, f"churn_{CHURN_ROWS}.csv")
+    if not os.path.exists(churn_csv):
+        subprocess.run([sys.executable, os.path.join(ROOT, "fixtures", "make_big_csv.py"), str(CHURN_ROWS), churn_csv],
+                       check=True, stdout=subprocess.DEVNULL)
+    churn_raw = pd.read_csv(churn_csv, dtype={"customer_id": str, "region": str, "plan": str})
+    churn_xgb_path = os.path.join(CHURN, "churn_xgb.json")
+    churn_lgb_path = os.path.join(CHURN, "churn_lgbm.txt")
+    churn_xgb = xgb.Booster(model_file=churn_xgb_path)
+    churn_lgb = lgb.Booster(model_file=churn_lgb_path)
+    churn_xgb_frame = churn_frame(churn_raw, churn_xgb.feature_names, xgboost_categories(churn_xgb_path))
+    categorical = [c for c in churn_lgb.feature_name() if not pd.api.types.is_numeric_dtype(churn_raw[c])]
+    churn_lgb_frame = churn_frame(churn_raw, churn_lgb.feature_name(), lightgbm_categories(churn_lgb_path, categorical))
+    churn_n = len(churn_raw)
+    churn_models = [
+        (f"churn XGBoost, {churn_xgb.num_boosted_rounds()} trees, 2 categorical features", churn_xgb_path),
+        (f"churn LightGBM, {churn_lgb.num_trees()} trees, 2 categorical features", churn_lgb_path),
+    ]
+
     models = [
         ("XGBoost, 500 trees, depth 8", paths["xgb"], False),
         ("LightGBM, 500 trees, 127 leaves", paths["lgb"], False),
@@ -305,6 +364,14 @@ def main():
         for label, path, _ in models[2:]:
             s = ort_session(path, t)
             put(label, "ONNX Runtime", t, best_rate(lambda: s.run(None, {"input": X_score}), n, args.repeat))
+        for label, path in churn_models:
+            r = nightjar_bench(args, path, churn_csv, churn_n, t)
+            put(label, "Nightjar", t, r["scoring_rows_per_second"])
+        churn_xgb.set_param({"nthread": t})
+        put(churn_models[0][0], "xgboost inplace_predict (categorical frame)", t,
+            best_rate(lambda: churn_xgb.inplace_predict(churn_xgb_frame), churn_n, args.repeat))
+        put(churn_models[1][0], "lightgbm predict (categorical frame)", t,
+            best_rate(lambda: churn_lgb.predict(churn_lgb_frame, num_threads=t), churn_n, args.repeat))
 
     if args.contributions:
         # Same rows (the first --contrib-rows of score.csv), same thread count, interleaved rounds.

@@ -55,15 +55,16 @@ public struct Predictor: Sendable {
         let groups = model.scoreCount
         if output.count != rows * width { output = [Double](repeating: 0, count: rows * width) }
         guard rows > 0 else { return }
-        let tasks = (rows + Predictor.rowsPerTask - 1) / Predictor.rowsPerTask
+        let taskRows = self.taskRows(rows)
+        let tasks = (rows + taskRows - 1) / taskRows
         matrix.values.withUnsafeBufferPointer { features in
             output.withUnsafeMutableBufferPointer { out in
                 let featureBase = features.baseAddress!
                 let outBase = UnsafeSendablePointer(out.baseAddress!)
                 let featBase = UnsafeSendableConstPointer(featureBase)
                 let work: @Sendable (Int) -> Void = { task in
-                    let start = task * Predictor.rowsPerTask
-                    let count = Swift.min(Predictor.rowsPerTask, rows - start)
+                    let start = task * taskRows
+                    let count = Swift.min(taskRows, rows - start)
                     let margins = UnsafeMutablePointer<Double>.allocate(capacity: count * groups)
                     defer { margins.deallocate() }
                     if let fused = imputedLinear {
@@ -137,6 +138,16 @@ public struct Predictor: Sendable {
                 }
             }
         }
+    }
+
+    /// Rows per task: `rowsPerTask`; with contributions (hundreds of times the work per row) a
+    /// matrix is cut finer, so that a few hundred rows still keep every thread busy (down to one
+    /// block of the contributions engine per task).
+    func taskRows(_ rows: Int) -> Int {
+        guard contributions, threads > 1 else { return Predictor.rowsPerTask }
+        let block = TreeShapPlan.block
+        let share = (rows + 2 * threads - 1) / (2 * threads)
+        return Swift.min(Predictor.rowsPerTask, Swift.max(block, (share + block - 1) / block * block))
     }
 
     /// Turns margins into the output columns for `rows` rows.
