@@ -70,9 +70,7 @@ extension TreeShapPlan {
         where V.Scalar == Double {
         let b = Self.block
         let walk = Walk<V>(
-            left: leftChild, right: rightChild, previous: previous, tableStart: tableStart, pairStart: pairStart,
-            tables: tables.assumingMemoryBound(to: Double.self), splitFeature: splitFeature, threshold: threshold,
-            thresholdF: thresholdF, flags: flags, origin: origin, leafValue: leafValue, forest: forest,
+            nodes: nodes, forest: forest,
             xgboost: forest.semantics == .xgboost, block: block, output: out,
             products: products.bindMemory(to: V.self, capacity: levels * b),
             sums: sums.bindMemory(to: V.self, capacity: levels * b),
@@ -85,18 +83,7 @@ extension TreeShapPlan {
 
     /// One block's walk through one tree; pointers into the plan and into per-call scratch.
     struct Walk<V: SIMD> where V.Scalar == Double {
-        let left: UnsafeMutablePointer<Int32>
-        let right: UnsafeMutablePointer<Int32>
-        let previous: UnsafeMutablePointer<Int32>
-        let tableStart: UnsafeMutablePointer<Int>
-        let pairStart: UnsafeMutablePointer<Int>
-        let tables: UnsafeMutablePointer<Double>
-        let splitFeature: UnsafeMutablePointer<Int32>
-        let threshold: UnsafeMutablePointer<Double>
-        let thresholdF: UnsafeMutablePointer<Float>
-        let flags: UnsafeMutablePointer<UInt8>
-        let origin: UnsafeMutablePointer<Int32>
-        let leafValue: UnsafeMutablePointer<Double>
+        let nodes: TreeShapPlan.Nodes
         let forest: Forest
         let xgboost: Bool
         let block: Block
@@ -122,21 +109,21 @@ extension TreeShapPlan {
         func visit(_ i: Int, level k: Int, into sum: UnsafeMutablePointer<V>) {
             let b = TreeShapPlan.block, n = block.rows
             let here = products + k &* b
-            let l = Int(left[i])
+            let l = Int(nodes.left[i])
             if l < 0 {
-                let v = leafValue[i]
+                let v = nodes.leafValue[i]
                 for r in 0..<n { sum[r] = here[r] * v }
                 return
             }
             let goesLeft = decisions + k &* b
             decide(i, into: goesLeft)
-            let pair = pairStart[i]
+            let pair = nodes.pairStart[i]
             if pair >= 0 {
                 // Both children leaves: one table pick per row for the two.
-                let table = UnsafeRawPointer(tables + pair).assumingMemoryBound(to: V.self)
-                let prev = Int(previous[l])
+                let table = UnsafeRawPointer(nodes.tables + pair).assumingMemoryBound(to: V.self)
+                let prev = Int(nodes.previous[l])
                 let aliveBefore = prev >= 0 ? alive + (prev &- treeStart) &* b : allAlive
-                let out = output + Int(splitFeature[i]), rowWidth = block.rowWidth
+                let out = output + Int(nodes.splitFeature[i]), rowWidth = block.rowWidth
                 for r in 0..<n {
                     let combination = Int(truncatingIfNeeded: goesLeft[r]) | Int(aliveBefore[r]) &<< 1
                     sum[r] = here[r] * table[combination]
@@ -146,15 +133,15 @@ extension TreeShapPlan {
             }
             let next = products + (k &+ 1) &* b, rightSums = sums + (k &+ 1) &* b
             let nextCases = cases + (k &+ 1) &* b
-            let out = output + Int(splitFeature[i])
+            let out = output + Int(nodes.splitFeature[i])
             let rowWidth = block.rowWidth
             for side in 0..<2 {
-                let c = side == 0 ? l : Int(right[i])
+                let c = side == 0 ? l : Int(nodes.right[i])
                 let flip: UInt8 = side == 0 ? 0 : 1
-                let prev = Int(previous[c])
-                let table = UnsafeRawPointer(tables + tableStart[c]).assumingMemoryBound(to: V.self)
+                let prev = Int(nodes.previous[c])
+                let table = UnsafeRawPointer(nodes.tables + nodes.tableStart[c]).assumingMemoryBound(to: V.self)
                 let aliveBefore = prev >= 0 ? alive + (prev &- treeStart) &* b : allAlive
-                if left[c] < 0 {
+                if nodes.left[c] < 0 {
                     // A leaf (its vectors carry its value): its sums and term from the products.
                     for r in 0..<n {
                         let holds = UInt8(truncatingIfNeeded: goesLeft[r]) ^ flip, earlier = aliveBefore[r]
@@ -185,25 +172,25 @@ extension TreeShapPlan {
 
         /// Whether each row of the block goes left at node `i`, as the scoring kernels decide.
         func decide(_ i: Int, into goesLeft: UnsafeMutablePointer<UInt64>) {
-            let fl = flags[i], f = Int(splitFeature[i]), n = block.rows, stride = block.stride
+            let fl = nodes.flags[i], f = Int(nodes.splitFeature[i]), n = block.rows, stride = block.stride
             let features = block.features
             let defaultLeft: UInt64 = (fl & Forest.flagDefaultLeft) != 0 ? 1 : 0
             if (fl & Forest.flagCategorical) != 0 {
-                let node = Int(origin[i])
+                let node = Int(nodes.origin[i])
                 for r in 0..<n { goesLeft[r] = forest.goesLeft(node, features + r * stride) ? 1 : 0 }
                 return
             }
             let column = block.columns + f &* block.columnStride
             if xgboost {
                 // Float32 as XGBoost; NaN (false either way) takes the default.
-                let t = thresholdF[i]
+                let t = nodes.thresholdF[i]
                 for r in 0..<n {
                     let x = Float(column[r])
                     goesLeft[r] = (x < t ? 1 : 0) | (x.isNaN ? defaultLeft : 0)
                 }
                 return
             }
-            let t = threshold[i]
+            let t = nodes.threshold[i]
             let missingNone = (fl & Forest.flagMissingNone) != 0, missingZero = (fl & Forest.flagMissingZero) != 0
             if !missingNone && !missingZero {
                 // Missing type NaN: NaN takes the default; without it NaN goes right (`v <= t`

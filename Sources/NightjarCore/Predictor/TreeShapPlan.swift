@@ -51,26 +51,8 @@ public final class TreeShapPlan: @unchecked Sendable {
     /// as the library sums them (row-independent). XGBoost: in float32, tree by tree, then the
     /// base margin (its `ShapValues`); LightGBM: in double.
     let bias: [Double]
-    /// Per node, in preorder within its tree: the forest's node, its children (preorder indices,
-    /// -1 for a leaf), the feature of its incoming edge, the preorder index of the previous edge
-    /// on that feature along the path (-1: none), and where its tables start.
-    let origin: UnsafeMutablePointer<Int32>
-    let leftChild: UnsafeMutablePointer<Int32>
-    let rightChild: UnsafeMutablePointer<Int32>
-    let edgeFeature: UnsafeMutablePointer<Int32>
-    let previous: UnsafeMutablePointer<Int32>
-    let tableStart: UnsafeMutablePointer<Int>
-    /// Per split whose children are both leaves: where its pair vectors start (-1: none).
-    let pairStart: UnsafeMutablePointer<Int>
-    /// Per node with an incoming edge, eight vectors of its tree's lanes (from `tables +
-    /// tableStart[i]`, in doubles): for each case `c` (0: the feature's earlier conditions on the
-    /// path and this one hold; 1: the earlier hold, this fails; 2 and 3: an earlier failed, this
-    /// one holds or not — two alike, so that the case is computed without a branch), vector `c`
-    /// multiplies the parent's products at the points and vector `4 + c` (the quadrature weights
-    /// folded in) weighs the node's sums. A leaf's vectors are multiplied by its value, and its
-    /// weights by its ratios too: its sums are then `products × vector c`, its term
-    /// `products · vector 4 + c`. Lanes past the points: ratio 1 (the leaf value), weight 0.
-    let tables: UnsafeMutableRawPointer
+    /// Per node, in preorder within its tree, everything the block walk reads.
+    let nodes: Nodes
     let nodeTotal: Int
     let tableTotal: Int
     /// Trees deeper than this (in unique features on a path: 2 × 64) use the recursion.
@@ -78,13 +60,6 @@ public final class TreeShapPlan: @unchecked Sendable {
     /// The deepest path (edges), and the most lanes of any tree.
     let maxDepth: Int
     let widest: Int
-    /// Per node in preorder, copied from the forest for the block loop: the split (feature,
-    /// thresholds, flags; categorical splits go through `Forest.goesLeft`) or the leaf's value.
-    let splitFeature: UnsafeMutablePointer<Int32>
-    let threshold: UnsafeMutablePointer<Double>
-    let thresholdF: UnsafeMutablePointer<Float>
-    let flags: UnsafeMutablePointer<UInt8>
-    let leafValue: UnsafeMutablePointer<Double>
     /// Nodes of the largest tree.
     let maxTreeNodes: Int
 
@@ -235,36 +210,63 @@ public final class TreeShapPlan: @unchecked Sendable {
                 }
             }
         }
-        self.tables = tables
-        self.pairStart = Self.copy(pairStart)
+        nodes = Nodes(
+            origin: Self.copy(origin), left: Self.copy(leftChild), right: Self.copy(rightChild), previous: Self.copy(previous),
+            tableStart: Self.copy(tableStart), pairStart: Self.copy(pairStart), tables: table,
+            splitFeature: Self.copy(origin.map { forest.feature[Int($0)] }), threshold: Self.copy(origin.map { forest.threshold[Int($0)] }),
+            thresholdF: Self.copy(origin.map { forest.thresholdF[Int($0)] }), flags: Self.copy(origin.map { forest.flags[Int($0)] }),
+            leafValue: Self.copy(origin.map { forest.value[Int($0)] }))
         self.treeLanes = Self.copy(treeLanes)
-        self.tableStart = Self.copy(tableStart)
-        self.origin = Self.copy(origin)
-        self.leftChild = Self.copy(leftChild)
-        self.rightChild = Self.copy(rightChild)
-        self.edgeFeature = Self.copy(edgeFeature)
-        self.previous = Self.copy(previous)
         self.treeNodeStart = Self.copy(treeNodeStart)
         self.treePoints = Self.copy(treePoints)
-        self.splitFeature = Self.copy(origin.map { forest.feature[Int($0)] })
-        self.threshold = Self.copy(origin.map { forest.threshold[Int($0)] })
-        self.thresholdF = Self.copy(origin.map { forest.thresholdF[Int($0)] })
-        self.flags = Self.copy(origin.map { forest.flags[Int($0)] })
-        self.leafValue = Self.copy(origin.map { forest.value[Int($0)] })
         maxTreeNodes = (0..<forest.treeCount).map { treeNodeStart[$0 + 1] - treeNodeStart[$0] }.max() ?? 1
     }
 
+    /// The per-node arrays, in preorder within each tree (a trivial struct of pointers: the walk
+    /// copies it, and reads them without reference counting).
+    struct Nodes {
+        /// The forest's node; the children (preorder indices, -1 for a leaf); the preorder index
+        /// of the previous edge on the incoming edge's feature along the path (-1: none).
+        let origin: UnsafeMutablePointer<Int32>
+        let left: UnsafeMutablePointer<Int32>
+        let right: UnsafeMutablePointer<Int32>
+        let previous: UnsafeMutablePointer<Int32>
+        /// Where the node's tables start in `tables`, in doubles; for a split whose children are
+        /// both leaves, where its pair vectors start (-1: none).
+        let tableStart: UnsafeMutablePointer<Int>
+        let pairStart: UnsafeMutablePointer<Int>
+        /// Per node with an incoming edge, eight vectors of its tree's lanes (from `tables +
+        /// tableStart[i]`, in doubles): for each case `c` (0: the feature's earlier conditions on the
+        /// path and this one hold; 1: the earlier hold, this fails; 2 and 3: an earlier failed, this
+        /// one holds or not — two alike, so that the case is computed without a branch), vector `c`
+        /// multiplies the parent's products at the points and vector `4 + c` (the quadrature weights
+        /// folded in) weighs the node's sums. A leaf's vectors are multiplied by its value, and its
+        /// weights by its ratios too: its sums are then `products × vector c`, its term
+        /// `products · vector 4 + c`. Lanes past the points: ratio 1 (the leaf value), weight 0.
+        let tables: UnsafeMutablePointer<Double>
+        /// Copied from the forest: the split (feature, thresholds, flags; categorical splits go
+        /// through `Forest.goesLeft`) or the leaf's value.
+        let splitFeature: UnsafeMutablePointer<Int32>
+        let threshold: UnsafeMutablePointer<Double>
+        let thresholdF: UnsafeMutablePointer<Float>
+        let flags: UnsafeMutablePointer<UInt8>
+        let leafValue: UnsafeMutablePointer<Double>
+
+        func deallocate() {
+            for p in [origin, left, right, previous, splitFeature] { p.deallocate() }
+            tableStart.deallocate(); pairStart.deallocate(); UnsafeMutableRawPointer(tables).deallocate()
+            threshold.deallocate(); thresholdF.deallocate(); flags.deallocate(); leafValue.deallocate()
+        }
+    }
+
     deinit {
-        tables.deallocate(); treeLanes.deallocate()
-        for p in [origin, leftChild, rightChild, edgeFeature, previous] { p.deallocate() }
-        treeNodeStart.deallocate(); treePoints.deallocate(); tableStart.deallocate(); pairStart.deallocate()
-        splitFeature.deallocate(); threshold.deallocate(); thresholdF.deallocate(); flags.deallocate()
-        leafValue.deallocate()
+        nodes.deallocate()
+        treeNodeStart.deallocate(); treePoints.deallocate(); treeLanes.deallocate()
     }
 
     static func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
         let p = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(a.count, 1))
-        a.withUnsafeBufferPointer { _ = p.initialize(from: $0.baseAddress!, count: a.count) }
+        a.withUnsafeBufferPointer { if let base = $0.baseAddress { p.initialize(from: base, count: a.count) } }
         return p
     }
 
