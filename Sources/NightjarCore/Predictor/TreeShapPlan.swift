@@ -26,12 +26,15 @@ import Foundation  // cos, for the quadrature points (built once per model)
 /// What makes it fast: given its edge, `o` only selects one of three cases (the feature's earlier
 /// condition failed; it held and this one fails; both hold), so every ratio `g_e/g_prev` and every
 /// weighted difference `w_q·(h_e − h_prev)` is a table computed once per model; a row only picks
-/// its case. Rows are taken in blocks, tree by tree, so a tree's tables are read once per block.
+/// its case. Trees are taken one at a time and, within a tree, blocks of 64 rows, so the tree's
+/// tables stay in the cache while every block walks it; the points sit in SIMD lanes (2 to 64, per
+/// tree), and a split whose children are both leaves is one table pick per row for the two.
 ///
 /// Arithmetic: double throughout. LightGBM computes in double; the values agree to rounding.
 /// XGBoost computes in float32 (see `Forest.computeContributions`): the values here are the exact
-/// ones its float32 values approximate; `Forest.contributionsNeedFloat32` says when XGBoost's own
-/// rounding is large enough that the float32 recursion must be used to agree with it.
+/// ones its float32 values approximate, and the bias is XGBoost's own (its float32 sum of the
+/// trees' means, then the base); `Forest.contributionsNeedFloat32` says when XGBoost's rounding is
+/// large enough that the float32 recursion must be used to agree with it.
 ///
 /// Immutable after `init`; its tables live in memory it owns (freed in `deinit`).
 public final class TreeShapPlan: @unchecked Sendable {
