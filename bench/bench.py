@@ -18,8 +18,9 @@ LogisticRegression (both exported with skl2onnx), then times, at each thread cou
   partitions and LightGBM bitsets) over 200,000 generated churn rows, the libraries fed pandas
   categorical frames with each model's own category lists;
 - with --contributions, exact per-feature contributions (TreeSHAP) of the XGBoost and LightGBM
-  models: `nightjar bench --contributions` against xgboost `predict(pred_contribs=True)`, lightgbm
-  `predict(pred_contrib=True)` and, if installed, shap.TreeExplainer, on the first --contrib-rows rows;
+  models and of the churn XGBoost model (categorical): `nightjar bench --contributions` against
+  xgboost `predict(pred_contribs=True)`, lightgbm `predict(pred_contrib=True)` and, if installed,
+  shap.TreeExplainer, on the first --contrib-rows rows;
 - end to end, CSV in -> SQLite out, on a 1,000,000-row CSV: `nightjar score` against pandas
   read_csv + xgboost + to_sql (bench/baseline_score.py), and CSV parsing alone against pandas.
 
@@ -380,6 +381,8 @@ def main():
         Xc, Xc64 = X_score[:m], X64[:m]
         xgb_label = f"contributions: {models[0][0]}"
         lgb_label = f"contributions: {models[1][0]}"
+        churn_label = f"contributions: {churn_models[0][0]}"
+        churn_dm = xgb.DMatrix(churn_xgb_frame.iloc[:m], enable_categorical=True)
         try:
             import shap
         except ImportError:
@@ -404,6 +407,12 @@ def main():
             if shap is not None:
                 explainer = shap.TreeExplainer(xgb_booster)
                 put(xgb_label, "shap.TreeExplainer", t, once(lambda: explainer.shap_values(Xc)))
+            # The churn model: categorical splits, the same first rows of the churn CSV.
+            r = nightjar_bench(args, churn_xgb_path, churn_csv, m, t, contributions=True)
+            put(churn_label, "Nightjar (--contributions)", t, r["scoring_rows_per_second"])
+            churn_xgb.set_param({"nthread": t})
+            put(churn_label, "xgboost predict(pred_contribs=True)", t,
+                once(lambda: churn_xgb.predict(churn_dm, pred_contribs=True)))
 
     if not args.no_e2e:
         e2e_csv = os.path.join(args.workdir, "e2e_1m.csv")
