@@ -45,9 +45,8 @@ public final class TreeShapPlan: @unchecked Sendable {
     static let block = 64
 
     let treeCount: Int
-    /// Per tree: its first node in preorder (`treeNodeStart[t] ..< treeNodeStart[t + 1]`), points.
+    /// Per tree: its first node in preorder (`treeNodeStart[t] ..< treeNodeStart[t + 1]`).
     let treeNodeStart: UnsafeMutablePointer<Int>
-    let treePoints: UnsafeMutablePointer<Int>
     /// Per tree: the lanes its points are computed in (a power of two ≥ its points, ≥ 2).
     let treeLanes: UnsafeMutablePointer<Int>
     /// Per output group: the bias, the trees' cover-weighted means plus the base margin, summed
@@ -56,8 +55,6 @@ public final class TreeShapPlan: @unchecked Sendable {
     let bias: [Double]
     /// Per node, in preorder within its tree, everything the block walk reads.
     let nodes: Nodes
-    let nodeTotal: Int
-    let tableTotal: Int
     /// Trees deeper than this (in unique features on a path: 2 × 64) use the recursion.
     static let maxLanes = 64
     /// The deepest path (edges), and the most lanes of any tree.
@@ -73,17 +70,7 @@ public final class TreeShapPlan: @unchecked Sendable {
         featureCount = forest.featureCount
         groups = forest.outputGroups
         treeCount = forest.treeCount
-        let means: [Double] = forest.subtreeMeans()
-        if forest.semantics == .xgboost {
-            let meansF: [Float] = forest.subtreeMeans()
-            var sums = [Float](repeating: 0, count: forest.outputGroups)
-            for t in 0..<forest.treeCount { sums[Int(forest.treeGroup[t])] += meansF[Int(forest.treeRoot[t])] }
-            bias = (0..<forest.outputGroups).map { Double(sums[$0] + Float(forest.baseMargins[$0])) }
-        } else {
-            var sums = [Double](repeating: 0, count: forest.outputGroups)
-            for t in 0..<forest.treeCount { sums[Int(forest.treeGroup[t])] += means[Int(forest.treeRoot[t])] }
-            bias = (0..<forest.outputGroups).map { sums[$0] + forest.baseMargins[$0] }
-        }
+        bias = forest.semantics == .xgboost ? Self.bias(forest, Float.self) : Self.bias(forest, Double.self)
 
         // Preorder of every tree, with the path bookkeeping.
         var origin: [Int32] = [], leftChild: [Int32] = [], rightChild: [Int32] = []
@@ -97,7 +84,6 @@ public final class TreeShapPlan: @unchecked Sendable {
             var mostUnique = 0
             // (node, parent preorder index, edge feature, previous edge, zero fraction, depth, unique)
             var stack: [(Int, Int, Int32, Int32, Double, Int, Int)] = [(root, -1, -1, -1, 1, 0, 0)]
-            // The latest edge on each feature along the current path: rebuilt per node from parents.
             while let (n, parent, feat, prev, z, depth, unique) = stack.popLast() {
                 let me = origin.count
                 origin.append(Int32(n))
@@ -135,7 +121,7 @@ public final class TreeShapPlan: @unchecked Sendable {
             treePoints.append(Swift.max(1, (mostUnique + 1) / 2))
         }
         treeNodeStart.append(origin.count)
-        nodeTotal = origin.count
+        let nodeTotal = origin.count
         self.maxDepth = maxDepth
 
         // Tables at each tree's points.
@@ -159,7 +145,6 @@ public final class TreeShapPlan: @unchecked Sendable {
                 }
             }
         }
-        tableTotal = total
         let tables = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(total, 1) * 8, alignment: 64)
         let table = tables.bindMemory(to: Double.self, capacity: Swift.max(total, 1))
         for t in 0..<forest.treeCount {
@@ -221,7 +206,6 @@ public final class TreeShapPlan: @unchecked Sendable {
             leafValue: Self.copy(origin.map { forest.value[Int($0)] }))
         self.treeLanes = Self.copy(treeLanes)
         self.treeNodeStart = Self.copy(treeNodeStart)
-        self.treePoints = Self.copy(treePoints)
         maxTreeNodes = (0..<forest.treeCount).map { treeNodeStart[$0 + 1] - treeNodeStart[$0] }.max() ?? 1
     }
 
@@ -264,7 +248,15 @@ public final class TreeShapPlan: @unchecked Sendable {
 
     deinit {
         nodes.deallocate()
-        treeNodeStart.deallocate(); treePoints.deallocate(); treeLanes.deallocate()
+        treeNodeStart.deallocate(); treeLanes.deallocate()
+    }
+
+    /// The trees' cover-weighted means summed per group in `T`, tree by tree, then the base margin.
+    static func bias<T: BinaryFloatingPoint>(_ forest: Forest, _: T.Type) -> [Double] {
+        let means: [T] = forest.subtreeMeans()
+        var sums = [T](repeating: 0, count: forest.outputGroups)
+        for t in 0..<forest.treeCount { sums[Int(forest.treeGroup[t])] += means[Int(forest.treeRoot[t])] }
+        return (0..<forest.outputGroups).map { Double(sums[$0] + T(forest.baseMargins[$0])) }
     }
 
     static func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {

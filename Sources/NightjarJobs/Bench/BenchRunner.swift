@@ -84,10 +84,8 @@ public enum BenchRunner {
         scoreOptions.reasons = options.reasons
         var clock = Stopwatch()
         let model = try ScoreRunner.loadModel(scoreOptions)
-        if options.contributions || options.reasons > 0, let why = model.contributionsUnavailable {
-            throw ScoreError("\(options.contributions ? "--contributions" : "--reasons"): \(options.modelPath): \(why)")
-        }
         let loadSeconds = clock.lap()
+        try ScoreRunner.refuseUnexplainable(model, scoreOptions)
 
         // Parse: every chunk kept, as text.
         let reader = try CSVReader(path: options.inputPath)

@@ -34,9 +34,7 @@ public enum ScoreRunner {
             throw InputError(path: options.inputPath, line: 1, message: error.description)
         }
         let keyColumns = try ChunkReader.keyColumns(options.keys, header: source.header, file: options.inputPath)
-        if options.contributions || options.reasons > 0, let why = model.contributionsUnavailable {
-            throw ScoreError("\(options.contributions ? "--contributions" : "--reasons"): \(options.modelPath): \(why)")
-        }
+        try refuseUnexplainable(model, options)
         let predictor = Predictor(model: model, includeMargin: options.includeMargin, threads: threads,
                                   contributions: options.contributions, reasons: options.reasons)
         let layout = OutputLayout(keyColumns: keyColumns, predictions: predictor.columns, float32Values: model.float32Outputs)
@@ -65,6 +63,14 @@ public enum ScoreRunner {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return ScoreSummary(rows: counts.rowsRead, chunks: counts.chunks, seconds: seconds, destination: sink.destination,
                             modelDescription: model.summary, threads: threads)
+    }
+
+    /// Refuses `--contributions` / `--reasons` for a model that cannot give exact contributions,
+    /// naming the flag, the file and why (before any row is read).
+    static func refuseUnexplainable(_ model: ScoringModel, _ options: ScoreOptions) throws {
+        if options.contributions || options.reasons > 0, let why = model.contributionsUnavailable {
+            throw ScoreError("\(options.contributions ? "--contributions" : "--reasons"): \(options.modelPath): \(why)")
+        }
     }
 
     /// Loads the model, binds `--features` (a multi-column ONNX input, or an XGBoost/LightGBM model's
