@@ -38,6 +38,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Time scoring with this many reason columns, as `nightjar score --reasons`.")
     var reasons: Int = 0
 
+    @Option(name: .customLong("reference-sample"), help: ArgumentHelp("Linear models with --contributions/--reasons: the training sample (CSV) the contributions are measured from, as `nightjar score --reference-sample`.", valueName: "csv"))
+    var referenceSample: String?
+
     @Flag(name: .customLong("parse-only"), help: "Only the CSV parsing and encoding figures (no scoring, no end-to-end run).")
     var parseOnly = false
 
@@ -55,6 +58,7 @@ struct Bench: ParsableCommand {
             onnxRuntimeThreads: ortThreads, parseOnly: parseOnly)
         options.contributions = contributions
         options.reasons = reasons
+        options.referenceSample = referenceSample
         let report = try runReportingErrors { try BenchRunner.run(options) }
         print(report.json)
     }

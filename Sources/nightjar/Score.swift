@@ -42,11 +42,14 @@ struct Score: ParsableCommand {
     @Flag(help: "Also write the margin (the score before the link function).")
     var raw = false
 
-    @Flag(help: "Also write each row's exact per-feature contributions (TreeSHAP, margin space, as the training library's pred_contribs): contrib_<feature> and contrib_bias (multi-class contrib_<k>_<feature>); they sum to the margin.")
+    @Flag(help: "Also write each row's exact per-feature contributions in margin space (trees: TreeSHAP, as the training library's pred_contribs; linear models: coefficient × (value − training mean), see --reference-sample): contrib_<feature> and contrib_bias (multi-class contrib_<k>_<feature>); they sum to the margin.")
     var contributions = false
 
     @Option(help: "Also write the K features that pushed each score most: reason_1 … reason_K (feature names; towards the positive class for a binary classifier, the predicted class for a multi-class one, largest in absolute value for a regressor) and reason_1_contribution … (exact contributions, as --contributions).")
     var reasons: Int = 0
+
+    @Option(name: .customLong("reference-sample"), help: ArgumentHelp("Linear models with --contributions/--reasons: the training sample (CSV) whose means the contributions are measured from, coefficient × (value − mean). A bundle records them; a bare model file needs this.", valueName: "csv"))
+    var referenceSample: String?
 
     @Option(name: .customLong("if-exists"), help: "When the SQLite table exists: replace, append or fail.")
     var ifExists: String = "replace"
@@ -74,6 +77,7 @@ struct Score: ParsableCommand {
             onnxRuntimeThreads: ortThreads)
         options.contributions = contributions
         options.reasons = reasons
+        options.referenceSample = referenceSample
         let summary = try runReportingErrors { try ScoreRunner.run(options, logger: makeLogger(quiet: quiet)) }
         if !quiet {
             print(String(format: "scored %d rows in %.2f s (%.0f rows/s, %d threads) with %@",

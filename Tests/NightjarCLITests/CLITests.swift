@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import NightjarIO
 
 /// Runs the real `nightjar` binary: exit status, one-line errors, outputs.
 @Suite struct CLITests {
@@ -109,6 +110,26 @@ import Testing
         #expect(onnx.status != 0)
         #expect(onnx.stderr.hasPrefix("error: ") && onnx.stderr.contains("cover"), "\(onnx.stderr)")
         #expect(onnx.stderr.split(separator: "\n").count == 1, "one line: \(onnx.stderr)")
+    }
+
+    /// `nightjar score --reasons` on a linear model file: refused in one line without its training
+    /// sample, explained with `--reference-sample` (into SQLite, reasons as text).
+    @Test func scoreExplainsALinearModelWithItsReferenceSample() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nightjar-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let out = dir.appendingPathComponent("out.db").path
+        let args = ["score", "--model", "fixtures/churn/churn_logreg.onnx", "--input", "fixtures/churn/score_input.csv",
+                    "--output", out, "--key", "customer_id", "--reasons", "2", "--quiet"]
+        let refused = try run(args)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.hasPrefix("error: --reasons: ") && refused.stderr.contains("--reference-sample"), "\(refused.stderr)")
+        #expect(refused.stderr.split(separator: "\n").count == 1, "one line: \(refused.stderr)")
+        let r = try run(args + ["--reference-sample", "fixtures/churn/train_sample.csv"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let db = try SQLiteDatabase(path: out, readOnly: true)
+        let rows = try db.query("SELECT count(*), count(DISTINCT reason_1), typeof(reason_1) FROM predictions")
+        #expect(rows.first?[0] == "1000" && rows.first?[2] == "text")
+        #expect(Int(rows.first?[1] ?? "0")! > 1, "reasons differ between rows")
     }
 
     @Test func inspectDescribesTheModel() throws {

@@ -17,6 +17,10 @@ public struct ScoringModel: Sendable {
     public var libraryVersion: String?
     /// What an ONNX graph holds (inputs, steps, outputs), for binding and `inspect`.
     public var graph: ONNXGraphSummary?
+    /// A linear model's reference for contributions: the mean of each estimator feature (after the
+    /// preprocessing) over the training sample (`LinearContributions`). Not in a model file: set
+    /// from a bundle's reference statistics or `nightjar score --reference-sample`.
+    public var linearReference: [Double]?
 
     public init(
         format: ModelFormat, objective: String, task: ModelTask, features: [ModelFeature],
@@ -68,7 +72,7 @@ public struct ScoringModel: Sendable {
     /// The contribution columns (`--contributions`): `contrib_<feature>` per input feature and
     /// `contrib_bias`; multi-class `contrib_<k>_<feature>` … `contrib_<k>_bias` per class.
     public func contributionColumns() -> [OutputColumn] {
-        let groups = scoreCount, width = features.count + 1
+        let groups = contributionGroups, width = features.count + 1
         var columns: [OutputColumn] = []
         for g in 0..<groups {
             let prefix = groups == 1 ? "contrib_" : "contrib_\(g)_"
@@ -90,11 +94,16 @@ public struct ScoringModel: Sendable {
             + (0..<k).map { OutputColumn(name: "reason_\($0 + 1)_contribution", role: .reasonContribution($0)) }
     }
 
+    /// Contribution groups per row: one per score, except a binary linear classifier's, which
+    /// explains its positive class only (skl2onnx writes a score per class).
+    public var contributionGroups: Int {
+        if case .linear = estimator { return LinearContributions.explainedTargets(self).count }
+        return scoreCount
+    }
+
     /// Why exact contributions cannot be computed for this model, or nil when they can.
     public var contributionsUnavailable: String? {
-        guard let forest else {
-            return "contributions of linear models are not available yet (tree ensembles only: XGBoost and LightGBM)"
-        }
+        guard let forest else { return LinearContributions.unavailable(self) }
         if format == .onnx {
             return "an ONNX tree ensemble carries no node covers (the training rows each branch saw), which exact TreeSHAP needs; score the XGBoost or LightGBM file the pipeline was trained from"
         }
@@ -140,7 +149,7 @@ public struct OutputColumn: Sendable, Equatable {
         case label
         case prediction
         case margin(Int)
-        /// Exact contribution (TreeSHAP): index `group × (features + 1) + feature`, the bias at
+        /// Exact contribution (TreeSHAP, or a linear model's): index `group × (features + 1) + feature`, the bias at
         /// `feature == features`.
         case contribution(Int)
         /// The feature with the k-th largest contribution (0-based k; its index into `names`).

@@ -17,8 +17,8 @@ public struct Predictor: Sendable {
     /// Rows a preprocessing plan runs on at a time.
     static let planRows = 128
 
-    /// Exact contributions are computed (for their columns, or for reasons): the model has covers
-    /// (see `ScoringModel.contributionsUnavailable`).
+    /// Exact contributions are computed (for their columns, or for reasons): a tree model has
+    /// covers, a linear one its training means (see `ScoringModel.contributionsUnavailable`).
     let contributions: Bool
     /// Reason columns per row (0: none).
     let reasons: Int
@@ -26,6 +26,8 @@ public struct Predictor: Sendable {
     /// (nil: the recursion, for XGBoost models that need float32, see
     /// `Forest.contributionsNeedFloat32`, or trees too deep for the plan).
     let shapPlan: TreeShapPlan?
+    /// A linear model's contributions engine, when contributions are asked for.
+    let linearContributions: LinearContributions?
 
     public init(model: ScoringModel, includeMargin: Bool, threads: Int, contributions: Bool = false, reasons: Int = 0) {
         precondition((!contributions && reasons == 0) || model.contributionsUnavailable == nil, "contributions of a model that has none")
@@ -40,7 +42,9 @@ public struct Predictor: Sendable {
         } else {
             self.shapPlan = nil
         }
-        if case .linear(let linear) = model.estimator, let plan = model.plan, let fused = plan.imputedInputs, !fused.columns.isEmpty,
+        self.linearContributions = self.contributions ? LinearContributions(model: model) : nil
+        // Contributions read the plan's output: the fused kernel (which writes none) only without them.
+        if !self.contributions, case .linear(let linear) = model.estimator, let plan = model.plan, let fused = plan.imputedInputs, !fused.columns.isEmpty,
            fused.columns.count == linear.featureCount {
             self.imputedLinear = ImputedLinearModel(model: linear, columns: fused.columns, imputed: fused.imputed)
         } else {
@@ -65,56 +69,61 @@ public struct Predictor: Sendable {
                 let work: @Sendable (Int) -> Void = { task in
                     let start = task * taskRows
                     let count = Swift.min(taskRows, rows - start)
+                    let inputs = featBase.pointer + start * matrix.stride
                     let margins = UnsafeMutablePointer<Double>.allocate(capacity: count * groups)
-                    defer { margins.deallocate() }
+                    // The plan's output (the estimator's features), when there is a plan.
+                    var planned: UnsafeMutablePointer<Double>? = nil
+                    defer { margins.deallocate(); planned?.deallocate() }
                     if let fused = imputedLinear {
-                        fused.computeScores(inputs: featBase.pointer + start * matrix.stride, stride: matrix.stride,
-                                            rows: count, scores: margins)
+                        fused.computeScores(inputs: inputs, stride: matrix.stride, rows: count, scores: margins)
                     } else if let plan = model.plan {
                         // The plan runs on sub-blocks small enough for its scratch columns to stay in L1.
                         let sub = Swift.min(count, Predictor.planRows)
                         let features = UnsafeMutablePointer<Double>.allocate(capacity: count * plan.featureCount)
+                        planned = features
                         let scratch = UnsafeMutablePointer<Double>.allocate(capacity: sub * Swift.max(plan.scratchColumns, 1))
-                        defer { features.deallocate(); scratch.deallocate() }
+                        defer { scratch.deallocate() }
                         var at = 0
                         while at < count {
                             let n = Swift.min(sub, count - at)
-                            plan.apply(inputs: featBase.pointer + (start + at) * matrix.stride, inputStride: matrix.stride, rows: n,
+                            plan.apply(inputs: inputs + at * matrix.stride, inputStride: matrix.stride, rows: n,
                                        features: features + at * plan.featureCount, scratch: scratch)
                             at += n
                         }
                         model.estimator.computeScores(features: features, stride: plan.featureCount, rows: count, scores: margins)
                     } else {
-                        model.estimator.computeScores(
-                            features: featBase.pointer + start * matrix.stride, stride: matrix.stride,
-                            rows: count, scores: margins)
+                        model.estimator.computeScores(features: inputs, stride: matrix.stride, rows: count, scores: margins)
                     }
                     self.applyLink(margins: margins, rows: count, into: outBase.pointer + start * width)
-                    if self.contributions, let forest = model.forest {
-                        let per = groups * (forest.featureCount + 1)
-                        let phi = UnsafeMutablePointer<Double>.allocate(capacity: count * per)
-                        defer { phi.deallocate() }
-                        if let plan = self.shapPlan {
-                            plan.computeContributions(features: featBase.pointer + start * matrix.stride, stride: matrix.stride,
-                                                      rows: count, contributions: phi)
+                    guard self.contributions else { return }
+                    let inputCount = model.features.count
+                    let per = model.contributionGroups * (inputCount + 1)
+                    let phi = UnsafeMutablePointer<Double>.allocate(capacity: count * per)
+                    defer { phi.deallocate() }
+                    if let linear = self.linearContributions {
+                        if let planned {
+                            linear.compute(features: planned, stride: model.plan!.featureCount, rows: count, contributions: phi)
                         } else {
-                            forest.computeContributions(features: featBase.pointer + start * matrix.stride, stride: matrix.stride,
-                                                        rows: count, contributions: phi)
+                            linear.compute(features: inputs, stride: matrix.stride, rows: count, contributions: phi)
                         }
-                        var order = [Int](repeating: 0, count: forest.featureCount)
-                        for r in 0..<count {
-                            let o = outBase.pointer + (start + r) * width
-                            let row = phi + r * per
-                            // The explained group's contributions (reasons): chosen once per row.
-                            let explained = row + (self.reasons > 0 ? self.reasonGroup(margins + r * groups) * (forest.featureCount + 1) : 0)
-                            if self.reasons > 0 { self.rankReasons(explained, order: &order) }
-                            for (c, column) in self.columns.enumerated() {
-                                switch column.role {
-                                case .contribution(let i): o[c] = row[i]
-                                case .reason(let k): o[c] = k < order.count ? Double(order[k]) : .nan
-                                case .reasonContribution(let k): o[c] = k < order.count ? explained[order[k]] : .nan
-                                default: break
-                                }
+                    } else if let plan = self.shapPlan {
+                        plan.computeContributions(features: inputs, stride: matrix.stride, rows: count, contributions: phi)
+                    } else if let forest = model.forest {
+                        forest.computeContributions(features: inputs, stride: matrix.stride, rows: count, contributions: phi)
+                    }
+                    var order = [Int](repeating: 0, count: inputCount)
+                    for r in 0..<count {
+                        let o = outBase.pointer + (start + r) * width
+                        let row = phi + r * per
+                        // The explained group's contributions (reasons): chosen once per row.
+                        let explained = row + (self.reasons > 0 ? self.reasonGroup(margins + r * groups) * (inputCount + 1) : 0)
+                        if self.reasons > 0 { self.rankReasons(explained, order: &order) }
+                        for (c, column) in self.columns.enumerated() {
+                            switch column.role {
+                            case .contribution(let i): o[c] = row[i]
+                            case .reason(let k): o[c] = k < order.count ? Double(order[k]) : .nan
+                            case .reasonContribution(let k): o[c] = k < order.count ? explained[order[k]] : .nan
+                            default: break
                             }
                         }
                     }
@@ -321,10 +330,11 @@ extension Predictor {
 
 extension Predictor {
     /// The output group reasons explain: the predicted class of a multi-class model (arg-max of
-    /// the margins, the first of equal ones), else the only one.
+    /// the margins, the first of equal ones), else the only one (a binary linear classifier's:
+    /// its positive class).
     func reasonGroup(_ m: UnsafeMutablePointer<Double>) -> Int {
         let groups = model.scoreCount
-        guard groups > 1 else { return 0 }
+        guard model.contributionGroups > 1 else { return 0 }
         var best = 0
         for g in 1..<groups where m[g] > m[best] { best = g }
         return best

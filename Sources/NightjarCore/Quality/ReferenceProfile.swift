@@ -7,6 +7,10 @@ public struct ReferenceProfile: Codable, Sendable, Equatable {
     public var features: [FeatureReference]
     /// The distribution of one output column over the sample; nil when predictions were not profiled.
     public var prediction: PredictionReference?
+    /// A linear model's estimator features (after the preprocessing, as the model scores them):
+    /// their means over the sample, what its contributions are measured from
+    /// (`LinearContributions`). Nil for other models, and in bundles made before they were recorded.
+    public var linearMeans: [Double]?
 
     public init(rows: Int, features: [FeatureReference], prediction: PredictionReference? = nil) {
         self.rows = rows

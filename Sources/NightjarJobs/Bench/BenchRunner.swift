@@ -18,6 +18,8 @@ public struct BenchOptions: Sendable {
     /// Score with exact contributions (`--contributions`) and/or reason columns (`--reasons`).
     public var contributions = false
     public var reasons = 0
+    /// A linear model's training sample, as `ScoreOptions.referenceSample`.
+    public var referenceSample: String?
 
     public init(modelPath: String, inputPath: String, rows: Int? = nil, threads: Int = 0, repeats: Int = 3,
                 features: [String]? = nil, onnxRuntimeThreads: Int? = nil, parseOnly: Bool = false) {
@@ -82,6 +84,7 @@ public enum BenchRunner {
                                         onnxRuntimeThreads: options.onnxRuntimeThreads)
         scoreOptions.contributions = options.contributions
         scoreOptions.reasons = options.reasons
+        scoreOptions.referenceSample = options.referenceSample
         var clock = Stopwatch()
         let model = try ScoreRunner.loadModel(scoreOptions)
         let loadSeconds = clock.lap()

@@ -20,9 +20,13 @@ extension BundleBuilder {
         if let index = columns.firstIndex(where: { $0.name == profiled }) {
             builder.addPredictions(values, stride: columns.count, column: index, name: profiled)
         }
+        var reference = builder.build()
+        if case .linear = model.estimator {
+            reference.linearMeans = LinearContributions.means(of: model, matrix: matrix)
+        }
         let json = JSONEncoder()
         json.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return (try json.encode(contract), try json.encode(builder.build()))
+        return (try json.encode(contract), try json.encode(reference))
     }
 }
 

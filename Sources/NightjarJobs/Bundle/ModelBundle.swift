@@ -59,12 +59,17 @@ public struct ModelBundle: Sendable {
         }
     }
 
-    /// Loads the bundle's model, bound to its feature list when the graph takes one tensor.
+    /// Loads the bundle's model, bound to its feature list when the graph takes one tensor; a
+    /// linear model gets its training means from the reference statistics (for contributions).
     public func loadModel(onnxRuntimeThreads: Int? = nil) throws -> ScoringModel {
         var options = ScoreOptions(modelPath: modelPath, inputPath: "", outputPath: "")
         options.features = manifest.featureBinding
         options.onnxRuntimeThreads = onnxRuntimeThreads
-        return try ScoreRunner.loadModel(options)
+        var model = try ScoreRunner.loadModel(options)
+        if case .linear = model.estimator, manifest.files[ModelBundle.referenceFile] != nil {
+            model.linearReference = try reference().linearMeans
+        }
+        return model
     }
 
     /// The golden rows of the bundle.

@@ -26,6 +26,9 @@ public struct ScoreOptions: Sendable {
     public var contributions = false
     /// Add the K features that pushed each score most (`reason_1 … reason_K`, `reason_i_contribution`).
     public var reasons = 0
+    /// A linear model's training sample (CSV): the means its contributions are measured from, for a
+    /// model file scored without its bundle. Not read for other models.
+    public var referenceSample: String?
 
     public static let defaultChunkRows = 50_000
     public static let defaultTable = "predictions"

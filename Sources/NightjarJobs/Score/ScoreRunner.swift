@@ -82,6 +82,20 @@ public enum ScoreRunner {
         } catch {
             throw ScoreError("\(options.modelPath): \(error.description)")
         }
-        return model.reproducingONNXRuntime(threads: options.onnxRuntimeThreads ?? ONNXRuntimeDefaults.intraOpThreads)
+        model = model.reproducingONNXRuntime(threads: options.onnxRuntimeThreads ?? ONNXRuntimeDefaults.intraOpThreads)
+        if let sample = options.referenceSample, case .linear = model.estimator {
+            model.linearReference = try linearMeans(model, sample: sample)
+        }
+        return model
+    }
+
+    /// A linear model's training means (its contributions' reference) over the rows of `sample`.
+    static func linearMeans(_ model: ScoringModel, sample: String) throws -> [Double] {
+        let table = try CSVTable.read(path: sample)
+        guard table.rowCount > 0 else {
+            throw InputError(path: sample, line: 2, message: "no rows: --reference-sample needs the training sample the contributions are measured from")
+        }
+        let matrix = try GoldenRows.encode(model, table: table, rows: Array(0..<table.rowCount))
+        return LinearContributions.means(of: model, matrix: matrix)
     }
 }

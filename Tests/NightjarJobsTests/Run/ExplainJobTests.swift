@@ -116,6 +116,52 @@ import NightjarCore
         #expect(tables.isEmpty, "no output table before the refusal")
     }
 
+    /// A linear model's bundle carries its training means: the job explains it with no other
+    /// setting, equal to shap.LinearExplainer's values (fixtures/contributions/generate_linear.py);
+    /// the same model file outside a bundle is refused before any row, saying why.
+    @Test func aLinearBundleIsExplainedAndABareLinearFileRefused() throws {
+        let dir = temporaryDirectory()
+        var o = BundleOptions(modelPath: fixture("churn/churn_logreg.onnx"), name: "lr", version: "1",
+                              registry: dir.appendingPathComponent("models").path,
+                              trainSample: fixture("churn/train_sample.csv"), expected: fixture("churn/churn_logreg.expected.csv"))
+        o.goldenInput = fixture("churn/score_input.csv")
+        o.expectedColumns = ["probability=onnxruntime_probability"]
+        _ = try BundleBuilder.create(o)
+        func job(_ model: String) throws -> JobSpec {
+            let yaml = """
+                name: linear
+                model: \(model)
+                registry: models
+                source: { csv: \(try Self.input(dir)) }
+                key: customer_id
+                chunk_rows: 100
+                sink: { sqlite: { path: out.db, table: scores } }
+                explain: { contributions: all, reasons: 2 }
+                """
+            try yaml.write(to: dir.appendingPathComponent("job.yaml"), atomically: true, encoding: .utf8)
+            return try JobSpec.load(path: dir.appendingPathComponent("job.yaml").path)
+        }
+        let bare = #expect(throws: JobFileError.self) { try RunExecutor(job: try job(fixture("churn/churn_logreg.onnx"))).run(RunOptions(date: LogicalDate("2026-11-28")!)) }
+        #expect(bare?.description.contains("training means") == true && bare?.description.contains("bundle") == true)
+
+        #expect(try RunExecutor(job: try job("lr@1")).run(RunOptions(date: LogicalDate("2026-11-28")!)).status == .succeeded)
+        let db = try SQLiteDatabase(path: dir.appendingPathComponent("out.db").path, readOnly: true)
+        let rows = try db.query("SELECT \(Self.select) FROM scores")
+        #expect(rows.count == 300)
+        let shap = try Self.library("contributions/churn_logreg.contribs.csv")
+        for row in rows {
+            let i = try #require(shap.rows[row[0]!])
+            var values: [String: Double] = [:]
+            for (k, f) in Self.features.enumerated() {
+                let ours = Double(row[2 + k]!)!, theirs = Double(shap.columns["contrib_" + f]![i])!
+                #expect(abs(ours - theirs) <= 1e-5 * max(1, abs(theirs)), "\(row[0]!) \(f)")
+                values[f] = ours
+            }
+            let top = Self.features.filter { $0 != "bias" }.sorted { values[$0]! > values[$1]! }
+            #expect([row[2 + Self.features.count]!, row[3 + Self.features.count]!] == Array(top.prefix(2)), "\(row[0]!)")
+        }
+    }
+
     @Test(.enabled(if: PostgresTestServer.available, "needs NIGHTJAR_TEST_PG_DSN (scripts/test.sh starts a server)"))
     func everyArmIsExplainedInPostgres() throws {
         let c = try PostgresTestServer.connect()
