@@ -209,6 +209,9 @@ extension HTMLReport {
     /// |contribution| per feature and how often each was the first reason, over the champion's rows.
     static func explanationsSection(_ d: RunReportData) -> String {
         var s = "<section id=\"explanations\">\n<h2>What moved the scores</h2>\n"
+        if d.explanations.isEmpty, let note = d.explanationsNote {
+            return s + "<p class=\"lede\">Not shown: \(escape(note)).</p>\n</section>\n"
+        }
         s += "<p class=\"lede\">Over this run's rows scored by \(escape(d.model.name))@\(escape(d.model.version)): the mean absolute exact contribution of each feature (margin space), and the share of rows whose first reason it was.</p>\n"
         let top = d.explanations.compactMap(\.meanAbsContribution).max() ?? 0
         s += dataTable([("Feature", false), ("Mean |contribution|", true), ("", false), ("First reason", true)], rows: d.explanations.map { e in

@@ -23,7 +23,7 @@ public enum HTMLReport {
         html += summarySection(data)
         html += histogramSection(data)
         html += driftSection(data)
-        if !data.explanations.isEmpty { html += explanationsSection(data) }
+        if !data.explanations.isEmpty || data.explanationsNote != nil { html += explanationsSection(data) }
         html += rejectsSection(data)
         if !data.shadows.isEmpty { html += shadowsSection(data) }
         if data.status == "succeeded" { html += outcomesSection(data) }

@@ -35,7 +35,7 @@ extension RunReportData {
             driftWarn: thresholds.warn, driftFail: thresholds.fail)
         data.shadows = try store.shadowComparisons(runID: runID)
         data.evaluations = try store.evaluations(job: r.job, from: r.logicalDate, to: r.logicalDate).filter { $0.runID == runID }
-        data.explanations = RunReportData.explanations(sink: r.sink, runID: runID, modelVersion: r.modelVersion)
+        (data.explanations, data.explanationsNote) = RunReportData.explanations(sink: r.sink, runID: runID, modelVersion: r.modelVersion)
         return data
     }
 }

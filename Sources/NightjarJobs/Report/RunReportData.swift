@@ -35,9 +35,12 @@ public struct RunReportData: Sendable, Equatable {
     public var shadows: [ShadowComparisonRecord] = []
     /// The outcomes of the rows this run published (`nightjar evaluate`); empty: not yet evaluated.
     public var evaluations: [EvaluationRecord] = []
-    /// What moved tonight's scores (jobs with `explain:`, SQLite sinks): per feature, the mean
-    /// |contribution| of the champion's rows and the share of rows it was the first reason of.
+    /// What moved tonight's scores (jobs with `explain:`, SQLite and PostgreSQL sinks): per
+    /// feature, the mean |contribution| of the champion's rows and the share of rows it was the
+    /// first reason of.
     public var explanations: [FeatureExplanation] = []
+    /// Why the explanations could not be read back from the output (shown in their place).
+    public var explanationsNote: String?
 
     public init(
         job: String, runID: String, logicalDate: String, status: String, driftStatus: String,

@@ -77,12 +77,35 @@ import NightjarCore
         try Self.check(shadow, features: Self.features)
         #expect(try db.query("SELECT typeof(reason_1), typeof(reason_1_contribution), typeof(contrib_bias) FROM scores LIMIT 1") == [["text", "real", "real"]])
 
-        // The run's report: what moved the scores, over the champion's rows, next to drift.
+        try Self.checkReport(job, champion: main.filter { $0[1] == "1" })
+
+    }
+
+    /// An output the report cannot read back: it says why in place of the section.
+    @Test func anOutputThatCannotBeReadIsNamed() throws {
+        let gone = RunReportData.explanations(sink: "sqlite:/nonexistent/out.db#scores", runID: "r", modelVersion: "1")
+        #expect(gone.features.isEmpty && gone.note == "the output /nonexistent/out.db is no longer there")
+        let unset = RunReportData.explanations(sink: "postgres:$NIGHTJAR_TEST_NOT_SET#scores", runID: "r", modelVersion: "1")
+        #expect(unset.features.isEmpty && unset.note?.contains("NIGHTJAR_TEST_NOT_SET") == true, "\(unset.note ?? "nil")")
+        var data = RunReportData(job: "j", runID: "r", logicalDate: "2026-11-28", status: "succeeded", driftStatus: "ok", startedAt: "",
+                                 rowsRead: 0, rowsScored: 0, rowsWritten: 0, rowsRejected: 0,
+                                 model: ModelLineage(name: "m", version: "1", sha256: "-", path: "-", alias: nil, format: nil, createdAt: nil,
+                                                     verifiedBy: nil, libraries: [:], nightjarVersion: "-"))
+        data.explanationsNote = gone.note
+        #expect(HTMLReport.render(data).contains("<section id=\"explanations\">\n<h2>What moved the scores</h2>\n<p class=\"lede\">Not shown: the output /nonexistent/out.db is no longer there.</p>"))
+        // A CSV output has no table to read: nothing, and nothing to say.
+        let csv = RunReportData.explanations(sink: "csv:/tmp/out.csv", runID: "r", modelVersion: "1")
+        #expect(csv.features.isEmpty && csv.note == nil)
+    }
+
+    /// The run's report: what moved the scores, over the champion's rows (`champion`: rows as
+    /// selected by `select`), next to drift — read back from the run's output, SQLite or PostgreSQL.
+    static func checkReport(_ job: JobSpec, champion: [[String?]]) throws {
         let store = try SQLiteRunStore(path: job.state)
         let run = try #require(try store.recentRuns(job: "explained", limit: 1).first)
         let data = try RunReportData.load(runID: run.runID, store: store)
+        #expect(data.explanationsNote == nil)
         #expect(data.explanations.count == 9)
-        let champion = main.filter { $0[1] == "1" }
         for e in data.explanations {
             let k = try #require(Self.features.firstIndex(of: e.feature))
             let mean = champion.map { abs(Double($0[2 + k]!)!) }.reduce(0, +) / Double(champion.count)
@@ -177,5 +200,6 @@ import NightjarCore
         try Self.check(shadow, features: Self.features)
         let types = try c.execute("SELECT data_type FROM information_schema.columns WHERE table_name = $1 AND column_name IN ('reason_1', 'reason_1_contribution') ORDER BY column_name", [out]).rows
         #expect(types == [["text"], ["double precision"]])
+        try Self.checkReport(job, champion: main.filter { $0[1] == "1" })
     }
 }
