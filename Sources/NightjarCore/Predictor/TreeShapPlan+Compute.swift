@@ -19,11 +19,20 @@ extension TreeShapPlan {
         let decisions = UnsafeMutablePointer<UInt64>.allocate(capacity: levels * b)
         // The rows' features column by column: a node's test reads its feature for a block at once.
         let columns = UnsafeMutablePointer<Double>.allocate(capacity: featureCount * rows)
-        defer { products.deallocate(); sums.deallocate(); bytes.deallocate(); columns.deallocate(); decisions.deallocate() }
+        // XGBoost compares in float32: its columns rounded once here, not at every node.
+        let xgboost = forest.semantics == .xgboost
+        let columnsF = UnsafeMutablePointer<Float>.allocate(capacity: xgboost ? featureCount * rows : 0)
+        defer {
+            products.deallocate(); sums.deallocate(); bytes.deallocate(); columns.deallocate(); decisions.deallocate()
+            columnsF.deallocate()
+        }
         bytes.initialize(repeating: 0, count: byteCount)
         (bytes + levels * b).initialize(repeating: 1, count: b)
         for r in 0..<rows {
             for f in 0..<featureCount { columns[f * rows + r] = features[r * stride + f] }
+        }
+        if xgboost {
+            for i in 0..<featureCount * rows { columnsF[i] = Float(columns[i]) }
         }
         // Tree by tree, and within a tree block by block: the tree's tables (tens of kB) stay in
         // the cache while every block of rows walks it.
@@ -31,8 +40,8 @@ extension TreeShapPlan {
             var start = 0
             while start < rows {
                 let n = Swift.min(b, rows - start)
-                let block = Block(rows: n, features: features + start * stride, stride: stride,
-                                  columns: columns + start, columnStride: rows,
+                let block = Block(rows: n,
+                                  columns: columns + start, columnsF: columnsF + (xgboost ? start : 0), columnStride: rows,
                                   output: contributions + start * groups * width, rowWidth: groups * width)
                 let out = block.output + Int(forest.treeGroup[t]) * width
                 switch treeLanes[t] {
@@ -54,10 +63,10 @@ extension TreeShapPlan {
     /// The rows of one block.
     struct Block {
         let rows: Int
-        let features: UnsafePointer<Double>
-        let stride: Int
         /// The block's first row in the column of feature 0; features `columnStride` apart.
         let columns: UnsafePointer<Double>
+        /// XGBoost: the same columns in float32 (empty otherwise).
+        let columnsF: UnsafePointer<Float>
         let columnStride: Int
         let output: UnsafeMutablePointer<Double>
         let rowWidth: Int
@@ -172,24 +181,23 @@ extension TreeShapPlan {
 
         /// Whether each row of the block goes left at node `i`, as the scoring kernels decide.
         func decide(_ i: Int, into goesLeft: UnsafeMutablePointer<UInt64>) {
-            let fl = nodes.flags[i], f = Int(nodes.splitFeature[i]), n = block.rows, stride = block.stride
-            let features = block.features
+            let fl = nodes.flags[i], f = Int(nodes.splitFeature[i]), n = block.rows
             let defaultLeft: UInt64 = (fl & Forest.flagDefaultLeft) != 0 ? 1 : 0
             if (fl & Forest.flagCategorical) != 0 {
-                let node = Int(nodes.origin[i])
-                for r in 0..<n { goesLeft[r] = forest.goesLeft(node, features + r * stride) ? 1 : 0 }
+                decideCategorical(i, defaultLeft: defaultLeft, into: goesLeft)
                 return
             }
-            let column = block.columns + f &* block.columnStride
             if xgboost {
                 // Float32 as XGBoost; NaN (false either way) takes the default.
+                let column = block.columnsF + f &* block.columnStride
                 let t = nodes.thresholdF[i]
                 for r in 0..<n {
-                    let x = Float(column[r])
+                    let x = column[r]
                     goesLeft[r] = (x < t ? 1 : 0) | (x.isNaN ? defaultLeft : 0)
                 }
                 return
             }
+            let column = block.columns + f &* block.columnStride
             let t = nodes.threshold[i]
             let missingNone = (fl & Forest.flagMissingNone) != 0, missingZero = (fl & Forest.flagMissingZero) != 0
             if !missingNone && !missingZero {
@@ -209,6 +217,45 @@ extension TreeShapPlan {
                 if v.isNaN && missingNone { v = 0 }
                 let isDefault = (missingZero && v >= -zeroThreshold && v <= zeroThreshold) || (missingNaN && v.isNaN)
                 goesLeft[r] = isDefault ? defaultLeft : (v <= t ? 1 : 0)
+            }
+        }
+
+        /// A categorical split over the block, as `Forest.goesLeft` decides it: a missing value
+        /// takes the default; a category code (XGBoost: the float32 value; LightGBM: truncated) in
+        /// the node's set goes the set's way; anything else the other way.
+        func decideCategorical(_ i: Int, defaultLeft: UInt64, into goesLeft: UnsafeMutablePointer<UInt64>) {
+            let node = Int(nodes.origin[i]), n = block.rows
+            let words = Int(forest.catWords[node]), start = Int(forest.catStart[node])
+            let inSetLeft: UInt64 = (nodes.flags[i] & Forest.flagInSetLeft) != 0 ? 1 : 0
+            let f = Int(nodes.splitFeature[i])
+            forest.catBits.withUnsafeBufferPointer { all in
+                let bits = all.baseAddress! + start
+                if xgboost {
+                    let column = block.columnsF + f &* block.columnStride
+                    for r in 0..<n {
+                        let x = column[r]
+                        if x.isNaN { goesLeft[r] = defaultLeft; continue }
+                        var inSet: UInt64 = 0
+                        if x >= 0 && x < 16_777_216 {
+                            let code = Int(x), word = code &>> 5
+                            if word < words { inSet = UInt64((bits[word] &>> UInt32(code & 31)) & 1) }
+                        }
+                        goesLeft[r] = 1 &- (inSet ^ inSetLeft)
+                    }
+                    return
+                }
+                let column = block.columns + f &* block.columnStride
+                for r in 0..<n {
+                    let v = column[r]
+                    if v.isNaN { goesLeft[r] = defaultLeft; continue }
+                    var inSet: UInt64 = 0
+                    let truncated = v.rounded(.towardZero)
+                    if truncated >= 0 && truncated < 2_147_483_648 {
+                        let code = Int(truncated), word = code &>> 5
+                        if word < words { inSet = UInt64((bits[word] &>> UInt32(code & 31)) & 1) }
+                    }
+                    goesLeft[r] = 1 &- (inSet ^ inSetLeft)
+                }
             }
         }
     }
