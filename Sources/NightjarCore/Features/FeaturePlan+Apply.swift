@@ -60,6 +60,24 @@ extension FeaturePlan {
         }
     }
 
+    /// Rows the plan runs on at a time in `apply(inputs:inputStride:rows:features:)`: small enough
+    /// for its scratch columns to stay in L1.
+    public static let blockRows = 128
+
+    /// Runs the plan on any number of rows, `blockRows` at a time, with scratch of its own; writes
+    /// the estimator features row-major into `features` (`featureCount` per row).
+    public func apply(inputs: UnsafePointer<Double>, inputStride: Int, rows: Int, features: UnsafeMutablePointer<Double>) {
+        let sub = Swift.min(rows, Self.blockRows)
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(sub, 1) * Swift.max(scratchColumns, 1))
+        defer { scratch.deallocate() }
+        var at = 0
+        while at < rows {
+            let n = Swift.min(sub, rows - at)
+            apply(inputs: inputs + at * inputStride, inputStride: inputStride, rows: n, features: features + at * featureCount, scratch: scratch)
+            at += n
+        }
+    }
+
     private static func map(_ src: UnsafeMutablePointer<Double>, _ dst: UnsafeMutablePointer<Double>, _ rows: Int,
                             _ operation: Operation, _ float: Bool) {
         // The common operations get their own loops; the rest go through `apply`.

@@ -137,17 +137,10 @@ public struct LinearContributions: Sendable {
         matrix.values.withUnsafeBufferPointer { inputs in
             guard let base = inputs.baseAddress, matrix.rows > 0 else { return }
             guard let plan = model.plan else { return add(base, matrix.rows, matrix.stride) }
-            let block = 128
-            let features = UnsafeMutablePointer<Double>.allocate(capacity: block * n)
-            let scratch = UnsafeMutablePointer<Double>.allocate(capacity: block * Swift.max(plan.scratchColumns, 1))
-            defer { features.deallocate(); scratch.deallocate() }
-            var at = 0
-            while at < matrix.rows {
-                let rows = Swift.min(block, matrix.rows - at)
-                plan.apply(inputs: base + at * matrix.stride, inputStride: matrix.stride, rows: rows, features: features, scratch: scratch)
-                add(features, rows, n)
-                at += rows
-            }
+            let features = UnsafeMutablePointer<Double>.allocate(capacity: matrix.rows * n)
+            defer { features.deallocate() }
+            plan.apply(inputs: base, inputStride: matrix.stride, rows: matrix.rows, features: features)
+            add(features, matrix.rows, n)
         }
         return (0..<n).map { counts[$0] > 0 ? sums[$0] / Double(counts[$0]) : 0 }
     }

@@ -14,8 +14,6 @@ public struct Predictor: Sendable {
 
     /// Rows a worker takes at a time; small enough to balance, large enough to amortise.
     static let rowsPerTask = 1024
-    /// Rows a preprocessing plan runs on at a time.
-    static let planRows = 128
 
     /// Exact contributions are computed (for their columns, or for reasons): a tree model has
     /// covers, a linear one its training means (see `ScoringModel.contributionsUnavailable`).
@@ -77,19 +75,9 @@ public struct Predictor: Sendable {
                     if let fused = imputedLinear {
                         fused.computeScores(inputs: inputs, stride: matrix.stride, rows: count, scores: margins)
                     } else if let plan = model.plan {
-                        // The plan runs on sub-blocks small enough for its scratch columns to stay in L1.
-                        let sub = Swift.min(count, Predictor.planRows)
                         let features = UnsafeMutablePointer<Double>.allocate(capacity: count * plan.featureCount)
                         planned = features
-                        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: sub * Swift.max(plan.scratchColumns, 1))
-                        defer { scratch.deallocate() }
-                        var at = 0
-                        while at < count {
-                            let n = Swift.min(sub, count - at)
-                            plan.apply(inputs: inputs + at * matrix.stride, inputStride: matrix.stride, rows: n,
-                                       features: features + at * plan.featureCount, scratch: scratch)
-                            at += n
-                        }
+                        plan.apply(inputs: inputs, inputStride: matrix.stride, rows: count, features: features)
                         model.estimator.computeScores(features: features, stride: plan.featureCount, rows: count, scores: margins)
                     } else {
                         model.estimator.computeScores(features: inputs, stride: matrix.stride, rows: count, scores: margins)
