@@ -92,6 +92,14 @@ import NightjarIO
                     "encode_rows_per_second", "parse_encode_rows_per_second", "model_load_seconds"] {
             #expect((object?[key] as? Double ?? -1) > 0, "\(key)")
         }
+        // The build the figures came from: the kernels' CPU level (Package.swift, NIGHTJAR_TARGET_CPU).
+        let cpu = object?["target_cpu"] as? String
+        #expect(["haswell", "skylake-avx512", "portable"].contains(cpu ?? ""), "\(cpu ?? "nil")")
+        #if arch(x86_64)
+        if ProcessInfo.processInfo.environment["NIGHTJAR_TARGET_CPU"] == nil { #expect(cpu == "haswell") }
+        #else
+        #expect(cpu == "portable")
+        #endif
         let bad = try run(["bench", "--model", "fixtures/churn/churn_xgb.json", "--input", "missing.csv"])
         #expect(bad.status == 75, "a missing input is temporary: it may not be there yet")
         #expect(bad.stderr.hasPrefix("error: "))

@@ -48,4 +48,8 @@ static inline __attribute__((always_inline)) nightjar_csv_masks nightjar_csv_sca
     return m;
 }
 
+/// The CPU level NightjarCore's kernels were compiled for ("haswell", "skylake-avx512" or
+/// "portable"; NIGHTJAR_TARGET_CPU in Package.swift).
+const char *nightjar_target_cpu(void);
+
 #endif

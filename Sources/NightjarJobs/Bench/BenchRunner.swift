@@ -1,3 +1,4 @@
+import CNightjarShims
 import Foundation
 import NightjarCore
 import NightjarIO
@@ -53,6 +54,9 @@ public struct BenchReport: Sendable, Codable {
     public var scoringRowsPerSecond: Double?
     /// `nightjar score` of the same rows, CSV in → SQLite out, stages overlapped. Absent with `--parse-only`.
     public var endToEndRowsPerSecond: Double?
+    /// The CPU level the kernels were compiled for (`NIGHTJAR_TARGET_CPU` at build time), so that a
+    /// figure says which build it measured.
+    public var targetCPU = String(cString: nightjar_target_cpu())
 
     enum CodingKeys: String, CodingKey {
         case model, estimator, rows, threads
@@ -62,6 +66,7 @@ public struct BenchReport: Sendable, Codable {
         case parseEncodeRowsPerSecond = "parse_encode_rows_per_second"
         case scoringRowsPerSecond = "scoring_rows_per_second"
         case endToEndRowsPerSecond = "end_to_end_rows_per_second"
+        case targetCPU = "target_cpu"
     }
 
     /// One JSON object on one line.
