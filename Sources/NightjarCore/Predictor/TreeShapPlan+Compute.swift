@@ -13,7 +13,7 @@ extension TreeShapPlan {
         let slots = levels * b * widest * 8
         let products = UnsafeMutableRawPointer.allocate(byteCount: slots, alignment: 64)
         let sums = UnsafeMutableRawPointer.allocate(byteCount: slots, alignment: 64)
-        let byteCount = levels * b + b + maxTreeNodes * b
+        let byteCount = 2 * levels * b + b + maxTreeNodes * b
         let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: byteCount)
         // Directions as 64-bit lanes: the tests vectorise as compares of doubles.
         let decisions = UnsafeMutablePointer<UInt64>.allocate(capacity: levels * b)
@@ -27,7 +27,7 @@ extension TreeShapPlan {
             columnsF.deallocate()
         }
         bytes.initialize(repeating: 0, count: byteCount)
-        (bytes + levels * b).initialize(repeating: 1, count: b)
+        (bytes + 2 * levels * b).initialize(repeating: 1, count: b)
         for r in 0..<rows {
             for f in 0..<featureCount { columns[f * rows + r] = features[r * stride + f] }
         }
@@ -73,25 +73,24 @@ extension TreeShapPlan {
     }
 
     /// One tree over one block, in vectors of the tree's lanes.
-    func walk<V: SIMD>(_: V.Type, tree t: Int, _ block: Block, _ out: UnsafeMutablePointer<Double>,
+    func walk<V: PairwiseSum>(_: V.Type, tree t: Int, _ block: Block, _ out: UnsafeMutablePointer<Double>,
                        _ products: UnsafeMutableRawPointer, _ sums: UnsafeMutableRawPointer,
-                       _ bytes: UnsafeMutablePointer<UInt8>, _ decisions: UnsafeMutablePointer<UInt64>, _ levels: Int)
-        where V.Scalar == Double {
+                       _ bytes: UnsafeMutablePointer<UInt8>, _ decisions: UnsafeMutablePointer<UInt64>, _ levels: Int) {
         let b = Self.block
         let walk = Walk<V>(
             nodes: nodes, forest: forest,
             xgboost: forest.semantics == .xgboost, block: block, output: out,
             products: products.bindMemory(to: V.self, capacity: levels * b),
             sums: sums.bindMemory(to: V.self, capacity: levels * b),
-            decisions: decisions, cases: bytes, alive: bytes + levels * b + b, treeStart: treeNodeStart[t],
-            allAlive: bytes + levels * b)
+            decisions: decisions, cases: bytes, alive: bytes + 2 * levels * b + b, treeStart: treeNodeStart[t],
+            allAlive: bytes + 2 * levels * b)
         for r in 0..<block.rows { walk.products[r] = V(repeating: 1) }
         // The root's sums are not needed (its mean is in the bias): they go to the last level.
         walk.visit(treeNodeStart[t], level: 0, into: walk.sums + (levels - 1) * b)
     }
 
     /// One block's walk through one tree; pointers into the plan and into per-call scratch.
-    struct Walk<V: SIMD> where V.Scalar == Double {
+    struct Walk<V: PairwiseSum> {
         let nodes: TreeShapPlan.Nodes
         let forest: Forest
         let xgboost: Bool
@@ -103,7 +102,8 @@ extension TreeShapPlan {
         /// Per level and row: the sums of the right child's leaves (the left child's go straight
         /// to its parent's destination).
         let sums: UnsafeMutablePointer<V>
-        /// Per level and row: the row goes left at the level's node; the case of the edge into it.
+        /// Per level and row: the row goes left at the level's node. Per level, two rows of cases:
+        /// the case of the edge into the left child, then into the right.
         let decisions: UnsafeMutablePointer<UInt64>
         let cases: UnsafeMutablePointer<UInt8>
         /// Per node of the tree and row: every condition on the incoming edge's feature along the
@@ -136,46 +136,49 @@ extension TreeShapPlan {
                 for r in 0..<n {
                     let combination = Int(truncatingIfNeeded: goesLeft[r]) | Int(aliveBefore[r]) &<< 1
                     sum[r] = here[r] * table[combination]
-                    out[r &* rowWidth] += (here[r] * table[4 &+ combination]).sum()
+                    out[r &* rowWidth] += (here[r] * table[4 &+ combination]).pairwiseSum()
                 }
                 return
             }
             let next = products + (k &+ 1) &* b, rightSums = sums + (k &+ 1) &* b
-            let nextCases = cases + (k &+ 1) &* b
-            let out = output + Int(nodes.splitFeature[i])
-            let rowWidth = block.rowWidth
+            let rc = Int(nodes.right[i])
+            // The children's edges are both on this node's feature: their terms are added to the
+            // output together, one horizontal sum per row (after both subtrees), not one per edge.
+            let casesLeft = cases + (2 &* (k &+ 1)) &* b, casesRight = casesLeft + b
             for side in 0..<2 {
-                let c = side == 0 ? l : Int(nodes.right[i])
+                let c = side == 0 ? l : rc
+                // A leaf child's sums and term come from the products in the loop that adds them.
+                if nodes.left[c] < 0 { continue }
                 let flip: UInt8 = side == 0 ? 0 : 1
                 let prev = Int(nodes.previous[c])
                 let table = UnsafeRawPointer(nodes.tables + nodes.tableStart[c]).assumingMemoryBound(to: V.self)
                 let aliveBefore = prev >= 0 ? alive + (prev &- treeStart) &* b : allAlive
-                if nodes.left[c] < 0 {
-                    // A leaf (its vectors carry its value): its sums and term from the products.
-                    for r in 0..<n {
-                        let holds = UInt8(truncatingIfNeeded: goesLeft[r]) ^ flip, earlier = aliveBefore[r]
-                        let kind = Int(1 &- holds) | Int(1 &- earlier) &<< 1
-                        let leafSums = here[r] * table[kind]
-                        if side == 0 { sum[r] = leafSums } else { sum[r] += leafSums }
-                        out[r &* rowWidth] += (here[r] * table[4 &+ kind]).sum()
-                    }
-                    continue
-                }
                 let aliveHere = alive + (c &- treeStart) &* b
+                let childCases = side == 0 ? casesLeft : casesRight
                 for r in 0..<n {
                     let holds = UInt8(truncatingIfNeeded: goesLeft[r]) ^ flip, earlier = aliveBefore[r]
                     let kind = Int(1 &- holds) | Int(1 &- earlier) &<< 1
-                    nextCases[r] = UInt8(kind)
+                    childCases[r] = UInt8(kind)
                     aliveHere[r] = earlier & holds
                     next[r] = here[r] * table[kind]
                 }
-                let target = side == 0 ? sum : rightSums
-                visit(c, level: k &+ 1, into: target)
-                for r in 0..<n {
-                    let kind = Int(nextCases[r])
-                    out[r &* rowWidth] += (target[r] * table[4 &+ kind]).sum()
-                    if side == 1 { sum[r] += target[r] }
-                }
+                visit(c, level: k &+ 1, into: side == 0 ? sum : rightSums)
+            }
+            let out = output + Int(nodes.splitFeature[i])
+            let leftTable = UnsafeRawPointer(nodes.tables + nodes.tableStart[l]).assumingMemoryBound(to: V.self)
+            let rightTable = UnsafeRawPointer(nodes.tables + nodes.tableStart[rc]).assumingMemoryBound(to: V.self)
+            let leftPrev = Int(nodes.previous[l]), rightPrev = Int(nodes.previous[rc])
+            let leftAlive = leftPrev >= 0 ? alive + (leftPrev &- treeStart) &* b : allAlive
+            let rightAlive = rightPrev >= 0 ? alive + (rightPrev &- treeStart) &* b : allAlive
+            let sides = Sides(out: out, rowWidth: block.rowWidth, here: here, goesLeft: goesLeft, sum: sum, rightSums: rightSums,
+                              leftTable: leftTable, rightTable: rightTable, leftAlive: leftAlive, rightAlive: rightAlive,
+                              casesLeft: casesLeft, casesRight: casesRight)
+            if nodes.left[l] < 0 {
+                sides.add(rows: n, leftLeaf: true, rightLeaf: false)
+            } else if nodes.left[rc] < 0 {
+                sides.add(rows: n, leftLeaf: false, rightLeaf: true)
+            } else {
+                sides.add(rows: n, leftLeaf: false, rightLeaf: false)
             }
         }
 
@@ -256,6 +259,52 @@ extension TreeShapPlan {
                     }
                     goesLeft[r] = 1 &- (inSet ^ inSetLeft)
                 }
+            }
+        }
+    }
+
+    /// A split's two edges over a block, after its subtrees: each child's term (a leaf's from the
+    /// products and the row's case, an inner node's from its sums and the case kept on the way
+    /// down) summed into one vector per row, the output's feature adding its horizontal sum; the
+    /// children's sums into the node's.
+    struct Sides<V: PairwiseSum> {
+        let out: UnsafeMutablePointer<Double>
+        let rowWidth: Int
+        let here: UnsafeMutablePointer<V>
+        let goesLeft: UnsafeMutablePointer<UInt64>
+        /// The node's sums (the left subtree's already there when the left child is inner).
+        let sum: UnsafeMutablePointer<V>
+        let rightSums: UnsafeMutablePointer<V>
+        let leftTable: UnsafePointer<V>
+        let rightTable: UnsafePointer<V>
+        let leftAlive: UnsafeMutablePointer<UInt8>
+        let rightAlive: UnsafeMutablePointer<UInt8>
+        let casesLeft: UnsafeMutablePointer<UInt8>
+        let casesRight: UnsafeMutablePointer<UInt8>
+
+        @inline(__always)
+        func add(rows n: Int, leftLeaf: Bool, rightLeaf: Bool) {
+            for r in 0..<n {
+                let goes = UInt8(truncatingIfNeeded: goesLeft[r])
+                var leftSums: V, leftTerm: V, rightSums: V, rightTerm: V
+                if leftLeaf {
+                    let kind = Int(1 &- goes) | Int(1 &- leftAlive[r]) &<< 1
+                    leftSums = here[r] * leftTable[kind]
+                    leftTerm = here[r] * leftTable[4 &+ kind]
+                } else {
+                    leftSums = sum[r]
+                    leftTerm = leftSums * leftTable[4 &+ Int(casesLeft[r])]
+                }
+                if rightLeaf {
+                    let kind = Int(goes) | Int(1 &- rightAlive[r]) &<< 1
+                    rightSums = here[r] * rightTable[kind]
+                    rightTerm = here[r] * rightTable[4 &+ kind]
+                } else {
+                    rightSums = self.rightSums[r]
+                    rightTerm = rightSums * rightTable[4 &+ Int(casesRight[r])]
+                }
+                out[r &* rowWidth] += (leftTerm + rightTerm).pairwiseSum()
+                sum[r] = leftSums + rightSums
             }
         }
     }
