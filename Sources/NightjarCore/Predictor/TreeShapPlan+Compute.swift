@@ -13,7 +13,7 @@ extension TreeShapPlan {
         let slots = levels * b * widest * 8
         let products = UnsafeMutableRawPointer.allocate(byteCount: slots, alignment: 64)
         let sums = UnsafeMutableRawPointer.allocate(byteCount: slots, alignment: 64)
-        let byteCount = 2 * levels * b + b + maxTreeNodes * b
+        let byteCount = maxTreeNodes * b + b
         let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: byteCount)
         // Directions as 64-bit lanes: the tests vectorise as compares of doubles.
         let decisions = UnsafeMutablePointer<UInt64>.allocate(capacity: levels * b)
@@ -26,8 +26,9 @@ extension TreeShapPlan {
             products.deallocate(); sums.deallocate(); bytes.deallocate(); columns.deallocate(); decisions.deallocate()
             columnsF.deallocate()
         }
+        // Zero: the cases of a tree's nodes are written before they are read; the block after
+        // them stays zero (the case of no earlier edge: every earlier condition held).
         bytes.initialize(repeating: 0, count: byteCount)
-        (bytes + 2 * levels * b).initialize(repeating: 1, count: b)
         for r in 0..<rows {
             for f in 0..<featureCount { columns[f * rows + r] = features[r * stride + f] }
         }
@@ -82,8 +83,7 @@ extension TreeShapPlan {
             xgboost: forest.semantics == .xgboost, block: block, output: out,
             products: products.bindMemory(to: V.self, capacity: levels * b),
             sums: sums.bindMemory(to: V.self, capacity: levels * b),
-            decisions: decisions, cases: bytes, alive: bytes + 2 * levels * b + b, treeStart: treeNodeStart[t],
-            allAlive: bytes + 2 * levels * b)
+            decisions: decisions, cases: bytes, treeStart: treeNodeStart[t], noEarlierEdge: bytes + maxTreeNodes * b)
         for r in 0..<block.rows { walk.products[r] = V(repeating: 1) }
         // The root's sums are not needed (its mean is in the bias): they go to the last level.
         walk.visit(treeNodeStart[t], level: 0, into: walk.sums + (levels - 1) * b)
@@ -102,16 +102,32 @@ extension TreeShapPlan {
         /// Per level and row: the sums of the right child's leaves (the left child's go straight
         /// to its parent's destination).
         let sums: UnsafeMutablePointer<V>
-        /// Per level and row: the row goes left at the level's node. Per level, two rows of cases:
-        /// the case of the edge into the left child, then into the right.
+        /// Per level and row: the row goes left at the level's node.
         let decisions: UnsafeMutablePointer<UInt64>
+        /// Per node of the tree and row: the case of the edge into the node (0: this and every
+        /// earlier condition on its feature along the path hold, TreeSHAP's "one" fraction; 1: the
+        /// earlier held, this fails; 2 or 3: an earlier one failed).
         let cases: UnsafeMutablePointer<UInt8>
-        /// Per node of the tree and row: every condition on the incoming edge's feature along the
-        /// path holds for the row (TreeSHAP's "one" fraction).
-        let alive: UnsafeMutablePointer<UInt8>
         let treeStart: Int
-        /// A block's worth of ones: the "earlier conditions hold" of a feature's first edge.
-        let allAlive: UnsafeMutablePointer<UInt8>
+        /// A block's worth of case 0: the "earlier edge" of a feature's first edge on a path.
+        let noEarlierEdge: UnsafeMutablePointer<UInt8>
+
+        /// The cases of the edge into node `c` over the block (`flip`: 0 for a left child, 1 for a
+        /// right one), from the row's direction and the case of the previous edge on its feature.
+        /// A loop of byte operations, without the table lookups, so that it is vectorised.
+        @inline(__always)
+        func setCases(_ c: Int, flip: UInt8, _ goesLeft: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePointer<UInt8> {
+            let b = TreeShapPlan.block, n = block.rows
+            let prev = Int(nodes.previous[c])
+            let before = prev >= 0 ? cases + (prev &- treeStart) &* b : noEarlierEdge
+            let mine = cases + (c &- treeStart) &* b
+            for r in 0..<n {
+                let holds = UInt8(truncatingIfNeeded: goesLeft[r]) ^ flip
+                let failedBefore: UInt8 = before[r] == 0 ? 0 : 2
+                mine[r] = (1 &- holds) | failedBefore
+            }
+            return mine
+        }
 
         /// Node `i` (preorder index) at `level`, its products already in the level's slot: writes
         /// the sums of its leaves to `into` and adds its edges' terms to the output.
@@ -131,10 +147,10 @@ extension TreeShapPlan {
                 // Both children leaves: one table pick per row for the two.
                 let table = UnsafeRawPointer(nodes.tables + pair).assumingMemoryBound(to: V.self)
                 let prev = Int(nodes.previous[l])
-                let aliveBefore = prev >= 0 ? alive + (prev &- treeStart) &* b : allAlive
+                let before = prev >= 0 ? cases + (prev &- treeStart) &* b : noEarlierEdge
                 let out = output + Int(nodes.splitFeature[i]), rowWidth = block.rowWidth
                 for r in 0..<n {
-                    let combination = Int(truncatingIfNeeded: goesLeft[r]) | Int(aliveBefore[r]) &<< 1
+                    let combination = Int(truncatingIfNeeded: goesLeft[r]) | (before[r] == 0 ? 2 : 0)
                     sum[r] = here[r] * table[combination]
                     out[r &* rowWidth] += (here[r] * table[4 &+ combination]).pairwiseSum()
                 }
@@ -144,35 +160,15 @@ extension TreeShapPlan {
             let rc = Int(nodes.right[i])
             // The children's edges are both on this node's feature: their terms are added to the
             // output together, one horizontal sum per row (after both subtrees), not one per edge.
-            let casesLeft = cases + (2 &* (k &+ 1)) &* b, casesRight = casesLeft + b
-            for side in 0..<2 {
-                let c = side == 0 ? l : rc
-                // A leaf child's sums and term come from the products in the loop that adds them.
-                if nodes.left[c] < 0 { continue }
-                let flip: UInt8 = side == 0 ? 0 : 1
-                let prev = Int(nodes.previous[c])
-                let table = UnsafeRawPointer(nodes.tables + nodes.tableStart[c]).assumingMemoryBound(to: V.self)
-                let aliveBefore = prev >= 0 ? alive + (prev &- treeStart) &* b : allAlive
-                let aliveHere = alive + (c &- treeStart) &* b
-                let childCases = side == 0 ? casesLeft : casesRight
-                for r in 0..<n {
-                    let holds = UInt8(truncatingIfNeeded: goesLeft[r]) ^ flip, earlier = aliveBefore[r]
-                    let kind = Int(1 &- holds) | Int(1 &- earlier) &<< 1
-                    childCases[r] = UInt8(kind)
-                    aliveHere[r] = earlier & holds
-                    next[r] = here[r] * table[kind]
-                }
-                visit(c, level: k &+ 1, into: side == 0 ? sum : rightSums)
-            }
-            let out = output + Int(nodes.splitFeature[i])
-            let leftTable = UnsafeRawPointer(nodes.tables + nodes.tableStart[l]).assumingMemoryBound(to: V.self)
-            let rightTable = UnsafeRawPointer(nodes.tables + nodes.tableStart[rc]).assumingMemoryBound(to: V.self)
-            let leftPrev = Int(nodes.previous[l]), rightPrev = Int(nodes.previous[rc])
-            let leftAlive = leftPrev >= 0 ? alive + (leftPrev &- treeStart) &* b : allAlive
-            let rightAlive = rightPrev >= 0 ? alive + (rightPrev &- treeStart) &* b : allAlive
-            let sides = Sides(out: out, rowWidth: block.rowWidth, here: here, goesLeft: goesLeft, sum: sum, rightSums: rightSums,
-                              leftTable: leftTable, rightTable: rightTable, leftAlive: leftAlive, rightAlive: rightAlive,
-                              casesLeft: casesLeft, casesRight: casesRight)
+            let leftCases = setCases(l, flip: 0, goesLeft)
+            if nodes.left[l] >= 0 { down(l, leftCases, here: here, next: next, level: k, into: sum) }
+            let rightCases = setCases(rc, flip: 1, goesLeft)
+            if nodes.left[rc] >= 0 { down(rc, rightCases, here: here, next: next, level: k, into: rightSums) }
+            let sides = Sides(out: output + Int(nodes.splitFeature[i]), rowWidth: block.rowWidth, here: here, sum: sum,
+                              rightSums: rightSums,
+                              leftTable: UnsafeRawPointer(nodes.tables + nodes.tableStart[l]).assumingMemoryBound(to: V.self),
+                              rightTable: UnsafeRawPointer(nodes.tables + nodes.tableStart[rc]).assumingMemoryBound(to: V.self),
+                              leftCases: leftCases, rightCases: rightCases)
             if nodes.left[l] < 0 {
                 sides.add(rows: n, leftLeaf: true, rightLeaf: false)
             } else if nodes.left[rc] < 0 {
@@ -180,6 +176,16 @@ extension TreeShapPlan {
             } else {
                 sides.add(rows: n, leftLeaf: false, rightLeaf: false)
             }
+        }
+
+        /// Into inner node `c` below level `k`: its products (the parent's times the vector of the
+        /// row's case), then its subtree, whose sums go to `into`.
+        @inline(__always)
+        func down(_ c: Int, _ mine: UnsafeMutablePointer<UInt8>, here: UnsafeMutablePointer<V>, next: UnsafeMutablePointer<V>,
+                  level k: Int, into: UnsafeMutablePointer<V>) {
+            let table = UnsafeRawPointer(nodes.tables + nodes.tableStart[c]).assumingMemoryBound(to: V.self)
+            for r in 0..<block.rows { next[r] = here[r] * table[Int(mine[r])] }
+            visit(c, level: k &+ 1, into: into)
         }
 
         /// Whether each row of the block goes left at node `i`, as the scoring kernels decide.
@@ -271,38 +277,22 @@ extension TreeShapPlan {
         let out: UnsafeMutablePointer<Double>
         let rowWidth: Int
         let here: UnsafeMutablePointer<V>
-        let goesLeft: UnsafeMutablePointer<UInt64>
         /// The node's sums (the left subtree's already there when the left child is inner).
         let sum: UnsafeMutablePointer<V>
         let rightSums: UnsafeMutablePointer<V>
         let leftTable: UnsafePointer<V>
         let rightTable: UnsafePointer<V>
-        let leftAlive: UnsafeMutablePointer<UInt8>
-        let rightAlive: UnsafeMutablePointer<UInt8>
-        let casesLeft: UnsafeMutablePointer<UInt8>
-        let casesRight: UnsafeMutablePointer<UInt8>
+        let leftCases: UnsafeMutablePointer<UInt8>
+        let rightCases: UnsafeMutablePointer<UInt8>
 
         @inline(__always)
         func add(rows n: Int, leftLeaf: Bool, rightLeaf: Bool) {
             for r in 0..<n {
-                let goes = UInt8(truncatingIfNeeded: goesLeft[r])
-                var leftSums: V, leftTerm: V, rightSums: V, rightTerm: V
-                if leftLeaf {
-                    let kind = Int(1 &- goes) | Int(1 &- leftAlive[r]) &<< 1
-                    leftSums = here[r] * leftTable[kind]
-                    leftTerm = here[r] * leftTable[4 &+ kind]
-                } else {
-                    leftSums = sum[r]
-                    leftTerm = leftSums * leftTable[4 &+ Int(casesLeft[r])]
-                }
-                if rightLeaf {
-                    let kind = Int(goes) | Int(1 &- rightAlive[r]) &<< 1
-                    rightSums = here[r] * rightTable[kind]
-                    rightTerm = here[r] * rightTable[4 &+ kind]
-                } else {
-                    rightSums = self.rightSums[r]
-                    rightTerm = rightSums * rightTable[4 &+ Int(casesRight[r])]
-                }
+                let lk = Int(leftCases[r]), rk = Int(rightCases[r])
+                let leftSums = leftLeaf ? here[r] * leftTable[lk] : sum[r]
+                let leftTerm = (leftLeaf ? here[r] : leftSums) * leftTable[4 &+ lk]
+                let rightSums = rightLeaf ? here[r] * rightTable[rk] : self.rightSums[r]
+                let rightTerm = (rightLeaf ? here[r] : rightSums) * rightTable[4 &+ rk]
                 out[r &* rowWidth] += (leftTerm + rightTerm).pairwiseSum()
                 sum[r] = leftSums + rightSums
             }
