@@ -106,7 +106,7 @@ extension TreeShapPlan {
         let decisions: UnsafeMutablePointer<UInt64>
         /// Per node of the tree and row: the case of the edge into the node (0: this and every
         /// earlier condition on its feature along the path hold, TreeSHAP's "one" fraction; 1: the
-        /// earlier held, this fails; 2 or 3: an earlier one failed).
+        /// earlier held, this fails; 2: an earlier one failed).
         let cases: UnsafeMutablePointer<UInt8>
         let treeStart: Int
         /// A block's worth of case 0: the "earlier edge" of a feature's first edge on a path.
@@ -123,8 +123,7 @@ extension TreeShapPlan {
             let mine = cases + (c &- treeStart) &* b
             for r in 0..<n {
                 let holds = UInt8(truncatingIfNeeded: goesLeft[r]) ^ flip
-                let failedBefore: UInt8 = before[r] == 0 ? 0 : 2
-                mine[r] = (1 &- holds) | failedBefore
+                mine[r] = before[r] == 0 ? 1 &- holds : 2
             }
             return mine
         }
@@ -290,9 +289,9 @@ extension TreeShapPlan {
             for r in 0..<n {
                 let lk = Int(leftCases[r]), rk = Int(rightCases[r])
                 let leftSums = leftLeaf ? here[r] * leftTable[lk] : sum[r]
-                let leftTerm = (leftLeaf ? here[r] : leftSums) * leftTable[4 &+ lk]
+                let leftTerm = (leftLeaf ? here[r] : leftSums) * leftTable[3 &+ lk]
                 let rightSums = rightLeaf ? here[r] * rightTable[rk] : self.rightSums[r]
-                let rightTerm = (rightLeaf ? here[r] : rightSums) * rightTable[4 &+ rk]
+                let rightTerm = (rightLeaf ? here[r] : rightSums) * rightTable[3 &+ rk]
                 out[r &* rowWidth] += (leftTerm + rightTerm).pairwiseSum()
                 sum[r] = leftSums + rightSums
             }

@@ -138,7 +138,7 @@ public final class TreeShapPlan: @unchecked Sendable {
         for t in 0..<forest.treeCount {
             for i in treeNodeStart[t]..<treeNodeStart[t + 1] {
                 tableStart[i] = total
-                total += 8 * treeLanes[t]
+                total += 6 * treeLanes[t]
                 if leftChild[i] >= 0 && leftChild[Int(leftChild[i])] < 0 && leftChild[Int(rightChild[i])] < 0 {
                     pairStart[i] = total
                     total += 8 * treeLanes[t]
@@ -153,7 +153,7 @@ public final class TreeShapPlan: @unchecked Sendable {
             for i in treeNodeStart[t]..<treeNodeStart[t + 1] {
                 let at = tableStart[i]
                 for k in 0..<lanes {
-                    for c in 0..<4 { table[at + c * lanes + k] = 1; table[at + (4 + c) * lanes + k] = 0 }
+                    for c in 0..<3 { table[at + c * lanes + k] = 1; table[at + (3 + c) * lanes + k] = 0 }
                 }
                 if i == treeNodeStart[t] { continue }  // the root: no incoming edge
                 let zc = combinedZero[i], zp = previousZero[i], ze = zero[i]
@@ -165,16 +165,15 @@ public final class TreeShapPlan: @unchecked Sendable {
                     table[at + k] = g1(zc) / g1(zp)
                     table[at + lanes + k] = zc * (1 - x) / g1(zp)
                     table[at + 2 * lanes + k] = ze
-                    table[at + 3 * lanes + k] = ze
-                    table[at + 4 * lanes + k] = w * (h1(zc) - h1(zp))
-                    table[at + 5 * lanes + k] = w * (h0 - h1(zp))
+                    table[at + 3 * lanes + k] = w * (h1(zc) - h1(zp))
+                    table[at + 4 * lanes + k] = w * (h0 - h1(zp))
                 }
                 if leftChild[i] < 0 {
                     let v = forest.value[Int(origin[i])]
                     for k in 0..<lanes {
-                        for c in 0..<4 {
+                        for c in 0..<3 {
                             table[at + c * lanes + k] *= v
-                            table[at + (4 + c) * lanes + k] *= table[at + c * lanes + k]
+                            table[at + (3 + c) * lanes + k] *= table[at + c * lanes + k]
                         }
                     }
                 }
@@ -189,11 +188,11 @@ public final class TreeShapPlan: @unchecked Sendable {
                 let l = tableStart[Int(leftChild[i])], r = tableStart[Int(rightChild[i])], at = pairStart[i]
                 for combination in 0..<4 {
                     let h = combination & 1, e = combination >> 1
-                    let kindLeft = (1 - h) | (1 - e) << 1, kindRight = h | (1 - e) << 1
+                    let kindLeft = e == 1 ? 1 - h : 2, kindRight = e == 1 ? h : 2
                     for k in 0..<lanes {
                         table[at + combination * lanes + k] = table[l + kindLeft * lanes + k] + table[r + kindRight * lanes + k]
-                        table[at + (4 + combination) * lanes + k] = table[l + (4 + kindLeft) * lanes + k]
-                            + table[r + (4 + kindRight) * lanes + k]
+                        table[at + (4 + combination) * lanes + k] = table[l + (3 + kindLeft) * lanes + k]
+                            + table[r + (3 + kindRight) * lanes + k]
                     }
                 }
             }
@@ -222,14 +221,15 @@ public final class TreeShapPlan: @unchecked Sendable {
         /// both leaves, where its pair vectors start (-1: none).
         let tableStart: UnsafeMutablePointer<Int>
         let pairStart: UnsafeMutablePointer<Int>
-        /// Per node with an incoming edge, eight vectors of its tree's lanes (from `tables +
+        /// Per node with an incoming edge, six vectors of its tree's lanes (from `tables +
         /// tableStart[i]`, in doubles): for each case `c` (0: the feature's earlier conditions on the
-        /// path and this one hold; 1: the earlier hold, this fails; 2 and 3: an earlier failed, this
-        /// one holds or not — two alike, so that the case is computed without a branch), vector `c`
-        /// multiplies the parent's products at the points and vector `4 + c` (the quadrature weights
-        /// folded in) weighs the node's sums. A leaf's vectors are multiplied by its value, and its
-        /// weights by its ratios too: its sums are then `products × vector c`, its term
-        /// `products · vector 4 + c`. Lanes past the points: ratio 1 (the leaf value), weight 0.
+        /// path and this one hold; 1: the earlier hold, this fails; 2: an earlier one failed), vector
+        /// `c` multiplies the parent's products at the points and vector `3 + c` (the quadrature
+        /// weights folded in) weighs the node's sums. A leaf's vectors are multiplied by its value,
+        /// and its weights by its ratios too: its sums are then `products × vector c`, its term
+        /// `products · vector 3 + c`. Lanes past the points: ratio 1 (the leaf value), weight 0.
+        /// A split whose children are both leaves has eight more at `pairStart[i]`: per combination
+        /// of the row's direction and the earlier conditions, the two leaves' sums, then their terms.
         let tables: UnsafeMutablePointer<Double>
         /// Copied from the forest: the split (feature, thresholds, flags; categorical splits go
         /// through `Forest.goesLeft`) or the leaf's value.
