@@ -15,8 +15,9 @@ extension TreeShapPlan {
         let sums = UnsafeMutableRawPointer.allocate(byteCount: slots, alignment: 64)
         let byteCount = maxTreeNodes * b + b
         let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: byteCount)
-        // Directions as 64-bit lanes: the tests vectorise as compares of doubles.
-        let decisions = UnsafeMutablePointer<UInt64>.allocate(capacity: levels * b)
+        // Directions as 32-bit lanes: the tests vectorise as compares, float32 (XGBoost) or double,
+        // and 32-bit results halve what 64-bit ones stored and narrowed to the cases' bytes.
+        let decisions = UnsafeMutablePointer<UInt32>.allocate(capacity: levels * b)
         // The rows' features column by column: a node's test reads its feature for a block at once.
         let columns = UnsafeMutablePointer<Double>.allocate(capacity: featureCount * rows)
         // XGBoost compares in float32: its columns rounded once here, not at every node.
@@ -76,7 +77,7 @@ extension TreeShapPlan {
     /// One tree over one block, in vectors of the tree's lanes.
     func walk<V: PairwiseSum>(_: V.Type, tree t: Int, _ block: Block, _ out: UnsafeMutablePointer<Double>,
                        _ products: UnsafeMutableRawPointer, _ sums: UnsafeMutableRawPointer,
-                       _ bytes: UnsafeMutablePointer<UInt8>, _ decisions: UnsafeMutablePointer<UInt64>, _ levels: Int) {
+                       _ bytes: UnsafeMutablePointer<UInt8>, _ decisions: UnsafeMutablePointer<UInt32>, _ levels: Int) {
         let b = Self.block
         let walk = Walk<V>(
             nodes: nodes, forest: forest,
@@ -103,7 +104,7 @@ extension TreeShapPlan {
         /// to its parent's destination).
         let sums: UnsafeMutablePointer<V>
         /// Per level and row: the row goes left at the level's node.
-        let decisions: UnsafeMutablePointer<UInt64>
+        let decisions: UnsafeMutablePointer<UInt32>
         /// Per node of the tree and row: the case of the edge into the node (0: this and every
         /// earlier condition on its feature along the path hold, TreeSHAP's "one" fraction; 1: the
         /// earlier held, this fails; 2: an earlier one failed).
@@ -116,7 +117,7 @@ extension TreeShapPlan {
         /// right one), from the row's direction and the case of the previous edge on its feature.
         /// A loop of byte operations, without the table lookups, so that it is vectorised.
         @inline(__always)
-        func setCases(_ c: Int, flip: UInt8, _ goesLeft: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePointer<UInt8> {
+        func setCases(_ c: Int, flip: UInt8, _ goesLeft: UnsafeMutablePointer<UInt32>) -> UnsafeMutablePointer<UInt8> {
             let b = TreeShapPlan.block, n = block.rows
             let prev = Int(nodes.previous[c])
             let before = prev >= 0 ? cases + (prev &- treeStart) &* b : noEarlierEdge
@@ -188,9 +189,9 @@ extension TreeShapPlan {
         }
 
         /// Whether each row of the block goes left at node `i`, as the scoring kernels decide.
-        func decide(_ i: Int, into goesLeft: UnsafeMutablePointer<UInt64>) {
+        func decide(_ i: Int, into goesLeft: UnsafeMutablePointer<UInt32>) {
             let fl = nodes.flags[i], f = Int(nodes.splitFeature[i]), n = block.rows
-            let defaultLeft: UInt64 = (fl & Forest.flagDefaultLeft) != 0 ? 1 : 0
+            let defaultLeft: UInt32 = (fl & Forest.flagDefaultLeft) != 0 ? 1 : 0
             if (fl & Forest.flagCategorical) != 0 {
                 decideCategorical(i, defaultLeft: defaultLeft, into: goesLeft)
                 return
@@ -211,7 +212,7 @@ extension TreeShapPlan {
             if !missingNone && !missingZero {
                 // Missing type NaN: NaN takes the default; without it NaN goes right (`v <= t`
                 // false), as LightGBM's NumericalDecision.
-                let nanDefault: UInt64 = (fl & Forest.flagMissingNaN) != 0 ? defaultLeft : 0
+                let nanDefault: UInt32 = (fl & Forest.flagMissingNaN) != 0 ? defaultLeft : 0
                 for r in 0..<n {
                     let v = column[r]
                     goesLeft[r] = (v <= t ? 1 : 0) | (v.isNaN ? nanDefault : 0)
@@ -231,10 +232,10 @@ extension TreeShapPlan {
         /// A categorical split over the block, as `Forest.goesLeft` decides it: a missing value
         /// takes the default; a category code (XGBoost: the float32 value; LightGBM: truncated) in
         /// the node's set goes the set's way; anything else the other way.
-        func decideCategorical(_ i: Int, defaultLeft: UInt64, into goesLeft: UnsafeMutablePointer<UInt64>) {
+        func decideCategorical(_ i: Int, defaultLeft: UInt32, into goesLeft: UnsafeMutablePointer<UInt32>) {
             let node = Int(nodes.origin[i]), n = block.rows
             let words = Int(forest.catWords[node]), start = Int(forest.catStart[node])
-            let inSetLeft: UInt64 = (nodes.flags[i] & Forest.flagInSetLeft) != 0 ? 1 : 0
+            let inSetLeft: UInt32 = (nodes.flags[i] & Forest.flagInSetLeft) != 0 ? 1 : 0
             let f = Int(nodes.splitFeature[i])
             forest.catBits.withUnsafeBufferPointer { all in
                 let bits = all.baseAddress! + start
@@ -243,10 +244,10 @@ extension TreeShapPlan {
                     for r in 0..<n {
                         let x = column[r]
                         if x.isNaN { goesLeft[r] = defaultLeft; continue }
-                        var inSet: UInt64 = 0
+                        var inSet: UInt32 = 0
                         if x >= 0 && x < 16_777_216 {
                             let code = Int(x), word = code &>> 5
-                            if word < words { inSet = UInt64((bits[word] &>> UInt32(code & 31)) & 1) }
+                            if word < words { inSet = (bits[word] &>> UInt32(code & 31)) & 1 }
                         }
                         goesLeft[r] = 1 &- (inSet ^ inSetLeft)
                     }
@@ -256,11 +257,11 @@ extension TreeShapPlan {
                 for r in 0..<n {
                     let v = column[r]
                     if v.isNaN { goesLeft[r] = defaultLeft; continue }
-                    var inSet: UInt64 = 0
+                    var inSet: UInt32 = 0
                     let truncated = v.rounded(.towardZero)
                     if truncated >= 0 && truncated < 2_147_483_648 {
                         let code = Int(truncated), word = code &>> 5
-                        if word < words { inSet = UInt64((bits[word] &>> UInt32(code & 31)) & 1) }
+                        if word < words { inSet = (bits[word] &>> UInt32(code & 31)) & 1 }
                     }
                     goesLeft[r] = 1 &- (inSet ^ inSetLeft)
                 }
