@@ -21,6 +21,7 @@ __attribute__((constructor)) static void nightjar_check_cpu(void) {
     const char *missing = NULL;
     if (!__builtin_cpu_supports("avx2")) missing = "AVX2";
     else if (!__builtin_cpu_supports("fma")) missing = "FMA";
+    else if (!__builtin_cpu_supports("bmi2")) missing = "BMI2";
 #if defined(NIGHTJAR_NEEDS_AVX512)
     else if (!__builtin_cpu_supports("avx512f")) missing = "AVX-512F";
     else if (!__builtin_cpu_supports("avx512bw")) missing = "AVX-512BW";

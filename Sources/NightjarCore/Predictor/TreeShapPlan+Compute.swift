@@ -118,15 +118,30 @@ extension TreeShapPlan {
         /// A loop of byte operations, without the table lookups, so that it is vectorised.
         @inline(__always)
         func setCases(_ c: Int, flip: UInt8, _ goesLeft: UnsafeMutablePointer<UInt32>) -> UnsafeMutablePointer<UInt8> {
-            let b = TreeShapPlan.block, n = block.rows
-            let prev = Int(nodes.previous[c])
-            let before = prev >= 0 ? cases + (prev &- treeStart) &* b : noEarlierEdge
-            let mine = cases + (c &- treeStart) &* b
+            let n = block.rows
+            let before = earlierCases(c), mine = cases(of: c)
             for r in 0..<n {
                 let holds = UInt8(truncatingIfNeeded: goesLeft[r]) ^ flip
                 mine[r] = before[r] == 0 ? 1 &- holds : 2
             }
             return mine
+        }
+
+        /// The cases of the edge into node `c`, per row of the block.
+        @inline(__always)
+        func cases(of c: Int) -> UnsafeMutablePointer<UInt8> { cases + (c &- treeStart) &* TreeShapPlan.block }
+
+        /// The cases of the previous edge on the feature of the edge into `c` (none: case 0).
+        @inline(__always)
+        func earlierCases(_ c: Int) -> UnsafeMutablePointer<UInt8> {
+            let prev = Int(nodes.previous[c])
+            return prev >= 0 ? cases(of: prev) : noEarlierEdge
+        }
+
+        /// Vectors of the tree's lanes starting `start` doubles into the tables.
+        @inline(__always)
+        func vectors(_ start: Int) -> UnsafePointer<V> {
+            UnsafeRawPointer(nodes.tables + start).assumingMemoryBound(to: V.self)
         }
 
         /// Node `i` (preorder index) at `level`, its products already in the level's slot: writes
@@ -145,9 +160,7 @@ extension TreeShapPlan {
             let pair = nodes.pairStart[i]
             if pair >= 0 {
                 // Both children leaves: one table pick per row for the two.
-                let table = UnsafeRawPointer(nodes.tables + pair).assumingMemoryBound(to: V.self)
-                let prev = Int(nodes.previous[l])
-                let before = prev >= 0 ? cases + (prev &- treeStart) &* b : noEarlierEdge
+                let table = vectors(pair), before = earlierCases(l)
                 let out = output + Int(nodes.splitFeature[i]), rowWidth = block.rowWidth
                 for r in 0..<n {
                     let combination = Int(truncatingIfNeeded: goesLeft[r]) | (before[r] == 0 ? 2 : 0)
@@ -166,8 +179,7 @@ extension TreeShapPlan {
             if nodes.left[rc] >= 0 { down(rc, rightCases, here: here, next: next, level: k, into: rightSums) }
             let sides = Sides(out: output + Int(nodes.splitFeature[i]), rowWidth: block.rowWidth, here: here, sum: sum,
                               rightSums: rightSums,
-                              leftTable: UnsafeRawPointer(nodes.tables + nodes.tableStart[l]).assumingMemoryBound(to: V.self),
-                              rightTable: UnsafeRawPointer(nodes.tables + nodes.tableStart[rc]).assumingMemoryBound(to: V.self),
+                              leftTable: vectors(nodes.tableStart[l]), rightTable: vectors(nodes.tableStart[rc]),
                               leftCases: leftCases, rightCases: rightCases)
             if nodes.left[l] < 0 {
                 sides.add(rows: n, leftLeaf: true, rightLeaf: false)
@@ -183,7 +195,7 @@ extension TreeShapPlan {
         @inline(__always)
         func down(_ c: Int, _ mine: UnsafeMutablePointer<UInt8>, here: UnsafeMutablePointer<V>, next: UnsafeMutablePointer<V>,
                   level k: Int, into: UnsafeMutablePointer<V>) {
-            let table = UnsafeRawPointer(nodes.tables + nodes.tableStart[c]).assumingMemoryBound(to: V.self)
+            let table = vectors(nodes.tableStart[c])
             for r in 0..<block.rows { next[r] = here[r] * table[Int(mine[r])] }
             visit(c, level: k &+ 1, into: into)
         }
