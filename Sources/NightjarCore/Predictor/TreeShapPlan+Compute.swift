@@ -23,9 +23,12 @@ extension TreeShapPlan {
         // XGBoost compares in float32: its columns rounded once here, not at every node.
         let xgboost = forest.semantics == .xgboost
         let columnsF = UnsafeMutablePointer<Float>.allocate(capacity: xgboost ? featureCount * rows : 0)
+        // Shallow trees: every split's directions, then each subtree's table index, per row.
+        let directions = UnsafeMutablePointer<UInt32>.allocate(capacity: Swift.max(1, shallow.mostSplits * b))
+        let indices = UnsafeMutablePointer<UInt32>.allocate(capacity: Swift.max(1, shallow.mostSubtrees * b))
         defer {
             products.deallocate(); sums.deallocate(); bytes.deallocate(); columns.deallocate(); decisions.deallocate()
-            columnsF.deallocate()
+            columnsF.deallocate(); directions.deallocate(); indices.deallocate()
         }
         // Zero: the cases of a tree's nodes are written before they are read; the block after
         // them stays zero (the case of no earlier edge: every earlier condition held).
@@ -46,6 +49,16 @@ extension TreeShapPlan {
                                   columns: columns + start, columnsF: columnsF + (xgboost ? start : 0), columnStride: rows,
                                   output: contributions + start * groups * width, rowWidth: groups * width)
                 let out = block.output + Int(forest.treeGroup[t]) * width
+                if shallow.served[t] {
+                    switch shallow.lanes[t] {
+                    case 4: lookUp(SIMD4<Double>.self, tree: t, block, out, directions, indices)
+                    case 8: lookUp(SIMD8<Double>.self, tree: t, block, out, directions, indices)
+                    case 16: lookUp(SIMD16<Double>.self, tree: t, block, out, directions, indices)
+                    default: lookUp(SIMD32<Double>.self, tree: t, block, out, directions, indices)
+                    }
+                    start += n
+                    continue
+                }
                 switch treeLanes[t] {
                 case 2: walk(SIMD2<Double>.self, tree: t, block, out, products, sums, bytes, decisions, levels)
                 case 4: walk(SIMD4<Double>.self, tree: t, block, out, products, sums, bytes, decisions, levels)
@@ -80,8 +93,8 @@ extension TreeShapPlan {
                        _ bytes: UnsafeMutablePointer<UInt8>, _ decisions: UnsafeMutablePointer<UInt32>, _ levels: Int) {
         let b = Self.block
         let walk = Walk<V>(
-            nodes: nodes, forest: forest,
-            xgboost: forest.semantics == .xgboost, block: block, output: out,
+            nodes: nodes, decider: Decider(nodes: nodes, forest: forest, xgboost: forest.semantics == .xgboost, block: block),
+            block: block, output: out,
             products: products.bindMemory(to: V.self, capacity: levels * b),
             sums: sums.bindMemory(to: V.self, capacity: levels * b),
             decisions: decisions, cases: bytes, treeStart: treeNodeStart[t], noEarlierEdge: bytes + maxTreeNodes * b)
@@ -93,8 +106,7 @@ extension TreeShapPlan {
     /// One block's walk through one tree; pointers into the plan and into per-call scratch.
     struct Walk<V: PairwiseSum> {
         let nodes: TreeShapPlan.Nodes
-        let forest: Forest
-        let xgboost: Bool
+        let decider: Decider
         let block: Block
         /// The block's first row's values of the tree's output group.
         let output: UnsafeMutablePointer<Double>
@@ -156,7 +168,7 @@ extension TreeShapPlan {
                 return
             }
             let goesLeft = decisions + k &* b
-            decide(i, into: goesLeft)
+            decider.decide(i, into: goesLeft)
             let pair = nodes.pairStart[i]
             if pair >= 0 {
                 // Both children leaves: one table pick per row for the two.
@@ -198,86 +210,6 @@ extension TreeShapPlan {
             let table = vectors(nodes.tableStart[c])
             for r in 0..<block.rows { next[r] = here[r] * table[Int(mine[r])] }
             visit(c, level: k &+ 1, into: into)
-        }
-
-        /// Whether each row of the block goes left at node `i`, as the scoring kernels decide.
-        func decide(_ i: Int, into goesLeft: UnsafeMutablePointer<UInt32>) {
-            let fl = nodes.flags[i], f = Int(nodes.splitFeature[i]), n = block.rows
-            let defaultLeft: UInt32 = (fl & Forest.flagDefaultLeft) != 0 ? 1 : 0
-            if (fl & Forest.flagCategorical) != 0 {
-                decideCategorical(i, defaultLeft: defaultLeft, into: goesLeft)
-                return
-            }
-            if xgboost {
-                // Float32 as XGBoost; NaN (false either way) takes the default.
-                let column = block.columnsF + f &* block.columnStride
-                let t = nodes.thresholdF[i]
-                for r in 0..<n {
-                    let x = column[r]
-                    goesLeft[r] = (x < t ? 1 : 0) | (x.isNaN ? defaultLeft : 0)
-                }
-                return
-            }
-            let column = block.columns + f &* block.columnStride
-            let t = nodes.threshold[i]
-            let missingNone = (fl & Forest.flagMissingNone) != 0, missingZero = (fl & Forest.flagMissingZero) != 0
-            if !missingNone && !missingZero {
-                // Missing type NaN: NaN takes the default; without it NaN goes right (`v <= t`
-                // false), as LightGBM's NumericalDecision.
-                let nanDefault: UInt32 = (fl & Forest.flagMissingNaN) != 0 ? defaultLeft : 0
-                for r in 0..<n {
-                    let v = column[r]
-                    goesLeft[r] = (v <= t ? 1 : 0) | (v.isNaN ? nanDefault : 0)
-                }
-                return
-            }
-            let missingNaN = (fl & Forest.flagMissingNaN) != 0
-            let zeroThreshold = Double(Float(1e-35))
-            for r in 0..<n {
-                var v = column[r]
-                if v.isNaN && missingNone { v = 0 }
-                let isDefault = (missingZero && v >= -zeroThreshold && v <= zeroThreshold) || (missingNaN && v.isNaN)
-                goesLeft[r] = isDefault ? defaultLeft : (v <= t ? 1 : 0)
-            }
-        }
-
-        /// A categorical split over the block, as `Forest.goesLeft` decides it: a missing value
-        /// takes the default; a category code (XGBoost: the float32 value; LightGBM: truncated) in
-        /// the node's set goes the set's way; anything else the other way.
-        func decideCategorical(_ i: Int, defaultLeft: UInt32, into goesLeft: UnsafeMutablePointer<UInt32>) {
-            let node = Int(nodes.origin[i]), n = block.rows
-            let words = Int(forest.catWords[node]), start = Int(forest.catStart[node])
-            let inSetLeft: UInt32 = (nodes.flags[i] & Forest.flagInSetLeft) != 0 ? 1 : 0
-            let f = Int(nodes.splitFeature[i])
-            forest.catBits.withUnsafeBufferPointer { all in
-                let bits = all.baseAddress! + start
-                if xgboost {
-                    let column = block.columnsF + f &* block.columnStride
-                    for r in 0..<n {
-                        let x = column[r]
-                        if x.isNaN { goesLeft[r] = defaultLeft; continue }
-                        var inSet: UInt32 = 0
-                        if x >= 0 && x < 16_777_216 {
-                            let code = Int(x), word = code &>> 5
-                            if word < words { inSet = (bits[word] &>> UInt32(code & 31)) & 1 }
-                        }
-                        goesLeft[r] = 1 &- (inSet ^ inSetLeft)
-                    }
-                    return
-                }
-                let column = block.columns + f &* block.columnStride
-                for r in 0..<n {
-                    let v = column[r]
-                    if v.isNaN { goesLeft[r] = defaultLeft; continue }
-                    var inSet: UInt32 = 0
-                    let truncated = v.rounded(.towardZero)
-                    if truncated >= 0 && truncated < 2_147_483_648 {
-                        let code = Int(truncated), word = code &>> 5
-                        if word < words { inSet = (bits[word] &>> UInt32(code & 31)) & 1 }
-                    }
-                    goesLeft[r] = 1 &- (inSet ^ inSetLeft)
-                }
-            }
         }
     }
 

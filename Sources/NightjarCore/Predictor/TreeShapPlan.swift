@@ -62,9 +62,12 @@ public final class TreeShapPlan: @unchecked Sendable {
     let widest: Int
     /// Nodes of the largest tree.
     let maxTreeNodes: Int
+    /// The trees computed by table lookup instead of the walk (shallow ones).
+    let shallow: ShallowTreeTables
 
     /// Nil when a tree has more than 128 unique features on one path (the recursion serves it).
-    public init?(_ forest: Forest) {
+    /// `shallowTables: false` walks every tree (the tests compare both ways).
+    public init?(_ forest: Forest, shallowTables: Bool = true) {
         precondition(forest.hasCovers, "exact contributions need node covers")
         self.forest = forest
         featureCount = forest.featureCount
@@ -206,6 +209,8 @@ public final class TreeShapPlan: @unchecked Sendable {
         self.treeLanes = Self.copy(treeLanes)
         self.treeNodeStart = Self.copy(treeNodeStart)
         maxTreeNodes = (0..<forest.treeCount).map { treeNodeStart[$0 + 1] - treeNodeStart[$0] }.max() ?? 1
+        shallow = ShallowTreeTables(forest: forest, origin: origin, left: leftChild, right: rightChild, zero: zero,
+                                    treeNodeStart: treeNodeStart, enabled: shallowTables)
     }
 
     /// The per-node arrays, in preorder within each tree (a trivial struct of pointers: the walk
@@ -249,6 +254,7 @@ public final class TreeShapPlan: @unchecked Sendable {
     deinit {
         nodes.deallocate()
         treeNodeStart.deallocate(); treeLanes.deallocate()
+        shallow.deallocate()
     }
 
     /// The trees' cover-weighted means summed per group in `T`, tree by tree, then the base margin.

@@ -41,8 +41,30 @@ import Testing
         return nodes
     }
 
+    /// A complete tree of depth 6 whose k-th split (preorder) is on feature `k % features`.
+    static func complete(features: Int, _ rng: inout SplitMix) -> [TreeNode] {
+        var nodes: [TreeNode] = [], splits = 0
+        func build(_ depth: Int) -> Int {
+            let me = nodes.count
+            nodes.append(.leaf(Double.random(in: -1...1, using: &rng)))
+            guard depth < 6 else { return me }
+            let split = TreeNode.Split.numeric(feature: splits % features, threshold: Double.random(in: -1...1, using: &rng),
+                                               defaultLeft: Bool.random(using: &rng), missing: .nan)
+            splits += 1
+            let l = build(depth + 1), r = build(depth + 1)
+            nodes[me] = TreeNode(split: split, left: l, right: r)
+            return me
+        }
+        _ = build(0)
+        return nodes
+    }
+
+    /// Checks the plan with its shallow trees' tables and without (every tree walked); returns
+    /// how many trees the tables served, and how many trees have a split.
+    @discardableResult
     func check(_ semantics: Forest.Semantics, groups: Int, features: Int, maxDepth: Int, trees treeCount: Int,
-               categorical: Set<Int> = [], caterpillars: [Int] = [], tolerance: Double = 1e-11, seed: UInt64) throws {
+               categorical: Set<Int> = [], caterpillars: [Int] = [], completeOver: [Int] = [], tolerance: Double = 1e-11,
+               seed: UInt64) throws -> (served: Int, split: Int) {
         var rng = SplitMix(state: seed)
         let pool: [[Double]] = (0..<features).map { _ in
             var p = (0..<12).map { _ in Double.random(in: -2...2, using: &rng) }
@@ -55,12 +77,16 @@ import Testing
                                                           missing: [.none, .zero, .nan], categorical: categorical), &rng)
         }
         for depth in caterpillars { trees.append(Self.withCovers(Self.caterpillar(depth: depth, features: features, &rng), &rng)) }
+        for n in completeOver { trees.append(Self.withCovers(Self.complete(features: n, &rng), &rng)) }
         while trees.count % groups != 0 { trees.append(Self.withCovers([.leaf(0.5)], &rng)) }
         let forest = try Forest(semantics: semantics, trees: trees, groups: (0..<trees.count).map { $0 % groups },
                                 outputGroups: groups, baseMargins: (0..<groups).map { Double($0) * 0.25 - 0.3 },
                                 averageOutput: false, featureCount: features)
-        let plan = try #require(TreeShapPlan(forest))
+        let tabled = try #require(TreeShapPlan(forest))
+        let walked = try #require(TreeShapPlan(forest, shallowTables: false))
+        #expect(walked.shallow.servedCount == 0)
         let width = features + 1
+        for plan in [tabled, walked] {
         for rows in [1, TreeShapPlan.block - 1, TreeShapPlan.block, TreeShapPlan.block + 1, 300] {
             let stride = features + 1
             let x = (0..<(rows * stride)).map { i in
@@ -88,7 +114,7 @@ import Testing
                     }
                 }
             }
-            #expect(worst <= tolerance, "\(semantics) \(rows) rows: features \(worst)")
+            #expect(worst <= tolerance, "\(semantics) \(rows) rows, \(plan.shallow.servedCount) trees tabled: features \(worst)")
             // Efficiency: a row's values sum to its margin (the trees' leaves, in double, plus the base).
             if semantics == .lightgbm {
                 for r in 0..<rows {
@@ -109,6 +135,8 @@ import Testing
             // XGBoost's bias is its float32 sum of the trees' means (as XGBoost); LightGBM's in double.
             #expect(worstBias <= (semantics == .xgboost ? 1e-5 : 1e-12), "\(semantics) \(rows) rows: bias \(worstBias)")
         }
+        }
+        return (tabled.shallow.servedCount, trees.filter { $0.count > 1 }.count)
     }
 
     @Test(arguments: [UInt64(1), 2, 3])
@@ -124,6 +152,21 @@ import Testing
     @Test func multiClassAndCategoricalMatchTheRecursion() throws {
         try check(.lightgbm, groups: 3, features: 7, maxDepth: 10, trees: 30, categorical: [2, 5], seed: 6)
         try check(.xgboost, groups: 3, features: 7, maxDepth: 10, trees: 30, categorical: [1], seed: 7)
+    }
+
+    /// Trees of depth ≤ 7 (every leaf within 128 entries) on at most 32 features are all tabled;
+    /// deeper ones are walked, in the same forest.
+    @Test func shallowTreesAreTabled() throws {
+        for (semantics, groups, categorical, seed) in [(Forest.Semantics.lightgbm, 1, Set<Int>(), UInt64(21)),
+                                                      (.xgboost, 1, [], 22), (.lightgbm, 3, [1, 4], 23), (.xgboost, 2, [3], 24)] {
+            let (served, split) = try check(semantics, groups: groups, features: 9, maxDepth: 7, trees: 60,
+                                            categorical: categorical, seed: seed)
+            #expect(served == split && split >= 40, "\(semantics): \(served) of \(split) trees with a split tabled")
+        }
+        // Complete depth-6 trees on 32 features (lanes of 32) are tabled, on 33 walked.
+        #expect(try check(.lightgbm, groups: 1, features: 40, maxDepth: 0, trees: 1, completeOver: [32, 4, 33], seed: 25).served == 2)
+        // A leaf at depth 9 under no subtree of ≤ 7 index bits: walked.
+        #expect(try check(.xgboost, groups: 1, features: 8, maxDepth: 0, trees: 1, caterpillars: [9, 7], seed: 26).served == 1)
     }
 
     /// Paths with up to 63 unique features: lane widths 2 to 32.
