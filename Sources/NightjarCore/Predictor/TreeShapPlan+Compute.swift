@@ -23,12 +23,18 @@ extension TreeShapPlan {
         // XGBoost compares in float32: its columns rounded once here, not at every node.
         let xgboost = forest.semantics == .xgboost
         let columnsF = UnsafeMutablePointer<Float>.allocate(capacity: xgboost ? featureCount * rows : 0)
+        // Category codes of the features with categorical splits, read once for every node.
+        let codes = UnsafeMutablePointer<UInt32>.allocate(capacity: Swift.max(1, categoricalFeatures * rows))
         // Shallow trees: every split's directions, then each subtree's table index, per row.
-        let directions = UnsafeMutablePointer<UInt32>.allocate(capacity: Swift.max(1, shallow.mostSplits * b))
-        let indices = UnsafeMutablePointer<UInt32>.allocate(capacity: Swift.max(1, shallow.mostSubtrees * b))
+        // Vectors of a block's 64 bytes (zero: rows past a block's end are read, not used).
+        let directions = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, shallow.mostSplits) * b, alignment: 64)
+            .bindMemory(to: UInt8.self, capacity: Swift.max(1, shallow.mostSplits) * b)
+        directions.initialize(repeating: 0, count: Swift.max(1, shallow.mostSplits) * b)
+        let indices = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, shallow.mostSubtrees) * b, alignment: 64)
+            .bindMemory(to: UInt8.self, capacity: Swift.max(1, shallow.mostSubtrees) * b)
         defer {
             products.deallocate(); sums.deallocate(); bytes.deallocate(); columns.deallocate(); decisions.deallocate()
-            columnsF.deallocate(); directions.deallocate(); indices.deallocate()
+            columnsF.deallocate(); directions.deallocate(); indices.deallocate(); codes.deallocate()
         }
         // Zero: the cases of a tree's nodes are written before they are read; the block after
         // them stays zero (the case of no earlier edge: every earlier condition held).
@@ -39,6 +45,10 @@ extension TreeShapPlan {
         if xgboost {
             for i in 0..<featureCount * rows { columnsF[i] = Float(columns[i]) }
         }
+        for f in 0..<featureCount where codeColumn[f] >= 0 {
+            let into = codes + Int(codeColumn[f]) * rows, column = columns + f * rows
+            for r in 0..<rows { into[r] = Self.categoryCode(column[r], xgboost: xgboost) }
+        }
         // Tree by tree, and within a tree block by block: the tree's tables (tens of kB) stay in
         // the cache while every block of rows walks it.
         for t in 0..<treeCount {
@@ -46,7 +56,8 @@ extension TreeShapPlan {
             while start < rows {
                 let n = Swift.min(b, rows - start)
                 let block = Block(rows: n,
-                                  columns: columns + start, columnsF: columnsF + (xgboost ? start : 0), columnStride: rows,
+                                  columns: columns + start, columnsF: columnsF + (xgboost ? start : 0),
+                                  codes: codes + start, codeColumn: codeColumn, columnStride: rows,
                                   output: contributions + start * groups * width, rowWidth: groups * width)
                 let out = block.output + Int(forest.treeGroup[t]) * width
                 if shallow.served[t] {
@@ -75,6 +86,23 @@ extension TreeShapPlan {
         }
     }
 
+    /// A row's value of a feature with categorical splits as the library reads it: NaN is
+    /// `missingCode`; XGBoost truncates its float32 value, LightGBM the double, and a value
+    /// outside the codes (negative, XGBoost ≥ 2²⁴, LightGBM ≥ 2³¹) is `invalidCode`, in no set.
+    @inline(__always)
+    static func categoryCode(_ v: Double, xgboost: Bool) -> UInt32 {
+        if v.isNaN { return missingCode }
+        if xgboost {
+            let x = Float(v)
+            return x >= 0 && x < 16_777_216 ? UInt32(x) : invalidCode
+        }
+        let truncated = v.rounded(.towardZero)
+        return truncated >= 0 && truncated < 2_147_483_648 ? UInt32(truncated) : invalidCode
+    }
+
+    static let missingCode = UInt32.max
+    static let invalidCode = UInt32.max - 1
+
     /// The rows of one block.
     struct Block {
         let rows: Int
@@ -82,6 +110,11 @@ extension TreeShapPlan {
         let columns: UnsafePointer<Double>
         /// XGBoost: the same columns in float32 (empty otherwise).
         let columnsF: UnsafePointer<Float>
+        /// The category codes of the features with categorical splits (`TreeShapPlan.categoryCode`),
+        /// the block's first row of the first such feature; per feature, its column among them
+        /// (-1: none), the columns `columnStride` apart.
+        let codes: UnsafePointer<UInt32>
+        let codeColumn: UnsafePointer<Int32>
         let columnStride: Int
         let output: UnsafeMutablePointer<Double>
         let rowWidth: Int

@@ -7,10 +7,12 @@ extension TreeShapPlan {
         let xgboost: Bool
         let block: Block
 
-        /// Whether each row of the block goes left at node `i`, as the scoring kernels decide.
-        func decide(_ i: Int, into goesLeft: UnsafeMutablePointer<UInt32>) {
+        /// Whether each row of the block goes left at node `i`, as the scoring kernels decide, in
+        /// lanes of `D` (the walk: 32 bits; the tables: bytes).
+        @inline(__always)
+        func decide<D: FixedWidthInteger & UnsignedInteger>(_ i: Int, into goesLeft: UnsafeMutablePointer<D>) {
             let fl = nodes.flags[i], f = Int(nodes.splitFeature[i]), n = block.rows
-            let defaultLeft: UInt32 = (fl & Forest.flagDefaultLeft) != 0 ? 1 : 0
+            let defaultLeft: D = (fl & Forest.flagDefaultLeft) != 0 ? 1 : 0
             if (fl & Forest.flagCategorical) != 0 {
                 decideCategorical(i, defaultLeft: defaultLeft, into: goesLeft)
                 return
@@ -19,9 +21,11 @@ extension TreeShapPlan {
                 // Float32 as XGBoost; NaN (false either way) takes the default.
                 let column = block.columnsF + f &* block.columnStride
                 let t = nodes.thresholdF[i]
-                for r in 0..<n {
-                    let x = column[r]
-                    goesLeft[r] = (x < t ? 1 : 0) | (x.isNaN ? defaultLeft : 0)
+                // One comparison: `!(x >= t)` is `x < t` or NaN.
+                if defaultLeft == 1 {
+                    for r in 0..<n { goesLeft[r] = column[r] >= t ? 0 : 1 }
+                } else {
+                    for r in 0..<n { goesLeft[r] = column[r] < t ? 1 : 0 }
                 }
                 return
             }
@@ -31,10 +35,11 @@ extension TreeShapPlan {
             if !missingNone && !missingZero {
                 // Missing type NaN: NaN takes the default; without it NaN goes right (`v <= t`
                 // false), as LightGBM's NumericalDecision.
-                let nanDefault: UInt32 = (fl & Forest.flagMissingNaN) != 0 ? defaultLeft : 0
-                for r in 0..<n {
-                    let v = column[r]
-                    goesLeft[r] = (v <= t ? 1 : 0) | (v.isNaN ? nanDefault : 0)
+                // One comparison: `!(v > t)` is `v <= t` or NaN.
+                if (fl & Forest.flagMissingNaN) != 0 && defaultLeft == 1 {
+                    for r in 0..<n { goesLeft[r] = column[r] > t ? 0 : 1 }
+                } else {
+                    for r in 0..<n { goesLeft[r] = column[r] <= t ? 1 : 0 }
                 }
                 return
             }
@@ -49,40 +54,32 @@ extension TreeShapPlan {
         }
 
         /// A categorical split over the block, as `Forest.goesLeft` decides it: a missing value
-        /// takes the default; a category code (XGBoost: the float32 value; LightGBM: truncated) in
-        /// the node's set goes the set's way; anything else the other way.
-        func decideCategorical(_ i: Int, defaultLeft: UInt32, into goesLeft: UnsafeMutablePointer<UInt32>) {
+        /// takes the default; a category code in the node's set goes the set's way; anything else
+        /// the other way. The codes were read once per call (`TreeShapPlan.categoryCode`); a set
+        /// of at most 64 codes is one 64-bit mask, so the loop has no branch and is vectorised.
+        func decideCategorical<D: FixedWidthInteger & UnsignedInteger>(_ i: Int, defaultLeft: D, into goesLeft: UnsafeMutablePointer<D>) {
             let node = Int(nodes.origin[i]), n = block.rows
             let words = Int(forest.catWords[node]), start = Int(forest.catStart[node])
-            let inSetLeft: UInt32 = (nodes.flags[i] & Forest.flagInSetLeft) != 0 ? 1 : 0
-            let f = Int(nodes.splitFeature[i])
+            let inSetLeft: D = (nodes.flags[i] & Forest.flagInSetLeft) != 0 ? 1 : 0
+            let codes = block.codes + Int(block.codeColumn[Int(nodes.splitFeature[i])]) &* block.columnStride
+            let missing = TreeShapPlan.missingCode
             forest.catBits.withUnsafeBufferPointer { all in
-                let bits = all.baseAddress! + start
-                if xgboost {
-                    let column = block.columnsF + f &* block.columnStride
+                let bits = (all.baseAddress ?? UnsafePointer(bitPattern: 8)!) + start
+                if words <= 2 {
+                    let mask = words == 0 ? 0 : UInt64(bits[0]) | (words == 2 ? UInt64(bits[1]) << 32 : 0)
                     for r in 0..<n {
-                        let x = column[r]
-                        if x.isNaN { goesLeft[r] = defaultLeft; continue }
-                        var inSet: UInt32 = 0
-                        if x >= 0 && x < 16_777_216 {
-                            let code = Int(x), word = code &>> 5
-                            if word < words { inSet = (bits[word] &>> UInt32(code & 31)) & 1 }
-                        }
-                        goesLeft[r] = 1 &- (inSet ^ inSetLeft)
+                        let c = codes[r]
+                        // A smart shift: 64 and over give 0 (not in the set).
+                        let inSet = D(truncatingIfNeeded: (mask >> UInt64(c)) & 1)
+                        goesLeft[r] = c == missing ? defaultLeft : 1 &- (inSet ^ inSetLeft)
                     }
                     return
                 }
-                let column = block.columns + f &* block.columnStride
+                let limit = UInt64(words) * 32
                 for r in 0..<n {
-                    let v = column[r]
-                    if v.isNaN { goesLeft[r] = defaultLeft; continue }
-                    var inSet: UInt32 = 0
-                    let truncated = v.rounded(.towardZero)
-                    if truncated >= 0 && truncated < 2_147_483_648 {
-                        let code = Int(truncated), word = code &>> 5
-                        if word < words { inSet = (bits[word] &>> UInt32(code & 31)) & 1 }
-                    }
-                    goesLeft[r] = 1 &- (inSet ^ inSetLeft)
+                    let c = codes[r]
+                    let inSet = UInt64(c) < limit ? D(truncatingIfNeeded: (bits[Int(c >> 5)] >> (c & 31)) & 1) : 0
+                    goesLeft[r] = c == missing ? defaultLeft : 1 &- (inSet ^ inSetLeft)
                 }
             }
         }

@@ -41,7 +41,7 @@ public final class TreeShapPlan: @unchecked Sendable {
     let forest: Forest
     let featureCount: Int
     let groups: Int
-    /// Rows computed together.
+    /// Rows computed together (the shallow trees' tables read a block as one `SIMD64<UInt8>`).
     static let block = 64
 
     let treeCount: Int
@@ -64,6 +64,10 @@ public final class TreeShapPlan: @unchecked Sendable {
     let maxTreeNodes: Int
     /// The trees computed by table lookup instead of the walk (shallow ones).
     let shallow: ShallowTreeTables
+    /// Per feature: its column among the features with categorical splits (-1: none), whose
+    /// category codes are read once per call; how many there are.
+    let codeColumn: UnsafeMutablePointer<Int32>
+    let categoricalFeatures: Int
 
     /// Nil when a tree has more than 128 unique features on one path (the recursion serves it).
     /// `shallowTables: false` walks every tree (the tests compare both ways).
@@ -209,6 +213,13 @@ public final class TreeShapPlan: @unchecked Sendable {
         self.treeLanes = Self.copy(treeLanes)
         self.treeNodeStart = Self.copy(treeNodeStart)
         maxTreeNodes = (0..<forest.treeCount).map { treeNodeStart[$0 + 1] - treeNodeStart[$0] }.max() ?? 1
+        var codeColumn = [Int32](repeating: -1, count: forest.featureCount), categorical = 0
+        for n in 0..<forest.feature.count where forest.feature[n] >= 0 && (forest.flags[n] & Forest.flagCategorical) != 0 {
+            let f = Int(forest.feature[n])
+            if codeColumn[f] < 0 { codeColumn[f] = Int32(categorical); categorical += 1 }
+        }
+        self.codeColumn = Self.copy(codeColumn)
+        categoricalFeatures = categorical
         shallow = ShallowTreeTables(forest: forest, origin: origin, left: leftChild, right: rightChild, zero: zero,
                                     treeNodeStart: treeNodeStart, enabled: shallowTables)
     }
@@ -254,7 +265,7 @@ public final class TreeShapPlan: @unchecked Sendable {
     deinit {
         nodes.deallocate()
         treeNodeStart.deallocate(); treeLanes.deallocate()
-        shallow.deallocate()
+        shallow.deallocate(); codeColumn.deallocate()
     }
 
     /// The trees' cover-weighted means summed per group in `T`, tree by tree, then the base margin.
