@@ -126,8 +126,7 @@ extension TreeShapPlan {
                        _ bytes: UnsafeMutablePointer<UInt8>, _ decisions: UnsafeMutablePointer<UInt32>, _ levels: Int) {
         let b = Self.block
         let walk = Walk<V>(
-            nodes: nodes, decider: Decider(nodes: nodes, forest: forest, xgboost: forest.semantics == .xgboost, block: block),
-            block: block, output: out,
+            nodes: nodes, forest: forest, xgboost: forest.semantics == .xgboost, block: block, output: out,
             products: products.bindMemory(to: V.self, capacity: levels * b),
             sums: sums.bindMemory(to: V.self, capacity: levels * b),
             decisions: decisions, cases: bytes, treeStart: treeNodeStart[t], noEarlierEdge: bytes + maxTreeNodes * b)
@@ -137,9 +136,10 @@ extension TreeShapPlan {
     }
 
     /// One block's walk through one tree; pointers into the plan and into per-call scratch.
-    struct Walk<V: PairwiseSum> {
+    struct Walk<V: PairwiseSum>: SplitDirections {
         let nodes: TreeShapPlan.Nodes
-        let decider: Decider
+        let forest: Forest
+        let xgboost: Bool
         let block: Block
         /// The block's first row's values of the tree's output group.
         let output: UnsafeMutablePointer<Double>
@@ -201,7 +201,7 @@ extension TreeShapPlan {
                 return
             }
             let goesLeft = decisions + k &* b
-            decider.decide(i, into: goesLeft)
+            decide(i, into: goesLeft)
             let pair = nodes.pairStart[i]
             if pair >= 0 {
                 // Both children leaves: one table pick per row for the two.
