@@ -207,8 +207,12 @@ extension TreeShapPlan {
                 // Both children leaves: one table pick per row for the two.
                 let table = vectors(pair), before = earlierCases(l)
                 let out = output + Int(nodes.splitFeature[i]), rowWidth = block.rowWidth
+                // The combinations first, in a vectorised byte loop, into the left leaf's cases
+                // (free: a leaf has no edge below it that reads them).
+                let combinations = cases(of: l)
+                for r in 0..<n { combinations[r] = UInt8(truncatingIfNeeded: goesLeft[r]) | (before[r] == 0 ? 2 : 0) }
                 for r in 0..<n {
-                    let combination = Int(truncatingIfNeeded: goesLeft[r]) | (before[r] == 0 ? 2 : 0)
+                    let combination = Int(combinations[r])
                     sum[r] = here[r] * table[combination]
                     out[r &* rowWidth] += (here[r] * table[4 &+ combination]).pairwiseSum()
                 }
