@@ -1,17 +1,20 @@
 /// Exact contributions of shallow trees by table lookup, for `TreeShapPlan`.
 ///
 /// A leaf's TreeSHAP terms depend on the row only through which of its path's conditions hold
-/// (the flags `o_j` of `TreeShapPlan`'s formula): a leaf at depth `d` has `2^d` cases, each a
-/// handful of numbers that can be computed once per model (the observation behind FastTreeSHAP
-/// v2, Yang 2022; the tabling of whole subtrees below is our own). Here a tree is cut into
-/// subtrees whose root lies at depth `c` and which hold `s` splits, with `c + s ≤ entryBits`;
-/// the row's directions at the `c` splits above the root and at the `s` inside (one bit each)
-/// index a table whose entry is the sum of every leaf's terms under those directions, as one
-/// vector over the features the tree splits on. A row then costs, per tree, its directions
+/// (the flags `o_j` of `TreeShapPlan`'s formula: per feature on the path, whether all of its
+/// conditions hold): a leaf has at most `2^d` cases for `d` features on its path, each a handful
+/// of numbers that can be computed once per model (the observation behind FastTreeSHAP v2, Yang
+/// 2022; the tabling of whole subtrees below is our own). Here a tree is cut into subtrees; a
+/// subtree's table is indexed by one bit per feature split above its root (whether the row meets
+/// all of that feature's conditions there) and one bit per split inside it (the row's direction),
+/// at most `entryBits` bits, and its entry is the sum of every leaf's terms under those bits, as
+/// one vector over the features the tree splits on. A row then costs, per tree, its directions
 /// (vectorised over the block, as the walk computes them), an index per subtree, and one vector
-/// addition per subtree: on a complete depth-6 tree, 16 additions instead of the walk's
-/// products, sums and horizontal sums at 126 nodes. Entries are summed in double from each
-/// leaf's exact terms, so the values agree with the walk's and the recursion's to rounding.
+/// addition per subtree: on a complete depth-6 tree, 16 additions instead of the walk's products,
+/// sums and horizontal sums at 126 nodes. Entries are summed in double from each leaf's exact
+/// terms, so the values agree with the walk's and the recursion's to rounding. A model on few
+/// features serves deep trees too (LightGBM's leaf-wise trees on 9 features, 19 splits deep: the
+/// splits above a subtree name at most 9 features).
 ///
 /// A tree is served when every leaf lies in such a subtree, it splits on at most 32 features
 /// and its tables fit `treeByteLimit` (they stay in the cache while every block of rows reads
@@ -37,10 +40,14 @@ struct ShallowTreeTables {
     let splits: UnsafeMutablePointer<Int32>
     /// Per tree (`treeCount + 1` starts): its subtrees, indices into the per-subtree arrays.
     let subtreeStart: UnsafeMutablePointer<Int>
-    /// Per subtree (`subtrees + 1` starts): the direction slots of its index bits, bit 0 first,
-    /// in `bits`.
+    /// Per subtree (`subtrees + 1` starts): its index bits, bit 0 first, in the per-bit arrays.
     let bitStart: UnsafeMutablePointer<Int>
-    let bits: UnsafeMutablePointer<Int32>
+    /// Per index bit (`bits + 1` starts): the directions it is the AND of, in `slots` and `flips`:
+    /// a bit is 1 when every one of its splits' direction (slot) XOR flip is 1 (a split inside
+    /// the subtree: its direction; a feature above it: each of its conditions there held).
+    let termStart: UnsafeMutablePointer<Int>
+    let slots: UnsafeMutablePointer<Int32>
+    let flips: UnsafeMutablePointer<UInt8>
     /// Per subtree: its first entry, in vectors of its tree's lanes from `tables`.
     let entryBase: UnsafeMutablePointer<UInt32>
     /// The entries (64-byte aligned; each tree's start a multiple of 32 doubles).
@@ -60,13 +67,15 @@ struct ShallowTreeTables {
         let treeCount = forest.treeCount
         var served = [Bool](repeating: false, count: treeCount), lanes = [Int](repeating: 4, count: treeCount)
         var featureStart = [0], features: [Int32] = [], splitStart = [0], splits: [Int32] = []
-        var subtreeStart = [0], bitStart = [0], bits: [Int32] = [], entryBase: [UInt32] = []
+        var subtreeStart = [0], bitStart = [0], termStart = [0], slots: [Int32] = [], flips: [UInt8] = []
+        var entryBase: [UInt32] = []
         // Per served tree: (tree, its subtree roots as local indices), laid out below.
         var plans: [(tree: Int, roots: [Int], tableStart: Int)] = []
         var total = 0
         for t in 0..<treeCount {
             let a = treeNodeStart[t], count = treeNodeStart[t + 1] - a
-            let shape = enabled ? Self.shape(left: left, right: right, start: a, count: count) : nil
+            let feature = { (i: Int) in forest.feature[Int(origin[a + i])] }
+            let shape = enabled ? Self.shape(left: left, right: right, start: a, count: count, feature: feature) : nil
             var roots: [Int] = []
             var treeFeatures: [Int32] = []
             var bytes = 0
@@ -79,7 +88,7 @@ struct ShallowTreeTables {
                 var width = 4
                 while width < treeFeatures.count { width *= 2 }
                 lanes[t] = width
-                bytes = roots.reduce(0) { $0 + (1 << (shape.depth[$1] + shape.inner[$1])) } * width * 8
+                bytes = roots.reduce(0) { $0 + (1 << shape.bits[$1]) } * width * 8
                 served[t] = treeFeatures.count <= 32 && bytes <= Self.treeByteLimit && total + bytes <= Self.totalByteLimit
             }
             if served[t] {
@@ -100,7 +109,8 @@ struct ShallowTreeTables {
         let pointsByCount = (1...(Self.entryBits + 1) / 2).map { TreeShapPlan.gaussLegendre($0) }
         for (t, roots, tableStart) in plans {
             let a = treeNodeStart[t], count = treeNodeStart[t + 1] - a
-            let shape = Self.shape(left: left, right: right, start: a, count: count)!
+            let feature = { (i: Int) in forest.feature[Int(origin[a + i])] }
+            let shape = Self.shape(left: left, right: right, start: a, count: count, feature: feature)!
             let width = lanes[t]
             var slot = [Int](repeating: -1, count: count)
             for (k, node) in splits[splitStart[t]..<splitStart[t + 1]].enumerated() { slot[Int(node) - a] = k }
@@ -108,27 +118,52 @@ struct ShallowTreeTables {
             for (k, f) in features[featureStart[t]..<featureStart[t + 1]].enumerated() { lane[f] = k }
             var at = tableStart
             for root in roots {
-                // The index bits: the splits above the root (from the tree's root down), then the
-                // splits inside the subtree in preorder.
-                var above: [Int] = []
-                var p = shape.parent[root]
-                while p >= 0 { above.append(p); p = shape.parent[p] }
+                // The index bits: one per feature split above the root (in the order met from
+                // the tree's root: all of its conditions there hold; its edges' cover ratios
+                // multiplied), then one per split inside the subtree in preorder.
+                var above: [(parent: Int, child: Int)] = []
+                var child = root
+                while shape.parent[child] >= 0 { above.append((shape.parent[child], child)); child = shape.parent[child] }
+                var terms: [[(slot: Int, flip: UInt8)]] = [], prefix: [(lane: Int, zero: Double)] = []
+                var bitOfFeature: [Int32: Int] = [:]
+                for (parent, child) in above.reversed() {
+                    let f = feature(parent), wantsLeft = Int(left[a + parent]) == a + child
+                    let bit: Int
+                    if let known = bitOfFeature[f] {
+                        bit = known
+                    } else {
+                        bit = terms.count
+                        bitOfFeature[f] = bit
+                        terms.append([])
+                        prefix.append((lane[f]!, 1))
+                    }
+                    terms[bit].append((slot[parent], wantsLeft ? 0 : 1))
+                    prefix[bit].zero *= zero[a + child]
+                }
                 let size = 2 * shape.inner[root] + 1
-                let indexNodes = Array(above.reversed()) + (root..<(root + size)).filter { left[a + $0] >= 0 }
                 var bitOf = [Int: Int]()
-                for (k, node) in indexNodes.enumerated() { bitOf[node] = k; bits.append(Int32(slot[node])) }
-                bitStart.append(bits.count)
+                for node in root..<(root + size) where left[a + node] >= 0 {
+                    bitOf[node] = terms.count
+                    terms.append([(slot[node], 0)])
+                }
+                for term in terms {
+                    for (s, flip) in term { slots.append(Int32(s)); flips.append(flip) }
+                    termStart.append(slots.count)
+                }
+                bitStart.append(termStart.count - 1)
                 entryBase.append(UInt32(at / width))
-                let entries = 1 << indexNodes.count
+                let entries = 1 << terms.count
                 for leaf in (root..<(root + size)) where left[a + leaf] < 0 {
-                    // The leaf's path, edge by edge: the split's index bit, the direction that
-                    // follows the edge (1: left), the split feature's lane, the cover ratio.
-                    var edges: [(bit: Int, wantsLeft: Int, lane: Int, zero: Double)] = []
+                    // The leaf's edges: the features above the root as one edge each (its bit,
+                    // holding at 1), then its path inside the subtree, edge by edge: the split's
+                    // bit, the direction that follows the edge (1: left), the feature's lane, the
+                    // cover ratio.
+                    var edges: [(bit: Int, wantsLeft: Int, lane: Int, zero: Double)] =
+                        prefix.enumerated().map { ($0.offset, 1, $0.element.lane, $0.element.zero) }
                     var child = leaf
-                    while shape.parent[child] >= 0 {
+                    while child != root {
                         let parent = shape.parent[child]
-                        let f = forest.feature[Int(origin[a + parent])]
-                        edges.append((bitOf[parent]!, Int(left[a + parent]) == a + child ? 1 : 0, lane[f]!, zero[a + child]))
+                        edges.append((bitOf[parent]!, Int(left[a + parent]) == a + child ? 1 : 0, lane[feature(parent)]!, zero[a + child]))
                         child = parent
                     }
                     let value = forest.value[Int(origin[a + leaf])]
@@ -152,7 +187,9 @@ struct ShallowTreeTables {
         self.splits = TreeShapPlan.copy(splits)
         self.subtreeStart = TreeShapPlan.copy(subtreeStart)
         self.bitStart = TreeShapPlan.copy(bitStart)
-        self.bits = TreeShapPlan.copy(bits)
+        self.termStart = TreeShapPlan.copy(termStart)
+        self.slots = TreeShapPlan.copy(slots)
+        self.flips = TreeShapPlan.copy(flips)
         self.entryBase = TreeShapPlan.copy(entryBase)
         self.tables = tables
         mostSplits = (0..<treeCount).map { splitStart[$0 + 1] - splitStart[$0] }.max() ?? 0
@@ -161,28 +198,33 @@ struct ShallowTreeTables {
         byteCount = total
     }
 
-    /// A tree's parents, depths and inner-split counts (local preorder indices), and its
-    /// subtree roots: the highest nodes whose index fits `entryBits` (nil when a leaf lies too
-    /// deep for any, or the tree is a single leaf).
-    static func shape(left: [Int32], right: [Int32], start a: Int, count: Int)
-        -> (parent: [Int], depth: [Int], inner: [Int], roots: [Int])? {
+    /// A tree's parents, inner-split counts and index bits (features split above the node plus
+    /// splits inside it) per node (local preorder indices), and its subtree roots: the highest
+    /// nodes whose index fits `entryBits` (nil when a leaf lies under none, or the tree is a
+    /// single leaf).
+    static func shape(left: [Int32], right: [Int32], start a: Int, count: Int, feature: (Int) -> Int32)
+        -> (parent: [Int], inner: [Int], bits: [Int], roots: [Int])? {
         guard count > 1 else { return nil }
-        var parent = [Int](repeating: -1, count: count), depth = [Int](repeating: 0, count: count)
+        var parent = [Int](repeating: -1, count: count)
         for i in 0..<count where left[a + i] >= 0 {
-            for c in [Int(left[a + i]) - a, Int(right[a + i]) - a] { parent[c] = i; depth[c] = depth[i] + 1 }
+            for c in [Int(left[a + i]) - a, Int(right[a + i]) - a] { parent[c] = i }
         }
         var inner = [Int](repeating: 0, count: count)
         for i in Swift.stride(from: count - 1, through: 0, by: -1) where left[a + i] >= 0 {
             inner[i] = 1 + inner[Int(left[a + i]) - a] + inner[Int(right[a + i]) - a]
         }
-        var roots: [Int] = [], stack = [0]
+        var bits = [Int](repeating: 0, count: count), roots: [Int] = [], stack = [0]
         while let i = stack.popLast() {
-            if depth[i] + inner[i] <= entryBits { roots.append(i); continue }
+            var above: Set<Int32> = []
+            var p = parent[i]
+            while p >= 0 { above.insert(feature(p)); p = parent[p] }
+            bits[i] = above.count + inner[i]
+            if bits[i] <= entryBits { roots.append(i); continue }
             if left[a + i] < 0 { return nil }
             stack.append(Int(right[a + i]) - a)
             stack.append(Int(left[a + i]) - a)
         }
-        return (parent, depth, inner, roots)
+        return (parent, inner, bits, roots)
     }
 
     /// One leaf's terms for every pattern of its path's edges (bit `k` of the pattern: edge `k`'s
@@ -230,6 +272,7 @@ struct ShallowTreeTables {
     func deallocate() {
         served.deallocate(); lanes.deallocate(); featureStart.deallocate(); features.deallocate()
         splitStart.deallocate(); splits.deallocate(); subtreeStart.deallocate(); bitStart.deallocate()
-        bits.deallocate(); entryBase.deallocate(); UnsafeMutableRawPointer(tables).deallocate()
+        termStart.deallocate(); slots.deallocate(); flips.deallocate(); entryBase.deallocate()
+        UnsafeMutableRawPointer(tables).deallocate()
     }
 }

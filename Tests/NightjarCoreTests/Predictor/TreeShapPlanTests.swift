@@ -154,8 +154,8 @@ import Testing
         try check(.xgboost, groups: 3, features: 7, maxDepth: 10, trees: 30, categorical: [1], seed: 7)
     }
 
-    /// Trees of depth ≤ 7 (every leaf within 128 entries) on at most 32 features are all tabled;
-    /// deeper ones are walked, in the same forest.
+    /// Trees of depth ≤ 7 (every leaf within 128 entries) on at most 32 features are all tabled,
+    /// and deeper ones on few features; others are walked, in the same forest.
     @Test func shallowTreesAreTabled() throws {
         for (semantics, groups, categorical, seed) in [(Forest.Semantics.lightgbm, 1, Set<Int>(), UInt64(21)),
                                                       (.xgboost, 1, [], 22), (.lightgbm, 3, [1, 4], 23), (.xgboost, 2, [3], 24)] {
@@ -165,8 +165,12 @@ import Testing
         }
         // Complete depth-6 trees on 32 features (lanes of 32) are tabled, on 33 walked.
         #expect(try check(.lightgbm, groups: 1, features: 40, maxDepth: 0, trees: 1, completeOver: [32, 4, 33], seed: 25).served == 2)
-        // A leaf at depth 9 under no subtree of ≤ 7 index bits: walked.
+        // A leaf with 8 features split above it fits no subtree of ≤ 7 index bits: walked.
         #expect(try check(.xgboost, groups: 1, features: 8, maxDepth: 0, trees: 1, caterpillars: [9, 7], seed: 26).served == 1)
+        // Deep trees on few features: the bits count features above a subtree, not splits.
+        #expect(try check(.lightgbm, groups: 1, features: 3, maxDepth: 0, trees: 1, caterpillars: [12, 20], seed: 27).served == 2)
+        let (served, split) = try check(.xgboost, groups: 2, features: 4, maxDepth: 12, trees: 40, categorical: [2], seed: 28)
+        #expect(served == split && split >= 30, "\(served) of \(split) trees with a split tabled")
     }
 
     /// Paths with up to 63 unique features: lane widths 2 to 32.
