@@ -16,8 +16,9 @@
 /// features serves deep trees too (LightGBM's leaf-wise trees on 9 features, 19 splits deep: the
 /// splits above a subtree name at most 9 features).
 ///
-/// A tree is served when every leaf lies in such a subtree, it splits on at most 32 features
-/// and its tables fit `treeByteLimit` (they stay in the cache while every block of rows reads
+/// A tree is served when every leaf lies in such a subtree, it splits on at most 16 features
+/// (`SIMD16<Double>`; Swift 6.3 adds a `SIMD32<Double>` lane by lane, which made the 20 trees of
+/// the benchmark XGBoost model that split on 17–28 features cost 35% of its time) and its tables fit `treeByteLimit` (they stay in the cache while every block of rows reads
 /// them); all tables together fit `totalByteLimit`. Other trees go through the walk.
 ///
 /// Immutable after `init`; the arrays live in memory it owns (`deallocate()` frees them).
@@ -26,10 +27,11 @@ struct ShallowTreeTables {
     static let entryBits = 7
     static let treeByteLimit = 512 << 10
     static let totalByteLimit = 256 << 20
+    static let mostLanes = 16
 
     /// Per tree: served by tables (else the walk).
     let served: UnsafeMutablePointer<Bool>
-    /// Per tree: the lanes of its entries (4 to 32, a power of two ≥ the features it splits on).
+    /// Per tree: the lanes of its entries (4 to 16, a power of two ≥ the features it splits on).
     let lanes: UnsafeMutablePointer<Int>
     /// Per tree (`treeCount + 1` starts): the features its lanes stand for, in `features`.
     let featureStart: UnsafeMutablePointer<Int>
@@ -89,7 +91,7 @@ struct ShallowTreeTables {
                 while width < treeFeatures.count { width *= 2 }
                 lanes[t] = width
                 bytes = roots.reduce(0) { $0 + (1 << shape.bits[$1]) } * width * 8
-                served[t] = treeFeatures.count <= 32 && bytes <= Self.treeByteLimit && total + bytes <= Self.totalByteLimit
+                served[t] = treeFeatures.count <= Self.mostLanes && bytes <= Self.treeByteLimit && total + bytes <= Self.totalByteLimit
             }
             if served[t] {
                 features += treeFeatures

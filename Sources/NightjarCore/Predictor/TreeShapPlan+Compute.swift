@@ -64,8 +64,7 @@ extension TreeShapPlan {
                     switch shallow.lanes[t] {
                     case 4: lookUp(SIMD4<Double>.self, tree: t, block, out, directions, indices)
                     case 8: lookUp(SIMD8<Double>.self, tree: t, block, out, directions, indices)
-                    case 16: lookUp(SIMD16<Double>.self, tree: t, block, out, directions, indices)
-                    default: lookUp(SIMD32<Double>.self, tree: t, block, out, directions, indices)
+                    default: lookUp(SIMD16<Double>.self, tree: t, block, out, directions, indices)
                     }
                     start += n
                     continue

@@ -154,7 +154,7 @@ import Testing
         try check(.xgboost, groups: 3, features: 7, maxDepth: 10, trees: 30, categorical: [1], seed: 7)
     }
 
-    /// Trees of depth ≤ 7 (every leaf within 128 entries) on at most 32 features are all tabled,
+    /// Trees of depth ≤ 7 (every leaf within 128 entries) on at most 16 features are all tabled,
     /// and deeper ones on few features; others are walked, in the same forest.
     @Test func shallowTreesAreTabled() throws {
         for (semantics, groups, categorical, seed) in [(Forest.Semantics.lightgbm, 1, Set<Int>(), UInt64(21)),
@@ -163,8 +163,8 @@ import Testing
                                             categorical: categorical, seed: seed)
             #expect(served == split && split >= 40, "\(semantics): \(served) of \(split) trees with a split tabled")
         }
-        // Complete depth-6 trees on 32 features (lanes of 32) are tabled, on 33 walked.
-        #expect(try check(.lightgbm, groups: 1, features: 40, maxDepth: 0, trees: 1, completeOver: [32, 4, 33], seed: 25).served == 2)
+        // Complete depth-6 trees on 16 features (lanes of 16) are tabled, on 17 walked.
+        #expect(try check(.lightgbm, groups: 1, features: 40, maxDepth: 0, trees: 1, completeOver: [16, 4, 17], seed: 25).served == 2)
         // A leaf with 8 features split above it fits no subtree of ≤ 7 index bits: walked.
         #expect(try check(.xgboost, groups: 1, features: 8, maxDepth: 0, trees: 1, caterpillars: [9, 7], seed: 26).served == 1)
         // Deep trees on few features: the bits count features above a subtree, not splits.
