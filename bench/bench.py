@@ -18,7 +18,7 @@ LogisticRegression (both exported with skl2onnx), then times, at each thread cou
   partitions and LightGBM bitsets) over 200,000 generated churn rows, the libraries fed pandas
   categorical frames with each model's own category lists;
 - with --contributions, exact per-feature contributions (TreeSHAP) of the XGBoost and LightGBM
-  models and of the churn XGBoost model (categorical): `nightjar bench --contributions` against
+  models and of the churn XGBoost and LightGBM models (categorical): `nightjar bench --contributions` against
   xgboost `predict(pred_contribs=True)`, lightgbm `predict(pred_contrib=True)` and, if installed,
   shap.TreeExplainer, on the first --contrib-rows rows;
 - end to end, CSV in -> SQLite out, on a 1,000,000-row CSV: `nightjar score` against pandas
@@ -382,7 +382,9 @@ def main():
         xgb_label = f"contributions: {models[0][0]}"
         lgb_label = f"contributions: {models[1][0]}"
         churn_label = f"contributions: {churn_models[0][0]}"
+        churn_lgb_label = f"contributions: {churn_models[1][0]}"
         churn_dm = xgb.DMatrix(churn_xgb_frame.iloc[:m], enable_categorical=True)
+        churn_lgb_rows = churn_lgb_frame.iloc[:m]
         try:
             import shap
         except ImportError:
@@ -413,6 +415,10 @@ def main():
             churn_xgb.set_param({"nthread": t})
             put(churn_label, "xgboost predict(pred_contribs=True)", t,
                 once(lambda: churn_xgb.predict(churn_dm, pred_contribs=True)))
+            r = nightjar_bench(args, churn_lgb_path, churn_csv, m, t, contributions=True)
+            put(churn_lgb_label, "Nightjar (--contributions)", t, r["scoring_rows_per_second"])
+            put(churn_lgb_label, "lightgbm predict(pred_contrib=True)", t,
+                once(lambda: churn_lgb.predict(churn_lgb_rows, pred_contrib=True, num_threads=t)))
 
     if not args.no_e2e:
         e2e_csv = os.path.join(args.workdir, "e2e_1m.csv")
