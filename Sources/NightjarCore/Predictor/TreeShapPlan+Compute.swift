@@ -74,8 +74,8 @@ extension TreeShapPlan {
                 case 4: walk(SIMD4<Double>.self, tree: t, block, out, products, sums, bytes, decisions, levels)
                 case 8: walk(SIMD8<Double>.self, tree: t, block, out, products, sums, bytes, decisions, levels)
                 case 16: walk(SIMD16<Double>.self, tree: t, block, out, products, sums, bytes, decisions, levels)
-                case 32: walk(SIMD32<Double>.self, tree: t, block, out, products, sums, bytes, decisions, levels)
-                default: walk(SIMD64<Double>.self, tree: t, block, out, products, sums, bytes, decisions, levels)
+                case 32: walk(Lanes32.self, tree: t, block, out, products, sums, bytes, decisions, levels)
+                default: walk(Lanes64.self, tree: t, block, out, products, sums, bytes, decisions, levels)
                 }
                 start += n
             }

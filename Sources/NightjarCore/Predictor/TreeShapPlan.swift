@@ -41,7 +41,7 @@ public final class TreeShapPlan: @unchecked Sendable {
     let forest: Forest
     let featureCount: Int
     let groups: Int
-    /// Rows computed together (the shallow trees' tables read a block as one `SIMD64<UInt8>`).
+    /// Rows computed together (the shallow trees' tables read a block as four `SIMD16<UInt8>`).
     static let block = 64
 
     let treeCount: Int
