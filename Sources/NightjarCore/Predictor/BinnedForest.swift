@@ -119,6 +119,10 @@ struct BinnedForest: Sendable {
     let predicateFlags: [UInt8]
     /// ONNX `BRANCH_EQ` predicates (flag `Forest.flagEqual`): the value compared with.
     let predicateValue: [Double]
+    /// Per predicate: its feature's column among `codedFeatures`, the features of the categorical
+    /// (not `BRANCH_EQ`) predicates, whose category codes are read once per block.
+    let predicateCodeColumn: [Int]
+    let codedFeatures: [Int]
 
     /// Features split with LightGBM's missing type Zero, two planes each after the predicates'
     /// (plane `2 * featureCount + predicates + 2 k` and `+ 1` for `zeroFeature[k]`): with the zero
@@ -460,6 +464,18 @@ struct BinnedForest: Sendable {
         self.predicateBits = predicateBits
         self.predicateFlags = predicateFlags
         self.predicateValue = predicateValue
+        var codedFeatures: [Int] = [], predicateCodeColumn: [Int] = []
+        for (p, f) in predicateFeature.enumerated() {
+            guard (predicateFlags[p] & Forest.flagEqual) == 0 else { predicateCodeColumn.append(-1); continue }
+            if let column = codedFeatures.firstIndex(of: f) {
+                predicateCodeColumn.append(column)
+            } else {
+                predicateCodeColumn.append(codedFeatures.count)
+                codedFeatures.append(f)
+            }
+        }
+        self.predicateCodeColumn = predicateCodeColumn
+        self.codedFeatures = codedFeatures
         self.zeroFeature = zeroFeature
         guard planes < 0xFFFF else { return nil }
     }
@@ -637,6 +653,14 @@ struct BinnedForest: Sendable {
         predicateBits.withUnsafeBufferPointer { bitsB in
         predicateFlags.withUnsafeBufferPointer { flagsB in
         predicateValue.withUnsafeBufferPointer { valueB in
+        predicateCodeColumn.withUnsafeBufferPointer { codeColumnB in
+        // The category codes of every feature with categorical predicates, read once per block.
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: Swift.max(1, codedFeatures.count * rows)) { codeBuffer in
+            let codes = codeBuffer.baseAddress!
+            for (k, f) in codedFeatures.enumerated() {
+                let column = features + f, into = codes + k &* rows
+                for r in 0..<rows { into[r] = Forest.categoryCode(column[r &* stride], xgboost: xgboost) }
+            }
             for p in 0..<count {
                 let column = features + featureB[p]
                 let bits = bitsB.baseAddress.map { $0 + startB[p] } ?? UnsafePointer(bitPattern: 8)!
@@ -653,30 +677,29 @@ struct BinnedForest: Sendable {
                     }
                     continue
                 }
-                for r in 0..<rows {
-                    let x = column[r &* stride]
-                    var side: UInt16
-                    if x.isNaN {
-                        side = missing
-                    } else {
-                        var code = -1
-                        if xgboost {
-                            let xf = Float(x)
-                            if xf >= 0 && xf < 16_777_216 { code = Int(xf) }
-                        } else {
-                            let truncated = x.rounded(.towardZero)
-                            if truncated >= 0 && truncated < 2_147_483_648 { code = Int(truncated) }
-                        }
-                        var inSet = false
-                        if code >= 0 && (code &>> 5) < words {
-                            inSet = (bits[code &>> 5] &>> UInt32(code & 31)) & 1 != 0
-                        }
-                        side = inSet ? inSetRight : 1 &- inSetRight
+                // A set of at most 64 codes is one 64-bit mask: the loop has no branch and is
+                // vectorised.
+                let codes = codes + codeColumnB[p] &* rows
+                let notInSet = 1 &- inSetRight, missingCode = Forest.missingCode
+                if words <= 2 {
+                    let mask = words == 0 ? 0 : UInt64(bits[0]) | (words == 2 ? UInt64(bits[1]) << 32 : 0)
+                    for r in 0..<rows {
+                        let c = codes[r]
+                        // A smart shift: 64 and over give 0 (not in the set).
+                        let inSet = UInt16(truncatingIfNeeded: (mask >> UInt64(c)) & 1)
+                        out[r] = c == missingCode ? missing : inSet ^ notInSet
                     }
-                    out[r] = side
+                    continue
+                }
+                let limit = UInt64(words) * 32
+                for r in 0..<rows {
+                    let c = codes[r]
+                    let inSet = UInt64(c) < limit ? UInt16(truncatingIfNeeded: (bits[Int(c >> 5)] >> (c & 31)) & 1) : 0
+                    out[r] = c == missingCode ? missing : inSet ^ notInSet
                 }
             }
-        }}}}}
+        }
+        }}}}}}
     }
 
     /// Fills every plane of a block of `rows ≤ block` rows: bins, NaN-shifted bins, predicates,

@@ -47,7 +47,7 @@ extension TreeShapPlan {
         }
         for f in 0..<featureCount where codeColumn[f] >= 0 {
             let into = codes + Int(codeColumn[f]) * rows, column = columns + f * rows
-            for r in 0..<rows { into[r] = Self.categoryCode(column[r], xgboost: xgboost) }
+            for r in 0..<rows { into[r] = Forest.categoryCode(column[r], xgboost: xgboost) }
         }
         // Tree by tree, and within a tree block by block: the tree's tables (tens of kB) stay in
         // the cache while every block of rows walks it.
@@ -85,23 +85,6 @@ extension TreeShapPlan {
         }
     }
 
-    /// A row's value of a feature with categorical splits as the library reads it: NaN is
-    /// `missingCode`; XGBoost truncates its float32 value, LightGBM the double, and a value
-    /// outside the codes (negative, XGBoost ≥ 2²⁴, LightGBM ≥ 2³¹) is `invalidCode`, in no set.
-    @inline(__always)
-    static func categoryCode(_ v: Double, xgboost: Bool) -> UInt32 {
-        if v.isNaN { return missingCode }
-        if xgboost {
-            let x = Float(v)
-            return x >= 0 && x < 16_777_216 ? UInt32(x) : invalidCode
-        }
-        let truncated = v.rounded(.towardZero)
-        return truncated >= 0 && truncated < 2_147_483_648 ? UInt32(truncated) : invalidCode
-    }
-
-    static let missingCode = UInt32.max
-    static let invalidCode = UInt32.max - 1
-
     /// The rows of one block.
     struct Block {
         let rows: Int
@@ -109,7 +92,7 @@ extension TreeShapPlan {
         let columns: UnsafePointer<Double>
         /// XGBoost: the same columns in float32 (empty otherwise).
         let columnsF: UnsafePointer<Float>
-        /// The category codes of the features with categorical splits (`TreeShapPlan.categoryCode`),
+        /// The category codes of the features with categorical splits (`Forest.categoryCode`),
         /// the block's first row of the first such feature; per feature, its column among them
         /// (-1: none), the columns `columnStride` apart.
         let codes: UnsafePointer<UInt32>

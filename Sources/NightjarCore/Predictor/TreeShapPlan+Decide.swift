@@ -68,14 +68,14 @@ extension SplitDirections {
 
     /// A categorical split over the block, as `Forest.goesLeft` decides it: a missing value
     /// takes the default; a category code in the node's set goes the set's way; anything else
-    /// the other way. The codes were read once per call (`TreeShapPlan.categoryCode`); a set
+    /// the other way. The codes were read once per call (`Forest.categoryCode`); a set
     /// of at most 64 codes is one 64-bit mask, so the loop has no branch and is vectorised.
     func decideCategorical<D: FixedWidthInteger & UnsignedInteger>(_ i: Int, defaultLeft: D, into goesLeft: UnsafeMutablePointer<D>) {
         let node = Int(nodes.origin[i]), n = block.rows
         let words = Int(forest.catWords[node]), start = Int(forest.catStart[node])
         let inSetLeft: D = (nodes.flags[i] & Forest.flagInSetLeft) != 0 ? 1 : 0
         let codes = block.codes + Int(block.codeColumn[Int(nodes.splitFeature[i])]) &* block.columnStride
-        let missing = TreeShapPlan.missingCode
+        let missing = Forest.missingCode
         forest.catBits.withUnsafeBufferPointer { all in
             let bits = (all.baseAddress ?? UnsafePointer(bitPattern: 8)!) + start
             if words <= 2 {
