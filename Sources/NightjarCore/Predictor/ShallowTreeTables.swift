@@ -18,12 +18,13 @@
 ///
 /// A tree is served when every leaf lies in such a subtree, it splits on at most 16 features
 /// (`SIMD16<Double>`; Swift 6.3 adds a `SIMD32<Double>` lane by lane, which made the 20 trees of
-/// the benchmark XGBoost model that split on 17–28 features cost 35% of its time) and its tables fit `treeByteLimit` (they stay in the cache while every block of rows reads
-/// them); all tables together fit `totalByteLimit`. Other trees go through the walk.
+/// the benchmark XGBoost model that split on 17–28 features cost 35% of its time) and its tables
+/// fit `treeByteLimit` (they stay in the cache while every block of rows reads them); all tables
+/// together fit `totalByteLimit`. Other trees go through the walk.
 ///
 /// Immutable after `init`; the arrays live in memory it owns (`deallocate()` frees them).
 struct ShallowTreeTables {
-    /// Bits of a subtree's index (ancestors' and inner splits' directions): 128 entries.
+    /// Bits of a subtree's index (features split above it, splits inside it): 128 entries.
     static let entryBits = 7
     static let treeByteLimit = 512 << 10
     static let totalByteLimit = 256 << 20
