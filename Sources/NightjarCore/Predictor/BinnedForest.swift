@@ -79,6 +79,9 @@ struct BinnedForest: Sendable {
     let cutBase: [Int]
     let cutShift: [Int]
     let cutCount: [Int]
+    /// The features with cut points (numeric splits): the others (only in categorical splits, or
+    /// in none) are not binned, their planes never read (left zero).
+    let binnedFeatures: [Int]
     let nodes: [UInt64]
     /// Leaf value of each packed node (0 for internal nodes), in float32 and in double.
     let leafF: [Float]
@@ -394,6 +397,7 @@ struct BinnedForest: Sendable {
         self.cutBase = cutBase
         self.cutShift = cutShift
         self.cutCount = cutCount
+        self.binnedFeatures = (0..<cutCount.count).filter { cutCount[$0] > 0 }
         self.nodes = nodes
         self.leafF = leafF
         self.leafD = leafD
@@ -552,13 +556,13 @@ struct BinnedForest: Sendable {
     /// cut point passes is already counted by its fence).
     @inline(__always)
     func bin(features: UnsafePointer<Double>, stride: Int, rows: Int, bins: UnsafeMutablePointer<UInt16>, cuts: CutPointers) {
-        let fc = featureCount
+        binnedFeatures.withUnsafeBufferPointer { binned in
         switch binning {
         case .floatUpper:
             for r in 0..<rows {
                 let row = features + r &* stride
                 let out = bins + r
-                for f in 0..<fc {
+                for f in binned {
                     let x = Float(row[f])
                     let t = cuts.fencesF + (f &<< 8)
                     var j = 0
@@ -583,7 +587,7 @@ struct BinnedForest: Sendable {
             for r in 0..<rows {
                 let row = features + r &* stride
                 let out = bins + r
-                for f in 0..<fc {
+                for f in binned {
                     let x = row[f]
                     let t = cuts.fencesD + (f &<< 8)
                     var j = 0
@@ -606,6 +610,7 @@ struct BinnedForest: Sendable {
                     out[f &<< Self.blockShift] = x.isNaN ? Self.nanBin : UInt16(truncatingIfNeeded: i)
                 }
             }
+        }
         }
     }
 
