@@ -682,26 +682,8 @@ struct BinnedForest: Sendable {
                     }
                     continue
                 }
-                // A set of at most 64 codes is one 64-bit mask: the loop has no branch and is
-                // vectorised.
-                let codes = codes + codeColumnB[p] &* rows
-                let notInSet = 1 &- inSetRight, missingCode = Forest.missingCode
-                if words <= 2 {
-                    let mask = words == 0 ? 0 : UInt64(bits[0]) | (words == 2 ? UInt64(bits[1]) << 32 : 0)
-                    for r in 0..<rows {
-                        let c = codes[r]
-                        // A smart shift: 64 and over give 0 (not in the set).
-                        let inSet = UInt16(truncatingIfNeeded: (mask >> UInt64(c)) & 1)
-                        out[r] = c == missingCode ? missing : inSet ^ notInSet
-                    }
-                    continue
-                }
-                let limit = UInt64(words) * 32
-                for r in 0..<rows {
-                    let c = codes[r]
-                    let inSet = UInt64(c) < limit ? UInt16(truncatingIfNeeded: (bits[Int(c >> 5)] >> (c & 31)) & 1) : 0
-                    out[r] = c == missingCode ? missing : inSet ^ notInSet
-                }
+                Forest.categorySides(codes: codes + codeColumnB[p] &* rows, rows: rows, bits: bits, words: words,
+                                     inSet: inSetRight, missing: missing, into: out)
             }
         }
         }}}}}}

@@ -72,8 +72,8 @@ struct ShallowTreeTables {
         var featureStart = [0], features: [Int32] = [], splitStart = [0], splits: [Int32] = []
         var subtreeStart = [0], bitStart = [0], termStart = [0], slots: [Int32] = [], flips: [UInt8] = []
         var entryBase: [UInt32] = []
-        // Per served tree: (tree, its subtree roots as local indices), laid out below.
-        var plans: [(tree: Int, roots: [Int], tableStart: Int)] = []
+        // Per served tree: (tree, its shape, where its tables start), filled in below.
+        var plans: [(tree: Int, shape: Shape, tableStart: Int)] = []
         var total = 0
         for t in 0..<treeCount {
             let a = treeNodeStart[t], count = treeNodeStart[t + 1] - a
@@ -84,20 +84,17 @@ struct ShallowTreeTables {
             var bytes = 0
             if let shape {
                 roots = shape.roots
-                for i in 0..<count where left[a + i] >= 0 {
-                    let f = forest.feature[Int(origin[a + i])]
-                    if !treeFeatures.contains(f) { treeFeatures.append(f) }
-                }
+                for i in 0..<count where left[a + i] >= 0 && !treeFeatures.contains(feature(i)) { treeFeatures.append(feature(i)) }
                 var width = 4
                 while width < treeFeatures.count { width *= 2 }
                 lanes[t] = width
                 bytes = roots.reduce(0) { $0 + (1 << shape.bits[$1]) } * width * 8
                 served[t] = treeFeatures.count <= Self.mostLanes && bytes <= Self.treeByteLimit && total + bytes <= Self.totalByteLimit
             }
-            if served[t] {
+            if let shape, served[t] {
                 features += treeFeatures
                 for i in 0..<count where left[a + i] >= 0 { splits.append(Int32(a + i)) }
-                plans.append((t, roots, total / 8))
+                plans.append((t, shape, total / 8))
                 total += (bytes + 255) / 256 * 256
             } else {
                 roots = []
@@ -110,17 +107,16 @@ struct ShallowTreeTables {
             .bindMemory(to: Double.self, capacity: Swift.max(total / 8, 1))
         tables.initialize(repeating: 0, count: total / 8)
         let pointsByCount = (1...(Self.entryBits + 1) / 2).map { TreeShapPlan.gaussLegendre($0) }
-        for (t, roots, tableStart) in plans {
+        for (t, shape, tableStart) in plans {
             let a = treeNodeStart[t], count = treeNodeStart[t + 1] - a
             let feature = { (i: Int) in forest.feature[Int(origin[a + i])] }
-            let shape = Self.shape(left: left, right: right, start: a, count: count, feature: feature)!
             let width = lanes[t]
             var slot = [Int](repeating: -1, count: count)
             for (k, node) in splits[splitStart[t]..<splitStart[t + 1]].enumerated() { slot[Int(node) - a] = k }
             var lane: [Int32: Int] = [:]
             for (k, f) in features[featureStart[t]..<featureStart[t + 1]].enumerated() { lane[f] = k }
             var at = tableStart
-            for root in roots {
+            for root in shape.roots {
                 // The index bits: one per feature split above the root (in the order met from
                 // the tree's root: all of its conditions there hold; its edges' cover ratios
                 // multiplied), then one per split inside the subtree in preorder.
@@ -205,8 +201,9 @@ struct ShallowTreeTables {
     /// splits inside it) per node (local preorder indices), and its subtree roots: the highest
     /// nodes whose index fits `entryBits` (nil when a leaf lies under none, or the tree is a
     /// single leaf).
-    static func shape(left: [Int32], right: [Int32], start a: Int, count: Int, feature: (Int) -> Int32)
-        -> (parent: [Int], inner: [Int], bits: [Int], roots: [Int])? {
+    typealias Shape = (parent: [Int], inner: [Int], bits: [Int], roots: [Int])
+
+    static func shape(left: [Int32], right: [Int32], start a: Int, count: Int, feature: (Int) -> Int32) -> Shape? {
         guard count > 1 else { return nil }
         var parent = [Int](repeating: -1, count: count)
         for i in 0..<count where left[a + i] >= 0 {

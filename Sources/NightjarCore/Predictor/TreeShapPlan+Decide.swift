@@ -75,25 +75,10 @@ extension SplitDirections {
         let words = Int(forest.catWords[node]), start = Int(forest.catStart[node])
         let inSetLeft: D = (nodes.flags[i] & Forest.flagInSetLeft) != 0 ? 1 : 0
         let codes = block.codes + Int(block.codeColumn[Int(nodes.splitFeature[i])]) &* block.columnStride
-        let missing = Forest.missingCode
         forest.catBits.withUnsafeBufferPointer { all in
             let bits = (all.baseAddress ?? UnsafePointer(bitPattern: 8)!) + start
-            if words <= 2 {
-                let mask = words == 0 ? 0 : UInt64(bits[0]) | (words == 2 ? UInt64(bits[1]) << 32 : 0)
-                for r in 0..<n {
-                    let c = codes[r]
-                    // A smart shift: 64 and over give 0 (not in the set).
-                    let inSet = D(truncatingIfNeeded: (mask >> UInt64(c)) & 1)
-                    goesLeft[r] = c == missing ? defaultLeft : 1 &- (inSet ^ inSetLeft)
-                }
-                return
-            }
-            let limit = UInt64(words) * 32
-            for r in 0..<n {
-                let c = codes[r]
-                let inSet = UInt64(c) < limit ? D(truncatingIfNeeded: (bits[Int(c >> 5)] >> (c & 31)) & 1) : 0
-                goesLeft[r] = c == missing ? defaultLeft : 1 &- (inSet ^ inSetLeft)
-            }
+            Forest.categorySides(codes: codes, rows: n, bits: bits, words: words, inSet: inSetLeft, missing: defaultLeft,
+                                 into: goesLeft)
         }
     }
 }
