@@ -186,13 +186,9 @@ extension TreeShapPlan {
             decide(i, into: goesLeft)
             let pair = nodes.pairStart[i]
             if pair >= 0 {
-                // Both children leaves: one table pick per row for the two.
-                let table = vectors(pair), before = earlierCases(l)
+                // Both children leaves (only a tree's root: below it, a pair is its parent's side).
+                let table = vectors(pair), combinations = pairCombinations(i, goesLeft)
                 let out = output + Int(nodes.splitFeature[i]), rowWidth = block.rowWidth
-                // The combinations first, in a vectorised byte loop, into the left leaf's cases
-                // (free: a leaf has no edge below it that reads them).
-                let combinations = cases(of: l)
-                for r in 0..<n { combinations[r] = UInt8(truncatingIfNeeded: goesLeft[r]) | (before[r] == 0 ? 2 : 0) }
                 for r in 0..<n {
                     let combination = Int(combinations[r])
                     sum[r] = here[r] * table[combination]
@@ -204,58 +200,115 @@ extension TreeShapPlan {
             let rc = Int(nodes.right[i])
             // The children's edges are both on this node's feature: their terms are added to the
             // output together, one horizontal sum per row (after both subtrees), not one per edge.
+            // A child that is a pair is computed in the same loop (its products never stored);
+            // its combinations are prepared on the way, in the next level's decisions.
             let leftCases = setCases(l, flip: 0, goesLeft)
-            if nodes.left[l] >= 0 { down(l, leftCases, here: here, next: next, level: k, into: sum) }
+            let left = side(l, leftCases, here: here, next: next, level: k, sums: sum)
             let rightCases = setCases(rc, flip: 1, goesLeft)
-            if nodes.left[rc] >= 0 { down(rc, rightCases, here: here, next: next, level: k, into: rightSums) }
+            let right = side(rc, rightCases, here: here, next: next, level: k, sums: rightSums)
             let sides = Sides(out: output + Int(nodes.splitFeature[i]), rowWidth: block.rowWidth, here: here, sum: sum,
-                              rightSums: rightSums,
-                              leftTable: vectors(nodes.tableStart[l]), rightTable: vectors(nodes.tableStart[rc]),
-                              leftCases: leftCases, rightCases: rightCases)
-            if nodes.left[l] < 0 {
-                sides.add(rows: n, leftLeaf: true, rightLeaf: false)
-            } else if nodes.left[rc] < 0 {
-                sides.add(rows: n, leftLeaf: false, rightLeaf: true)
-            } else {
-                sides.add(rows: n, leftLeaf: false, rightLeaf: false)
+                              left: left, right: right)
+            switch (left.kind, right.kind) {
+            case (.leaf, .pair): sides.add(rows: n, .leaf, .pair)
+            case (.leaf, _): sides.add(rows: n, .leaf, .inner)
+            case (.pair, .leaf): sides.add(rows: n, .pair, .leaf)
+            case (.pair, .pair): sides.add(rows: n, .pair, .pair)
+            case (.pair, _): sides.add(rows: n, .pair, .inner)
+            case (_, .leaf): sides.add(rows: n, .inner, .leaf)
+            case (_, .pair): sides.add(rows: n, .inner, .pair)
+            default: sides.add(rows: n, .inner, .inner)
             }
         }
 
-        /// Into inner node `c` below level `k`: its products (the parent's times the vector of the
-        /// row's case), then its subtree, whose sums go to `into`.
+        /// The combinations of pair node `i` over the block (its direction `h` and its feature's
+        /// earlier conditions `e`, `h | e << 1`), in its left leaf's cases (free: a leaf has no
+        /// edge below it that reads them), in a vectorised byte loop.
         @inline(__always)
-        func down(_ c: Int, _ mine: UnsafeMutablePointer<UInt8>, here: UnsafeMutablePointer<V>, next: UnsafeMutablePointer<V>,
-                  level k: Int, into: UnsafeMutablePointer<V>) {
+        func pairCombinations(_ i: Int, _ goesLeft: UnsafeMutablePointer<UInt32>) -> UnsafeMutablePointer<UInt8> {
+            let l = Int(nodes.left[i])
+            let before = earlierCases(l), combinations = cases(of: l)
+            for r in 0..<block.rows { combinations[r] = UInt8(truncatingIfNeeded: goesLeft[r]) | (before[r] == 0 ? 2 : 0) }
+            return combinations
+        }
+
+        /// Child `c` of a node at level `k`, its cases set: a leaf is read as it is; a pair's
+        /// combinations are prepared; an inner node gets its products (the parent's times the
+        /// vector of the row's case) and its subtree is walked, its sums into `sums`.
+        @inline(__always)
+        func side(_ c: Int, _ mine: UnsafeMutablePointer<UInt8>, here: UnsafeMutablePointer<V>, next: UnsafeMutablePointer<V>,
+                  level k: Int, sums: UnsafeMutablePointer<V>) -> Side<V> {
             let table = vectors(nodes.tableStart[c])
+            if nodes.left[c] < 0 {
+                return Side(kind: .leaf, table: table, cases: mine, sums: sums, pairTable: table, combinations: mine,
+                            pairOut: output)
+            }
+            let pair = nodes.pairStart[c]
+            if pair >= 0 {
+                let goesLeft = decisions + (k &+ 1) &* TreeShapPlan.block
+                decide(c, into: goesLeft)
+                return Side(kind: .pair, table: table, cases: mine, sums: sums, pairTable: vectors(pair),
+                            combinations: pairCombinations(c, goesLeft), pairOut: output + Int(nodes.splitFeature[c]))
+            }
             for r in 0..<block.rows { next[r] = here[r] * table[Int(mine[r])] }
-            visit(c, level: k &+ 1, into: into)
+            visit(c, level: k &+ 1, into: sums)
+            return Side(kind: .inner, table: table, cases: mine, sums: sums, pairTable: table, combinations: mine,
+                        pairOut: output)
         }
     }
 
-    /// A split's two edges over a block, after its subtrees: each child's term (a leaf's from the
-    /// products and the row's case, an inner node's from its sums and the case kept on the way
-    /// down) summed into one vector per row, the output's feature adding its horizontal sum; the
-    /// children's sums into the node's.
+    /// What a split's child is to the loop over its two edges.
+    enum SideKind { case leaf, pair, inner }
+
+    /// One child of a split over a block: its six vectors and the rows' cases of its edge; a pair
+    /// (both its children leaves): its eight vectors, the rows' combinations and the output of
+    /// its feature; an inner node: its sums, already computed.
+    struct Side<V: PairwiseSum> {
+        let kind: SideKind
+        let table: UnsafePointer<V>
+        let cases: UnsafeMutablePointer<UInt8>
+        let sums: UnsafeMutablePointer<V>
+        let pairTable: UnsafePointer<V>
+        let combinations: UnsafeMutablePointer<UInt8>
+        let pairOut: UnsafeMutablePointer<Double>
+
+        /// Row `r`'s sums of the child's leaves, and its edge's term vector (to be summed).
+        /// A pair also adds its own edges' term to its feature's output.
+        @inline(__always)
+        func sumsAndTerm(_ r: Int, here: UnsafeMutablePointer<V>, _ kind: SideKind, rowWidth: Int) -> (V, V) {
+            let c = Int(cases[r])
+            switch kind {
+            case .leaf:
+                let p = here[r]
+                return (p * table[c], p * table[3 &+ c])
+            case .pair:
+                let p = here[r] * table[c], combination = Int(combinations[r])
+                pairOut[r &* rowWidth] += (p * pairTable[4 &+ combination]).pairwiseSum()
+                let s = p * pairTable[combination]
+                return (s, s * table[3 &+ c])
+            case .inner:
+                let s = sums[r]
+                return (s, s * table[3 &+ c])
+            }
+        }
+    }
+
+    /// A split's two edges over a block, after its inner children's subtrees: each child's term
+    /// (`Side.sumsAndTerm`) summed into one vector per row, the output's feature adding its
+    /// horizontal sum; the children's sums into the node's.
     struct Sides<V: PairwiseSum> {
         let out: UnsafeMutablePointer<Double>
         let rowWidth: Int
         let here: UnsafeMutablePointer<V>
         /// The node's sums (the left subtree's already there when the left child is inner).
         let sum: UnsafeMutablePointer<V>
-        let rightSums: UnsafeMutablePointer<V>
-        let leftTable: UnsafePointer<V>
-        let rightTable: UnsafePointer<V>
-        let leftCases: UnsafeMutablePointer<UInt8>
-        let rightCases: UnsafeMutablePointer<UInt8>
+        let left: Side<V>
+        let right: Side<V>
 
         @inline(__always)
-        func add(rows n: Int, leftLeaf: Bool, rightLeaf: Bool) {
+        func add(rows n: Int, _ leftKind: SideKind, _ rightKind: SideKind) {
             for r in 0..<n {
-                let lk = Int(leftCases[r]), rk = Int(rightCases[r])
-                let leftSums = leftLeaf ? here[r] * leftTable[lk] : sum[r]
-                let leftTerm = (leftLeaf ? here[r] : leftSums) * leftTable[3 &+ lk]
-                let rightSums = rightLeaf ? here[r] * rightTable[rk] : self.rightSums[r]
-                let rightTerm = (rightLeaf ? here[r] : rightSums) * rightTable[3 &+ rk]
+                let (leftSums, leftTerm) = left.sumsAndTerm(r, here: here, leftKind, rowWidth: rowWidth)
+                let (rightSums, rightTerm) = right.sumsAndTerm(r, here: here, rightKind, rowWidth: rowWidth)
                 out[r &* rowWidth] += (leftTerm + rightTerm).pairwiseSum()
                 sum[r] = leftSums + rightSums
             }
