@@ -13,6 +13,11 @@ extension TreeShapPlan {
         let slots = levels * b * widest * 8
         let products = UnsafeMutableRawPointer.allocate(byteCount: slots, alignment: 64)
         let sums = UnsafeMutableRawPointer.allocate(byteCount: slots, alignment: 64)
+        // The terms of a tree's splits per feature and row, in vectors of its lanes. Zero between
+        // trees: the walk adds to them, and the sums of their lanes reset them.
+        let accumulatorBytes = Swift.max(1, mostSlots) * b * widest * 8
+        let accumulators = UnsafeMutableRawPointer.allocate(byteCount: accumulatorBytes, alignment: 64)
+        accumulators.initializeMemory(as: UInt8.self, repeating: 0, count: accumulatorBytes)
         let byteCount = maxTreeNodes * b + b
         let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: byteCount)
         // Directions as 32-bit lanes: the tests vectorise as compares, float32 (XGBoost) or double,
@@ -33,7 +38,7 @@ extension TreeShapPlan {
         let indices = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, shallow.mostSubtrees) * b, alignment: 64)
             .bindMemory(to: UInt8.self, capacity: Swift.max(1, shallow.mostSubtrees) * b)
         defer {
-            products.deallocate(); sums.deallocate(); bytes.deallocate(); columns.deallocate(); decisions.deallocate()
+            products.deallocate(); sums.deallocate(); accumulators.deallocate(); bytes.deallocate(); columns.deallocate(); decisions.deallocate()
             columnsF.deallocate(); directions.deallocate(); indices.deallocate(); codes.deallocate()
         }
         // Zero: the cases of a tree's nodes are written before they are read; the block after
@@ -70,12 +75,12 @@ extension TreeShapPlan {
                     continue
                 }
                 switch treeLanes[t] {
-                case 2: walk(SIMD2<Double>.self, tree: t, block, out, products, sums, bytes, decisions, levels)
-                case 4: walk(SIMD4<Double>.self, tree: t, block, out, products, sums, bytes, decisions, levels)
-                case 8: walk(SIMD8<Double>.self, tree: t, block, out, products, sums, bytes, decisions, levels)
-                case 16: walk(SIMD16<Double>.self, tree: t, block, out, products, sums, bytes, decisions, levels)
-                case 32: walk(Lanes32.self, tree: t, block, out, products, sums, bytes, decisions, levels)
-                default: walk(Lanes64.self, tree: t, block, out, products, sums, bytes, decisions, levels)
+                case 2: walk(SIMD2<Double>.self, tree: t, block, out, products, sums, accumulators, bytes, decisions, levels)
+                case 4: walk(SIMD4<Double>.self, tree: t, block, out, products, sums, accumulators, bytes, decisions, levels)
+                case 8: walk(SIMD8<Double>.self, tree: t, block, out, products, sums, accumulators, bytes, decisions, levels)
+                case 16: walk(SIMD16<Double>.self, tree: t, block, out, products, sums, accumulators, bytes, decisions, levels)
+                case 32: walk(Lanes32.self, tree: t, block, out, products, sums, accumulators, bytes, decisions, levels)
+                default: walk(Lanes64.self, tree: t, block, out, products, sums, accumulators, bytes, decisions, levels)
                 }
                 start += n
             }
@@ -104,17 +109,28 @@ extension TreeShapPlan {
 
     /// One tree over one block, in vectors of the tree's lanes.
     func walk<V: PairwiseSum>(_: V.Type, tree t: Int, _ block: Block, _ out: UnsafeMutablePointer<Double>,
-                       _ products: UnsafeMutableRawPointer, _ sums: UnsafeMutableRawPointer,
+                       _ products: UnsafeMutableRawPointer, _ sums: UnsafeMutableRawPointer, _ accumulators: UnsafeMutableRawPointer,
                        _ bytes: UnsafeMutablePointer<UInt8>, _ decisions: UnsafeMutablePointer<UInt32>, _ levels: Int) {
-        let b = Self.block
+        let b = Self.block, n = block.rows
+        let firstSlot = treeSlotStart[t], slots = treeSlotStart[t + 1] - firstSlot
+        let terms = accumulators.bindMemory(to: V.self, capacity: Swift.max(1, slots) * b)
         let walk = Walk<V>(
-            nodes: nodes, forest: forest, xgboost: forest.semantics == .xgboost, block: block, output: out,
+            nodes: nodes, forest: forest, xgboost: forest.semantics == .xgboost, block: block, terms: terms,
             products: products.bindMemory(to: V.self, capacity: levels * b),
             sums: sums.bindMemory(to: V.self, capacity: levels * b),
             decisions: decisions, cases: bytes, treeStart: treeNodeStart[t], noEarlierEdge: bytes + maxTreeNodes * b)
-        for r in 0..<block.rows { walk.products[r] = V(repeating: 1) }
+        for r in 0..<n { walk.products[r] = V(repeating: 1) }
         // The root's sums are not needed (its mean is in the bias): they go to the last level.
         walk.visit(treeNodeStart[t], level: 0, into: walk.sums + (levels - 1) * b)
+        // Each feature's terms: one sum of lanes per row; the accumulators back to zero.
+        let zero = V(repeating: 0)
+        for s in 0..<slots {
+            let column = out + Int(slotFeature[firstSlot + s]), from = terms + s * b, rowWidth = block.rowWidth
+            for r in 0..<n {
+                column[r &* rowWidth] += from[r].pairwiseSum()
+                from[r] = zero
+            }
+        }
     }
 
     /// One block's walk through one tree; pointers into the plan and into per-call scratch.
@@ -123,8 +139,9 @@ extension TreeShapPlan {
         let forest: Forest
         let xgboost: Bool
         let block: Block
-        /// The block's first row's values of the tree's output group.
-        let output: UnsafeMutablePointer<Double>
+        /// Per split feature of the tree (`Nodes.slot`) and row: the sum of its edges' terms, in
+        /// vectors (lanes summed after the tree).
+        let terms: UnsafeMutablePointer<V>
         /// Per level and row: the products at the points of the level's node.
         let products: UnsafeMutablePointer<V>
         /// Per level and row: the sums of the right child's leaves (the left child's go straight
@@ -188,26 +205,25 @@ extension TreeShapPlan {
             if pair >= 0 {
                 // Both children leaves (only a tree's root: below it, a pair is its parent's side).
                 let table = vectors(pair), combinations = pairCombinations(i, goesLeft)
-                let out = output + Int(nodes.splitFeature[i]), rowWidth = block.rowWidth
+                let into = accumulator(i)
                 for r in 0..<n {
                     let combination = Int(combinations[r])
                     sum[r] = here[r] * table[combination]
-                    out[r &* rowWidth] += (here[r] * table[4 &+ combination]).pairwiseSum()
+                    into[r] = into[r] + here[r] * table[4 &+ combination]
                 }
                 return
             }
             let next = products + (k &+ 1) &* b, rightSums = sums + (k &+ 1) &* b
             let rc = Int(nodes.right[i])
-            // The children's edges are both on this node's feature: their terms are added to the
-            // output together, one horizontal sum per row (after both subtrees), not one per edge.
+            // The children's edges are both on this node's feature: their terms are added to its
+            // accumulator together (after both subtrees).
             // A child that is a pair is computed in the same loop (its products never stored);
             // its combinations are prepared on the way, in the next level's decisions.
             let leftCases = setCases(l, flip: 0, goesLeft)
             let left = side(l, leftCases, here: here, next: next, level: k, sums: sum)
             let rightCases = setCases(rc, flip: 1, goesLeft)
             let right = side(rc, rightCases, here: here, next: next, level: k, sums: rightSums)
-            let sides = Sides(out: output + Int(nodes.splitFeature[i]), rowWidth: block.rowWidth, here: here, sum: sum,
-                              left: left, right: right)
+            let sides = Sides(terms: accumulator(i), here: here, sum: sum, left: left, right: right)
             switch (left.kind, right.kind) {
             case (.leaf, .pair): sides.add(rows: n, .leaf, .pair)
             case (.leaf, _): sides.add(rows: n, .leaf, .inner)
@@ -219,6 +235,10 @@ extension TreeShapPlan {
             default: sides.add(rows: n, .inner, .inner)
             }
         }
+
+        /// Split `i`'s accumulator: its feature's terms, per row of the block.
+        @inline(__always)
+        func accumulator(_ i: Int) -> UnsafeMutablePointer<V> { terms + Int(nodes.slot[i]) &* TreeShapPlan.block }
 
         /// The combinations of pair node `i` over the block (its direction `h` and its feature's
         /// earlier conditions `e`, `h | e << 1`), in its left leaf's cases (free: a leaf has no
@@ -240,19 +260,19 @@ extension TreeShapPlan {
             let table = vectors(nodes.tableStart[c])
             if nodes.left[c] < 0 {
                 return Side(kind: .leaf, table: table, cases: mine, sums: sums, pairTable: table, combinations: mine,
-                            pairOut: output)
+                            pairTerms: terms)
             }
             let pair = nodes.pairStart[c]
             if pair >= 0 {
                 let goesLeft = decisions + (k &+ 1) &* TreeShapPlan.block
                 decide(c, into: goesLeft)
                 return Side(kind: .pair, table: table, cases: mine, sums: sums, pairTable: vectors(pair),
-                            combinations: pairCombinations(c, goesLeft), pairOut: output + Int(nodes.splitFeature[c]))
+                            combinations: pairCombinations(c, goesLeft), pairTerms: accumulator(c))
             }
             for r in 0..<block.rows { next[r] = here[r] * table[Int(mine[r])] }
             visit(c, level: k &+ 1, into: sums)
             return Side(kind: .inner, table: table, cases: mine, sums: sums, pairTable: table, combinations: mine,
-                        pairOut: output)
+                        pairTerms: terms)
         }
     }
 
@@ -260,8 +280,8 @@ extension TreeShapPlan {
     enum SideKind { case leaf, pair, inner }
 
     /// One child of a split over a block: its six vectors and the rows' cases of its edge; a pair
-    /// (both its children leaves): its eight vectors, the rows' combinations and the output of
-    /// its feature; an inner node: its sums, already computed.
+    /// (both its children leaves): its eight vectors, the rows' combinations and the accumulator
+    /// of its feature; an inner node: its sums, already computed.
     struct Side<V: PairwiseSum> {
         let kind: SideKind
         let table: UnsafePointer<V>
@@ -269,12 +289,12 @@ extension TreeShapPlan {
         let sums: UnsafeMutablePointer<V>
         let pairTable: UnsafePointer<V>
         let combinations: UnsafeMutablePointer<UInt8>
-        let pairOut: UnsafeMutablePointer<Double>
+        let pairTerms: UnsafeMutablePointer<V>
 
         /// Row `r`'s sums of the child's leaves, and its edge's term vector (to be summed).
-        /// A pair also adds its own edges' term to its feature's output.
+        /// A pair also adds its own edges' terms to its feature's accumulator.
         @inline(__always)
-        func sumsAndTerm(_ r: Int, here: UnsafeMutablePointer<V>, _ kind: SideKind, rowWidth: Int) -> (V, V) {
+        func sumsAndTerm(_ r: Int, here: UnsafeMutablePointer<V>, _ kind: SideKind) -> (V, V) {
             let c = Int(cases[r])
             switch kind {
             case .leaf:
@@ -282,7 +302,7 @@ extension TreeShapPlan {
                 return (p * table[c], p * table[3 &+ c])
             case .pair:
                 let p = here[r] * table[c], combination = Int(combinations[r])
-                pairOut[r &* rowWidth] += (p * pairTable[4 &+ combination]).pairwiseSum()
+                pairTerms[r] = pairTerms[r] + p * pairTable[4 &+ combination]
                 let s = p * pairTable[combination]
                 return (s, s * table[3 &+ c])
             case .inner:
@@ -293,11 +313,12 @@ extension TreeShapPlan {
     }
 
     /// A split's two edges over a block, after its inner children's subtrees: each child's term
-    /// (`Side.sumsAndTerm`) summed into one vector per row, the output's feature adding its
-    /// horizontal sum; the children's sums into the node's.
+    /// (`Side.sumsAndTerm`) added to the split's accumulator; the children's sums into the node's.
+    /// The terms stay vectors (their lanes are summed once per feature after the tree), which also
+    /// keeps the products at full vector width: LLVM narrows a product whose lanes are summed here
+    /// into half-width operations, twice as many instructions.
     struct Sides<V: PairwiseSum> {
-        let out: UnsafeMutablePointer<Double>
-        let rowWidth: Int
+        let terms: UnsafeMutablePointer<V>
         let here: UnsafeMutablePointer<V>
         /// The node's sums (the left subtree's already there when the left child is inner).
         let sum: UnsafeMutablePointer<V>
@@ -307,9 +328,9 @@ extension TreeShapPlan {
         @inline(__always)
         func add(rows n: Int, _ leftKind: SideKind, _ rightKind: SideKind) {
             for r in 0..<n {
-                let (leftSums, leftTerm) = left.sumsAndTerm(r, here: here, leftKind, rowWidth: rowWidth)
-                let (rightSums, rightTerm) = right.sumsAndTerm(r, here: here, rightKind, rowWidth: rowWidth)
-                out[r &* rowWidth] += (leftTerm + rightTerm).pairwiseSum()
+                let (leftSums, leftTerm) = left.sumsAndTerm(r, here: here, leftKind)
+                let (rightSums, rightTerm) = right.sumsAndTerm(r, here: here, rightKind)
+                terms[r] = terms[r] + (leftTerm + rightTerm)
                 sum[r] = leftSums + rightSums
             }
         }

@@ -62,6 +62,13 @@ public final class TreeShapPlan: @unchecked Sendable {
     let widest: Int
     /// Nodes of the largest tree.
     let maxTreeNodes: Int
+    /// Per tree, its split features in order of first use (`slotFeature[treeSlotStart[t] ..<
+    /// treeSlotStart[t + 1]]`): the walk adds each split's terms to its feature's accumulator, one
+    /// vector per row, and sums the lanes once per feature and row after the tree. The most any
+    /// tree has.
+    let slotFeature: UnsafeMutablePointer<Int32>
+    let treeSlotStart: UnsafeMutablePointer<Int>
+    let mostSlots: Int
     /// The trees computed by table lookup instead of the walk (shallow ones).
     let shallow: ShallowTreeTables
     /// Per feature: its column among the features with categorical splits (-1: none), whose
@@ -204,8 +211,31 @@ public final class TreeShapPlan: @unchecked Sendable {
                 }
             }
         }
+        // Per split, its feature's accumulator among its tree's.
+        var splitSlot = [Int32](repeating: -1, count: nodeTotal), slotFeature: [Int32] = [], treeSlotStart: [Int] = []
+        var mostSlots = 0
+        for t in 0..<forest.treeCount {
+            treeSlotStart.append(slotFeature.count)
+            var slotOf: [Int32: Int32] = [:]
+            for i in treeNodeStart[t]..<treeNodeStart[t + 1] where leftChild[i] >= 0 {
+                let f = forest.feature[Int(origin[i])]
+                if let s = slotOf[f] {
+                    splitSlot[i] = s
+                } else {
+                    splitSlot[i] = Int32(slotOf.count)
+                    slotOf[f] = splitSlot[i]
+                    slotFeature.append(f)
+                }
+            }
+            mostSlots = Swift.max(mostSlots, slotOf.count)
+        }
+        treeSlotStart.append(slotFeature.count)
+        self.slotFeature = Self.copy(slotFeature)
+        self.treeSlotStart = Self.copy(treeSlotStart)
+        self.mostSlots = mostSlots
         nodes = Nodes(
             origin: Self.copy(origin), left: Self.copy(leftChild), right: Self.copy(rightChild), previous: Self.copy(previous),
+            slot: Self.copy(splitSlot),
             tableStart: Self.copy(tableStart), pairStart: Self.copy(pairStart), tables: table,
             splitFeature: Self.copy(origin.map { forest.feature[Int($0)] }), threshold: Self.copy(origin.map { forest.threshold[Int($0)] }),
             thresholdF: Self.copy(origin.map { forest.thresholdF[Int($0)] }), flags: Self.copy(origin.map { forest.flags[Int($0)] }),
@@ -233,6 +263,8 @@ public final class TreeShapPlan: @unchecked Sendable {
         let left: UnsafeMutablePointer<Int32>
         let right: UnsafeMutablePointer<Int32>
         let previous: UnsafeMutablePointer<Int32>
+        /// A split's accumulator: its feature's index among its tree's split features (-1: a leaf).
+        let slot: UnsafeMutablePointer<Int32>
         /// Where the node's tables start in `tables`, in doubles; for a split whose children are
         /// both leaves, where its pair vectors start (-1: none).
         let tableStart: UnsafeMutablePointer<Int>
@@ -256,7 +288,7 @@ public final class TreeShapPlan: @unchecked Sendable {
         let leafValue: UnsafeMutablePointer<Double>
 
         func deallocate() {
-            for p in [origin, left, right, previous, splitFeature] { p.deallocate() }
+            for p in [origin, slot, left, right, previous, splitFeature] { p.deallocate() }
             tableStart.deallocate(); pairStart.deallocate(); UnsafeMutableRawPointer(tables).deallocate()
             threshold.deallocate(); thresholdF.deallocate(); flags.deallocate(); leafValue.deallocate()
         }
@@ -264,7 +296,7 @@ public final class TreeShapPlan: @unchecked Sendable {
 
     deinit {
         nodes.deallocate()
-        treeNodeStart.deallocate(); treeLanes.deallocate()
+        treeNodeStart.deallocate(); treeLanes.deallocate(); slotFeature.deallocate(); treeSlotStart.deallocate()
         shallow.deallocate(); codeColumn.deallocate()
     }
 
