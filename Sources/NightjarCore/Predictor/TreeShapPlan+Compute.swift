@@ -8,21 +8,21 @@ extension TreeShapPlan {
         let width = featureCount + 1
         contributions.initialize(repeating: 0, count: rows * groups * width)
         guard rows > 0 else { return }
-        let b = Self.block, levels = maxDepth + 2
+        let b = Self.block, wb = Self.walkBlock, levels = maxDepth + 2
         // Products and sums per level and row, in the widest tree's lanes (aligned for SIMD).
-        let slots = levels * b * widest * 8
+        let slots = levels * wb * widest * 8
         let products = UnsafeMutableRawPointer.allocate(byteCount: slots, alignment: 64)
         let sums = UnsafeMutableRawPointer.allocate(byteCount: slots, alignment: 64)
         // The terms of a tree's splits per feature and row, in vectors of its lanes. Zero between
         // trees: the walk adds to them, and the sums of their lanes reset them.
-        let accumulatorBytes = Swift.max(1, mostSlots) * b * widest * 8
+        let accumulatorBytes = Swift.max(1, mostSlots) * wb * widest * 8
         let accumulators = UnsafeMutableRawPointer.allocate(byteCount: accumulatorBytes, alignment: 64)
         accumulators.initializeMemory(as: UInt8.self, repeating: 0, count: accumulatorBytes)
-        let byteCount = maxTreeNodes * b + b
+        let byteCount = maxTreeNodes * wb + wb
         let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: byteCount)
         // Directions as 32-bit lanes: the tests vectorise as compares, float32 (XGBoost) or double,
         // and 32-bit results halve what 64-bit ones stored and narrowed to the cases' bytes.
-        let decisions = UnsafeMutablePointer<UInt32>.allocate(capacity: levels * b)
+        let decisions = UnsafeMutablePointer<UInt32>.allocate(capacity: levels * wb)
         // The rows' features column by column: a node's test reads its feature for a block at once.
         let columns = UnsafeMutablePointer<Double>.allocate(capacity: featureCount * rows)
         // XGBoost compares in float32: its columns rounded once here, not at every node.
@@ -58,8 +58,9 @@ extension TreeShapPlan {
         // the cache while every block of rows walks it.
         for t in 0..<treeCount {
             var start = 0
+            let size = shallow.served[t] ? b : wb
             while start < rows {
-                let n = Swift.min(b, rows - start)
+                let n = Swift.min(size, rows - start)
                 let block = Block(rows: n,
                                   columns: columns + start, columnsF: columnsF + (xgboost ? start : 0),
                                   codes: codes + start, codeColumn: codeColumn, columnStride: rows,
@@ -111,7 +112,7 @@ extension TreeShapPlan {
     func walk<V: PairwiseSum>(_: V.Type, tree t: Int, _ block: Block, _ out: UnsafeMutablePointer<Double>,
                        _ products: UnsafeMutableRawPointer, _ sums: UnsafeMutableRawPointer, _ accumulators: UnsafeMutableRawPointer,
                        _ bytes: UnsafeMutablePointer<UInt8>, _ decisions: UnsafeMutablePointer<UInt32>, _ levels: Int) {
-        let b = Self.block, n = block.rows
+        let b = Self.walkBlock, n = block.rows
         let firstSlot = treeSlotStart[t], slots = treeSlotStart[t + 1] - firstSlot
         let terms = accumulators.bindMemory(to: V.self, capacity: Swift.max(1, slots) * b)
         let walk = Walk<V>(
@@ -173,7 +174,7 @@ extension TreeShapPlan {
 
         /// The cases of the edge into node `c`, per row of the block.
         @inline(__always)
-        func cases(of c: Int) -> UnsafeMutablePointer<UInt8> { cases + (c &- treeStart) &* TreeShapPlan.block }
+        func cases(of c: Int) -> UnsafeMutablePointer<UInt8> { cases + (c &- treeStart) &* TreeShapPlan.walkBlock }
 
         /// The cases of the previous edge on the feature of the edge into `c` (none: case 0).
         @inline(__always)
@@ -191,7 +192,7 @@ extension TreeShapPlan {
         /// Node `i` (preorder index) at `level`, its products already in the level's slot: writes
         /// the sums of its leaves to `into` and adds its edges' terms to the output.
         func visit(_ i: Int, level k: Int, into sum: UnsafeMutablePointer<V>) {
-            let b = TreeShapPlan.block, n = block.rows
+            let b = TreeShapPlan.walkBlock, n = block.rows
             let here = products + k &* b
             let l = Int(nodes.left[i])
             if l < 0 {
@@ -238,7 +239,7 @@ extension TreeShapPlan {
 
         /// Split `i`'s accumulator: its feature's terms, per row of the block.
         @inline(__always)
-        func accumulator(_ i: Int) -> UnsafeMutablePointer<V> { terms + Int(nodes.slot[i]) &* TreeShapPlan.block }
+        func accumulator(_ i: Int) -> UnsafeMutablePointer<V> { terms + Int(nodes.slot[i]) &* TreeShapPlan.walkBlock }
 
         /// The combinations of pair node `i` over the block (its direction `h` and its feature's
         /// earlier conditions `e`, `h | e << 1`), in its left leaf's cases (free: a leaf has no
@@ -264,7 +265,7 @@ extension TreeShapPlan {
             }
             let pair = nodes.pairStart[c]
             if pair >= 0 {
-                let goesLeft = decisions + (k &+ 1) &* TreeShapPlan.block
+                let goesLeft = decisions + (k &+ 1) &* TreeShapPlan.walkBlock
                 decide(c, into: goesLeft)
                 return Side(kind: .pair, table: table, cases: mine, sums: sums, pairTable: vectors(pair),
                             combinations: pairCombinations(c, goesLeft), pairTerms: accumulator(c))

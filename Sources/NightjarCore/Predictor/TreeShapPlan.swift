@@ -43,6 +43,8 @@ public final class TreeShapPlan: @unchecked Sendable {
     let groups: Int
     /// Rows computed together (the shallow trees' tables read a block as four `SIMD16<UInt8>`).
     static let block = 64
+    /// Rows the walk computes together.
+    static let walkBlock = 128
 
     let treeCount: Int
     /// Per tree: its first node in preorder (`treeNodeStart[t] ..< treeNodeStart[t + 1]`).
