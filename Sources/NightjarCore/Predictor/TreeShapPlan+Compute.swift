@@ -54,34 +54,42 @@ extension TreeShapPlan {
             let into = codes + Int(codeColumn[f]) * rows, column = columns + f * rows
             for r in 0..<rows { into[r] = Forest.categoryCode(column[r], xgboost: xgboost) }
         }
-        // Tree by tree, and within a tree block by block: the tree's tables (tens of kB) stay in
-        // the cache while every block of rows walks it.
-        for t in 0..<treeCount {
+        func block(_ start: Int, _ n: Int) -> Block {
+            Block(rows: n, columns: columns + start, columnsF: columnsF + (xgboost ? start : 0),
+                  codes: codes + start, codeColumn: codeColumn, columnStride: rows,
+                  output: contributions + start * groups * width, rowWidth: groups * width)
+        }
+        // Shallow trees tree by tree, and within a tree block by block: the tree's tables stay in
+        // the cache while every block of rows reads them.
+        for t in 0..<treeCount where shallow.served[t] {
             var start = 0
-            let size = shallow.served[t] ? b : wb
             while start < rows {
-                let n = Swift.min(size, rows - start)
-                let block = Block(rows: n,
-                                  columns: columns + start, columnsF: columnsF + (xgboost ? start : 0),
-                                  codes: codes + start, codeColumn: codeColumn, columnStride: rows,
-                                  output: contributions + start * groups * width, rowWidth: groups * width)
+                let n = Swift.min(b, rows - start), block = block(start, n)
                 let out = block.output + Int(forest.treeGroup[t]) * width
-                if shallow.served[t] {
-                    switch shallow.lanes[t] {
-                    case 4: lookUp(SIMD4<Double>.self, tree: t, block, out, directions, indices)
-                    case 8: lookUp(SIMD8<Double>.self, tree: t, block, out, directions, indices)
-                    default: lookUp(SIMD16<Double>.self, tree: t, block, out, directions, indices)
-                    }
-                    start += n
-                    continue
+                switch shallow.lanes[t] {
+                case 4: lookUp(SIMD4<Double>.self, tree: t, block, out, directions, indices)
+                case 8: lookUp(SIMD8<Double>.self, tree: t, block, out, directions, indices)
+                default: lookUp(SIMD16<Double>.self, tree: t, block, out, directions, indices)
                 }
-                switch treeLanes[t] {
-                case 2: walk(SIMD2<Double>.self, tree: t, block, out, products, sums, accumulators, bytes, decisions, levels)
-                case 4: walk(SIMD4<Double>.self, tree: t, block, out, products, sums, accumulators, bytes, decisions, levels)
-                case 8: walk(SIMD8<Double>.self, tree: t, block, out, products, sums, accumulators, bytes, decisions, levels)
-                case 16: walk(SIMD16<Double>.self, tree: t, block, out, products, sums, accumulators, bytes, decisions, levels)
-                case 32: walk(Lanes32.self, tree: t, block, out, products, sums, accumulators, bytes, decisions, levels)
-                default: walk(Lanes64.self, tree: t, block, out, products, sums, accumulators, bytes, decisions, levels)
+                start += n
+            }
+        }
+        // The others group by group, and within a group block by block.
+        let scratch = Scratch(products: products, sums: sums, accumulators: accumulators, bytes: bytes, decisions: decisions,
+                              levels: levels)
+        for g in 0..<groupCount {
+            let first = groupTrees[groupStart[g]]
+            var start = 0
+            while start < rows {
+                let n = Swift.min(wb, rows - start), block = block(start, n)
+                let out = block.output + Int(forest.treeGroup[first]) * width
+                switch treeLanes[first] {
+                case 2: walk(SIMD2<Double>.self, group: g, block, out, scratch)
+                case 4: walk(SIMD4<Double>.self, group: g, block, out, scratch)
+                case 8: walk(SIMD8<Double>.self, group: g, block, out, scratch)
+                case 16: walk(SIMD16<Double>.self, group: g, block, out, scratch)
+                case 32: walk(Lanes32.self, group: g, block, out, scratch)
+                default: walk(Lanes64.self, group: g, block, out, scratch)
                 }
                 start += n
             }
@@ -108,21 +116,33 @@ extension TreeShapPlan {
         let rowWidth: Int
     }
 
-    /// One tree over one block, in vectors of the tree's lanes.
-    func walk<V: PairwiseSum>(_: V.Type, tree t: Int, _ block: Block, _ out: UnsafeMutablePointer<Double>,
-                       _ products: UnsafeMutableRawPointer, _ sums: UnsafeMutableRawPointer, _ accumulators: UnsafeMutableRawPointer,
-                       _ bytes: UnsafeMutablePointer<UInt8>, _ decisions: UnsafeMutablePointer<UInt32>, _ levels: Int) {
-        let b = Self.walkBlock, n = block.rows
-        let firstSlot = treeSlotStart[t], slots = treeSlotStart[t + 1] - firstSlot
-        let terms = accumulators.bindMemory(to: V.self, capacity: Swift.max(1, slots) * b)
-        let walk = Walk<V>(
-            nodes: nodes, forest: forest, xgboost: forest.semantics == .xgboost, block: block, terms: terms,
-            products: products.bindMemory(to: V.self, capacity: levels * b),
-            sums: sums.bindMemory(to: V.self, capacity: levels * b),
-            decisions: decisions, cases: bytes, treeStart: treeNodeStart[t], noEarlierEdge: bytes + maxTreeNodes * b)
-        for r in 0..<n { walk.products[r] = V(repeating: 1) }
-        // The root's sums are not needed (its mean is in the bias): they go to the last level.
-        walk.visit(treeNodeStart[t], level: 0, into: walk.sums + (levels - 1) * b)
+    /// The walk's per-call scratch.
+    struct Scratch {
+        let products: UnsafeMutableRawPointer
+        let sums: UnsafeMutableRawPointer
+        let accumulators: UnsafeMutableRawPointer
+        let bytes: UnsafeMutablePointer<UInt8>
+        let decisions: UnsafeMutablePointer<UInt32>
+        let levels: Int
+    }
+
+    /// One group's trees over one block, in vectors of their lanes.
+    func walk<V: PairwiseSum>(_: V.Type, group g: Int, _ block: Block, _ out: UnsafeMutablePointer<Double>, _ scratch: Scratch) {
+        let b = Self.walkBlock, n = block.rows, levels = scratch.levels
+        let firstSlot = groupSlotStart[g], slots = groupSlotStart[g + 1] - firstSlot
+        let terms = scratch.accumulators.bindMemory(to: V.self, capacity: Swift.max(1, slots) * b)
+        let products = scratch.products.bindMemory(to: V.self, capacity: levels * b)
+        let sums = scratch.sums.bindMemory(to: V.self, capacity: levels * b)
+        for k in groupStart[g]..<groupStart[g + 1] {
+            let t = groupTrees[k]
+            let walk = Walk<V>(
+                nodes: nodes, forest: forest, xgboost: forest.semantics == .xgboost, block: block, terms: terms,
+                products: products, sums: sums, decisions: scratch.decisions, cases: scratch.bytes,
+                treeStart: treeNodeStart[t], noEarlierEdge: scratch.bytes + maxTreeNodes * b)
+            for r in 0..<n { products[r] = V(repeating: 1) }
+            // The root's sums are not needed (its mean is in the bias): they go to the last level.
+            walk.visit(treeNodeStart[t], level: 0, into: sums + (levels - 1) * b)
+        }
         // Each feature's terms: one sum of lanes per row; the accumulators back to zero.
         let zero = V(repeating: 0)
         for s in 0..<slots {

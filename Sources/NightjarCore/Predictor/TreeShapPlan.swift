@@ -64,13 +64,21 @@ public final class TreeShapPlan: @unchecked Sendable {
     let widest: Int
     /// Nodes of the largest tree.
     let maxTreeNodes: Int
-    /// Per tree, its split features in order of first use (`slotFeature[treeSlotStart[t] ..<
-    /// treeSlotStart[t + 1]]`): the walk adds each split's terms to its feature's accumulator, one
-    /// vector per row, and sums the lanes once per feature and row after the tree. The most any
-    /// tree has.
+    /// The walked trees in groups of up to `groupSize` of one output group and one lane count
+    /// (`groupTrees[groupStart[g] ..< groupStart[g + 1]]`), and per group its split features in
+    /// order of first use (`slotFeature[groupSlotStart[g] ..< groupSlotStart[g + 1]]`): a block of
+    /// rows walks every tree of a group, adding each split's terms to its feature's accumulator
+    /// (one vector per row), and the lanes are summed once per feature and row after the group.
+    /// The most features any group has.
+    let groupTrees: UnsafeMutablePointer<Int>
+    let groupStart: UnsafeMutablePointer<Int>
+    let groupCount: Int
     let slotFeature: UnsafeMutablePointer<Int32>
-    let treeSlotStart: UnsafeMutablePointer<Int>
+    let groupSlotStart: UnsafeMutablePointer<Int>
     let mostSlots: Int
+    /// Trees per group: their tables (about 120 kB each for 127 leaves in 8 lanes) stay in the
+    /// level-2 cache while a block walks them; four divide the sums of lanes by four.
+    static let groupSize = 4
     /// The trees computed by table lookup instead of the walk (shallow ones).
     let shallow: ShallowTreeTables
     /// Per feature: its column among the features with categorical splits (-1: none), whose
@@ -213,27 +221,45 @@ public final class TreeShapPlan: @unchecked Sendable {
                 }
             }
         }
-        // Per split, its feature's accumulator among its tree's.
-        var splitSlot = [Int32](repeating: -1, count: nodeTotal), slotFeature: [Int32] = [], treeSlotStart: [Int] = []
+        let shallow = ShallowTreeTables(forest: forest, origin: origin, left: leftChild, right: rightChild, zero: zero,
+                                        treeNodeStart: treeNodeStart, enabled: shallowTables)
+        self.shallow = shallow
+        // The walked trees' groups, and per split its feature's accumulator among its group's.
+        var groups: [[Int]] = [], open: [Int: Int] = [:]
+        for t in 0..<forest.treeCount where !shallow.served[t] {
+            let key = Int(forest.treeGroup[t]) &* 256 &+ treeLanes[t]
+            if let g = open[key], groups[g].count < Self.groupSize {
+                groups[g].append(t)
+            } else {
+                open[key] = groups.count
+                groups.append([t])
+            }
+        }
+        var splitSlot = [Int32](repeating: -1, count: nodeTotal), slotFeature: [Int32] = [], groupSlotStart: [Int] = []
         var mostSlots = 0
-        for t in 0..<forest.treeCount {
-            treeSlotStart.append(slotFeature.count)
+        for group in groups {
+            groupSlotStart.append(slotFeature.count)
             var slotOf: [Int32: Int32] = [:]
-            for i in treeNodeStart[t]..<treeNodeStart[t + 1] where leftChild[i] >= 0 {
-                let f = forest.feature[Int(origin[i])]
-                if let s = slotOf[f] {
-                    splitSlot[i] = s
-                } else {
-                    splitSlot[i] = Int32(slotOf.count)
-                    slotOf[f] = splitSlot[i]
-                    slotFeature.append(f)
+            for t in group {
+                for i in treeNodeStart[t]..<treeNodeStart[t + 1] where leftChild[i] >= 0 {
+                    let f = forest.feature[Int(origin[i])]
+                    if let s = slotOf[f] {
+                        splitSlot[i] = s
+                    } else {
+                        splitSlot[i] = Int32(slotOf.count)
+                        slotOf[f] = splitSlot[i]
+                        slotFeature.append(f)
+                    }
                 }
             }
             mostSlots = Swift.max(mostSlots, slotOf.count)
         }
-        treeSlotStart.append(slotFeature.count)
+        groupSlotStart.append(slotFeature.count)
+        groupTrees = Self.copy(groups.flatMap { $0 })
+        groupStart = Self.copy(groups.reduce(into: [0]) { $0.append($0.last! + $1.count) })
+        groupCount = groups.count
         self.slotFeature = Self.copy(slotFeature)
-        self.treeSlotStart = Self.copy(treeSlotStart)
+        self.groupSlotStart = Self.copy(groupSlotStart)
         self.mostSlots = mostSlots
         nodes = Nodes(
             origin: Self.copy(origin), left: Self.copy(leftChild), right: Self.copy(rightChild), previous: Self.copy(previous),
@@ -252,8 +278,6 @@ public final class TreeShapPlan: @unchecked Sendable {
         }
         self.codeColumn = Self.copy(codeColumn)
         categoricalFeatures = categorical
-        shallow = ShallowTreeTables(forest: forest, origin: origin, left: leftChild, right: rightChild, zero: zero,
-                                    treeNodeStart: treeNodeStart, enabled: shallowTables)
     }
 
     /// The per-node arrays, in preorder within each tree (a trivial struct of pointers: the walk
@@ -265,7 +289,7 @@ public final class TreeShapPlan: @unchecked Sendable {
         let left: UnsafeMutablePointer<Int32>
         let right: UnsafeMutablePointer<Int32>
         let previous: UnsafeMutablePointer<Int32>
-        /// A split's accumulator: its feature's index among its tree's split features (-1: a leaf).
+        /// A split's accumulator: its feature's index among its group's split features (-1: a leaf).
         let slot: UnsafeMutablePointer<Int32>
         /// Where the node's tables start in `tables`, in doubles; for a split whose children are
         /// both leaves, where its pair vectors start (-1: none).
@@ -298,7 +322,8 @@ public final class TreeShapPlan: @unchecked Sendable {
 
     deinit {
         nodes.deallocate()
-        treeNodeStart.deallocate(); treeLanes.deallocate(); slotFeature.deallocate(); treeSlotStart.deallocate()
+        treeNodeStart.deallocate(); treeLanes.deallocate(); slotFeature.deallocate(); groupSlotStart.deallocate()
+        groupTrees.deallocate(); groupStart.deallocate()
         shallow.deallocate(); codeColumn.deallocate()
     }
 
