@@ -30,7 +30,9 @@ let targetCPU: String? = {
     return nil
     #endif
 }()
-let kernelSettings: [SwiftSetting] = targetCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
+// NIGHTJAR_FMA: the level has fused multiply-add, which the kernels then use (without it, LLVM would
+// call the C library's fma() lane by lane).
+let kernelSettings: [SwiftSetting] = targetCPU.map { [.unsafeFlags(["-target-cpu", $0]), .define("NIGHTJAR_FMA")] } ?? []
 // What the startup check in CNightjarShims requires of the CPU, and the level it names.
 let cpuCheckSettings: [CSetting] = [
     .define("NIGHTJAR_TARGET_CPU", to: "\"\(targetCPU ?? "portable")\""),

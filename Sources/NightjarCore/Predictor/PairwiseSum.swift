@@ -14,6 +14,19 @@ public protocol PairwiseSum {
     static func * (lhs: Self, rhs: Double) -> Self
     static func + (lhs: Self, rhs: Self) -> Self
     func pairwiseSum() -> Double
+    /// `self + a × b`: one fused multiply-add where the build's CPU level has it (NIGHTJAR_FMA,
+    /// and every arm64), otherwise a product and a sum.
+    func plusProduct(_ a: Self, _ b: Self) -> Self
+}
+
+extension SIMD where Scalar == Double {
+    @inlinable @inline(__always) public func plusProduct(_ a: Self, _ b: Self) -> Self {
+        #if NIGHTJAR_FMA || arch(arm64)
+        addingProduct(a, b)
+        #else
+        self + a * b
+        #endif
+    }
 }
 
 extension SIMD2: PairwiseSum where Scalar == Double {
@@ -43,6 +56,9 @@ public struct Lanes32: PairwiseSum {
     @inlinable @inline(__always) public static func * (lhs: Self, rhs: Double) -> Self { Self(low: lhs.low * rhs, high: lhs.high * rhs) }
     @inlinable @inline(__always) public static func + (lhs: Self, rhs: Self) -> Self { Self(low: lhs.low + rhs.low, high: lhs.high + rhs.high) }
     @inlinable @inline(__always) public func pairwiseSum() -> Double { (low + high).pairwiseSum() }
+    @inlinable @inline(__always) public func plusProduct(_ a: Self, _ b: Self) -> Self {
+        Self(low: low.plusProduct(a.low, b.low), high: high.plusProduct(a.high, b.high))
+    }
 }
 
 /// 64 doubles as two `Lanes32` halves, laid out as a `SIMD64<Double>` is.
@@ -56,4 +72,7 @@ public struct Lanes64: PairwiseSum {
     @inlinable @inline(__always) public static func * (lhs: Self, rhs: Double) -> Self { Self(low: lhs.low * rhs, high: lhs.high * rhs) }
     @inlinable @inline(__always) public static func + (lhs: Self, rhs: Self) -> Self { Self(low: lhs.low + rhs.low, high: lhs.high + rhs.high) }
     @inlinable @inline(__always) public func pairwiseSum() -> Double { (low + high).pairwiseSum() }
+    @inlinable @inline(__always) public func plusProduct(_ a: Self, _ b: Self) -> Self {
+        Self(low: low.plusProduct(a.low, b.low), high: high.plusProduct(a.high, b.high))
+    }
 }

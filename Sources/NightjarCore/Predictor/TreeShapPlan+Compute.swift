@@ -230,7 +230,7 @@ extension TreeShapPlan {
                 for r in 0..<n {
                     let combination = Int(combinations[r])
                     sum[r] = here[r] * table[combination]
-                    into[r] = into[r] + here[r] * table[4 &+ combination]
+                    into[r] = into[r].plusProduct(here[r], table[4 &+ combination])
                 }
                 return
             }
@@ -312,23 +312,23 @@ extension TreeShapPlan {
         let combinations: UnsafeMutablePointer<UInt8>
         let pairTerms: UnsafeMutablePointer<V>
 
-        /// Row `r`'s sums of the child's leaves, and its edge's term vector (to be summed).
-        /// A pair also adds its own edges' terms to its feature's accumulator.
+        /// Row `r`'s sums of the child's leaves, and its edge's term as a product of two vectors
+        /// (`here`: the row's products at the split). A pair also adds its own edges' terms to its
+        /// feature's accumulator (which may be its parent's: read the parent's after this).
         @inline(__always)
-        func sumsAndTerm(_ r: Int, here: UnsafeMutablePointer<V>, _ kind: SideKind) -> (V, V) {
+        func sumsAndTerm(_ r: Int, here: V, _ kind: SideKind) -> (sums: V, term: V, weights: V) {
             let c = Int(cases[r])
             switch kind {
             case .leaf:
-                let p = here[r]
-                return (p * table[c], p * table[3 &+ c])
+                return (here * table[c], here, table[3 &+ c])
             case .pair:
-                let p = here[r] * table[c], combination = Int(combinations[r])
-                pairTerms[r] = pairTerms[r] + p * pairTable[4 &+ combination]
+                let p = here * table[c], combination = Int(combinations[r])
+                pairTerms[r] = pairTerms[r].plusProduct(p, pairTable[4 &+ combination])
                 let s = p * pairTable[combination]
-                return (s, s * table[3 &+ c])
+                return (s, s, table[3 &+ c])
             case .inner:
                 let s = sums[r]
-                return (s, s * table[3 &+ c])
+                return (s, s, table[3 &+ c])
             }
         }
     }
@@ -349,10 +349,10 @@ extension TreeShapPlan {
         @inline(__always)
         func add(rows n: Int, _ leftKind: SideKind, _ rightKind: SideKind) {
             for r in 0..<n {
-                let (leftSums, leftTerm) = left.sumsAndTerm(r, here: here, leftKind)
-                let (rightSums, rightTerm) = right.sumsAndTerm(r, here: here, rightKind)
-                terms[r] = terms[r] + (leftTerm + rightTerm)
-                sum[r] = leftSums + rightSums
+                let h = here[r]
+                let l = left.sumsAndTerm(r, here: h, leftKind), rt = right.sumsAndTerm(r, here: h, rightKind)
+                terms[r] = terms[r].plusProduct(l.term, l.weights).plusProduct(rt.term, rt.weights)
+                sum[r] = l.sums + rt.sums
             }
         }
     }
