@@ -55,6 +55,12 @@ struct ShallowTreeTables {
     let entryBase: UnsafeMutablePointer<UInt32>
     /// The entries (64-byte aligned; each tree's start a multiple of 32 doubles).
     let tables: UnsafeMutablePointer<Double>
+    /// The served trees in layouts: trees of one output group on the same features
+    /// (`order[layoutStart[g] ..< layoutStart[g + 1]]`), whose rows' entry sums add up lane by
+    /// lane before they are added to the output's features once per layout.
+    let order: UnsafeMutablePointer<Int>
+    let layoutStart: UnsafeMutablePointer<Int>
+    let layoutCount: Int
     /// The most splits and subtrees of a served tree (scratch sizes).
     let mostSplits: Int
     let mostSubtrees: Int
@@ -85,6 +91,8 @@ struct ShallowTreeTables {
             if let shape {
                 roots = shape.roots
                 for i in 0..<count where left[a + i] >= 0 && !treeFeatures.contains(feature(i)) { treeFeatures.append(feature(i)) }
+                // In the model's order: trees on the same features share a lane layout.
+                treeFeatures.sort()
                 var width = 4
                 while width < treeFeatures.count { width *= 2 }
                 lanes[t] = width
@@ -191,6 +199,19 @@ struct ShallowTreeTables {
         self.flips = TreeShapPlan.copy(flips)
         self.entryBase = TreeShapPlan.copy(entryBase)
         self.tables = tables
+        var layouts: [[Int]] = [], layoutOf: [[Int32]: Int] = [:]
+        for t in 0..<treeCount where served[t] {
+            let key = [forest.treeGroup[t]] + Array(features[featureStart[t]..<featureStart[t + 1]])
+            if let g = layoutOf[key] {
+                layouts[g].append(t)
+            } else {
+                layoutOf[key] = layouts.count
+                layouts.append([t])
+            }
+        }
+        order = TreeShapPlan.copy(layouts.flatMap { $0 })
+        layoutStart = TreeShapPlan.copy(layouts.reduce(into: [0]) { $0.append($0.last! + $1.count) })
+        layoutCount = layouts.count
         mostSplits = (0..<treeCount).map { splitStart[$0 + 1] - splitStart[$0] }.max() ?? 0
         mostSubtrees = (0..<treeCount).map { subtreeStart[$0 + 1] - subtreeStart[$0] }.max() ?? 0
         servedCount = served.filter { $0 }.count
@@ -273,6 +294,6 @@ struct ShallowTreeTables {
         served.deallocate(); lanes.deallocate(); featureStart.deallocate(); features.deallocate()
         splitStart.deallocate(); splits.deallocate(); subtreeStart.deallocate(); bitStart.deallocate()
         termStart.deallocate(); slots.deallocate(); flips.deallocate(); entryBase.deallocate()
-        UnsafeMutableRawPointer(tables).deallocate()
+        UnsafeMutableRawPointer(tables).deallocate(); order.deallocate(); layoutStart.deallocate()
     }
 }

@@ -59,19 +59,31 @@ extension TreeShapPlan {
                   codes: codes + start, codeColumn: codeColumn, columnStride: rows,
                   output: contributions + start * groups * width, rowWidth: groups * width)
         }
-        // Shallow trees tree by tree, and within a tree block by block: the tree's tables stay in
-        // the cache while every block of rows reads them.
-        for t in 0..<treeCount where shallow.served[t] {
-            var start = 0
-            while start < rows {
-                let n = Swift.min(b, rows - start), block = block(start, n)
-                let out = block.output + Int(forest.treeGroup[t]) * width
-                switch shallow.lanes[t] {
-                case 4: lookUp(SIMD4<Double>.self, tree: t, block, out, directions, indices)
-                case 8: lookUp(SIMD8<Double>.self, tree: t, block, out, directions, indices)
-                default: lookUp(SIMD16<Double>.self, tree: t, block, out, directions, indices)
+        // Shallow trees layout by layout, tree by tree, and within a tree block by block: the
+        // tree's tables stay in the cache while every block of rows reads them.
+        let layoutSums = UnsafeMutableRawPointer.allocate(byteCount: shallow.layoutCount > 0 ? rows * ShallowTreeTables.mostLanes * 8 : 8,
+                                                          alignment: 64)
+        layoutSums.initializeMemory(as: UInt8.self, repeating: 0, count: shallow.layoutCount > 0 ? rows * ShallowTreeTables.mostLanes * 8 : 8)
+        defer { layoutSums.deallocate() }
+        for g in 0..<shallow.layoutCount {
+            for k in shallow.layoutStart[g]..<shallow.layoutStart[g + 1] {
+                let t = shallow.order[k]
+                var start = 0
+                while start < rows {
+                    let n = Swift.min(b, rows - start), block = block(start, n)
+                    switch shallow.lanes[t] {
+                    case 4: lookUp(SIMD4<Double>.self, tree: t, block, layoutSums.bindMemory(to: SIMD4<Double>.self, capacity: rows) + start, directions, indices)
+                    case 8: lookUp(SIMD8<Double>.self, tree: t, block, layoutSums.bindMemory(to: SIMD8<Double>.self, capacity: rows) + start, directions, indices)
+                    default: lookUp(SIMD16<Double>.self, tree: t, block, layoutSums.bindMemory(to: SIMD16<Double>.self, capacity: rows) + start, directions, indices)
+                    }
+                    start += n
                 }
-                start += n
+            }
+            let t = shallow.order[shallow.layoutStart[g]], out = contributions + Int(forest.treeGroup[t]) * width
+            switch shallow.lanes[t] {
+            case 4: addLayout(SIMD4<Double>.self, tree: t, rows: rows, layoutSums.bindMemory(to: SIMD4<Double>.self, capacity: rows), out, rowWidth: groups * width)
+            case 8: addLayout(SIMD8<Double>.self, tree: t, rows: rows, layoutSums.bindMemory(to: SIMD8<Double>.self, capacity: rows), out, rowWidth: groups * width)
+            default: addLayout(SIMD16<Double>.self, tree: t, rows: rows, layoutSums.bindMemory(to: SIMD16<Double>.self, capacity: rows), out, rowWidth: groups * width)
             }
         }
         // The others group by group, and within a group block by block.

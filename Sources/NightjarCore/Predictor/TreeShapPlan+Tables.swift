@@ -1,9 +1,9 @@
 extension TreeShapPlan {
     /// One shallow tree over one block, by its tables (see `ShallowTreeTables`): the rows'
     /// directions at every split, each subtree's entry index per row (vectorised over the block),
-    /// then per row the sum of its entries, one vector of the tree's lanes, added to the output's
-    /// features.
-    func lookUp<V: SIMD>(_: V.Type, tree t: Int, _ block: Block, _ out: UnsafeMutablePointer<Double>,
+    /// then per row the sum of its entries, one vector of the tree's lanes, added to the row's
+    /// vector in `sums` (its layout's; `addLayout` adds them to the output's features).
+    func lookUp<V: SIMD>(_: V.Type, tree t: Int, _ block: Block, _ sums: UnsafeMutablePointer<V>,
                          _ directions: UnsafeMutablePointer<UInt8>, _ indices: UnsafeMutablePointer<UInt8>)
         where V.Scalar == Double {
         let b = Self.block, n = block.rows, tables = shallow
@@ -32,13 +32,25 @@ extension TreeShapPlan {
         }
         let entries = UnsafeRawPointer(tables.tables).assumingMemoryBound(to: V.self)
         let bases = tables.entryBase + first
-        let firstFeature = tables.featureStart[t], featureCount = tables.featureStart[t + 1] - firstFeature
-        let features = tables.features + firstFeature, rowWidth = block.rowWidth
         for r in 0..<n {
-            var sum = V()
+            var sum = sums[r]
             for s in 0..<subtrees { sum += entries[Int(bases[s]) &+ Int(indices[s &* b &+ r])] }
-            let row = out + r &* rowWidth
+            sums[r] = sum
+        }
+    }
+
+    /// The rows' sums of one layout's trees (`rows` vectors of its lanes from `sums`) added to
+    /// the output's features (`out`: the first row's values of the layout's output group), and
+    /// set back to zero.
+    func addLayout<V: SIMD>(_: V.Type, tree t: Int, rows: Int, _ sums: UnsafeMutablePointer<V>, _ out: UnsafeMutablePointer<Double>,
+                            rowWidth: Int) where V.Scalar == Double {
+        let tables = shallow
+        let firstFeature = tables.featureStart[t], featureCount = tables.featureStart[t + 1] - firstFeature
+        let features = tables.features + firstFeature
+        for r in 0..<rows {
+            let sum = sums[r], row = out + r &* rowWidth
             for k in 0..<featureCount { row[Int(features[k])] += sum[k] }
+            sums[r] = V()
         }
     }
 }
