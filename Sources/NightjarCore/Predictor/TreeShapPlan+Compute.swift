@@ -13,8 +13,8 @@ extension TreeShapPlan {
         let slots = levels * wb * widest * 8
         let products = UnsafeMutableRawPointer.allocate(byteCount: slots, alignment: 64)
         let sums = UnsafeMutableRawPointer.allocate(byteCount: slots, alignment: 64)
-        // The terms of a tree's splits per feature and row, in vectors of its lanes. Zero between
-        // trees: the walk adds to them, and the sums of their lanes reset them.
+        // The terms of a group's splits per feature and row, in vectors of its lanes. Zero between
+        // groups: the walk adds to them, and the sums of their lanes reset them.
         let accumulatorBytes = Swift.max(1, mostSlots) * wb * widest * 8
         let accumulators = UnsafeMutableRawPointer.allocate(byteCount: accumulatorBytes, alignment: 64)
         accumulators.initializeMemory(as: UInt8.self, repeating: 0, count: accumulatorBytes)
@@ -66,24 +66,10 @@ extension TreeShapPlan {
         layoutSums.initializeMemory(as: UInt8.self, repeating: 0, count: shallow.layoutCount > 0 ? rows * ShallowTreeTables.mostLanes * 8 : 8)
         defer { layoutSums.deallocate() }
         for g in 0..<shallow.layoutCount {
-            for k in shallow.layoutStart[g]..<shallow.layoutStart[g + 1] {
-                let t = shallow.order[k]
-                var start = 0
-                while start < rows {
-                    let n = Swift.min(b, rows - start), block = block(start, n)
-                    switch shallow.lanes[t] {
-                    case 4: lookUp(SIMD4<Double>.self, tree: t, block, layoutSums.bindMemory(to: SIMD4<Double>.self, capacity: rows) + start, directions, indices)
-                    case 8: lookUp(SIMD8<Double>.self, tree: t, block, layoutSums.bindMemory(to: SIMD8<Double>.self, capacity: rows) + start, directions, indices)
-                    default: lookUp(SIMD16<Double>.self, tree: t, block, layoutSums.bindMemory(to: SIMD16<Double>.self, capacity: rows) + start, directions, indices)
-                    }
-                    start += n
-                }
-            }
-            let t = shallow.order[shallow.layoutStart[g]], out = contributions + Int(forest.treeGroup[t]) * width
-            switch shallow.lanes[t] {
-            case 4: addLayout(SIMD4<Double>.self, tree: t, rows: rows, layoutSums.bindMemory(to: SIMD4<Double>.self, capacity: rows), out, rowWidth: groups * width)
-            case 8: addLayout(SIMD8<Double>.self, tree: t, rows: rows, layoutSums.bindMemory(to: SIMD8<Double>.self, capacity: rows), out, rowWidth: groups * width)
-            default: addLayout(SIMD16<Double>.self, tree: t, rows: rows, layoutSums.bindMemory(to: SIMD16<Double>.self, capacity: rows), out, rowWidth: groups * width)
+            switch shallow.lanes[shallow.order[shallow.layoutStart[g]]] {
+            case 4: lookUp(SIMD4<Double>.self, layout: g, rows: rows, block, layoutSums, directions, indices)
+            case 8: lookUp(SIMD8<Double>.self, layout: g, rows: rows, block, layoutSums, directions, indices)
+            default: lookUp(SIMD16<Double>.self, layout: g, rows: rows, block, layoutSums, directions, indices)
             }
         }
         // The others group by group, and within a group block by block.

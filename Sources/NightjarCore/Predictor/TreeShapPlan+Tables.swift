@@ -2,7 +2,7 @@ extension TreeShapPlan {
     /// One shallow tree over one block, by its tables (see `ShallowTreeTables`): the rows'
     /// directions at every split, each subtree's entry index per row (vectorised over the block),
     /// then per row the sum of its entries, one vector of the tree's lanes, added to the row's
-    /// vector in `sums` (its layout's; `addLayout` adds them to the output's features).
+    /// vector in `sums` (its layout's; `lookUp(_:layout:…)` adds them to the output's features).
     func lookUp<V: SIMD>(_: V.Type, tree t: Int, _ block: Block, _ sums: UnsafeMutablePointer<V>,
                          _ directions: UnsafeMutablePointer<UInt8>, _ indices: UnsafeMutablePointer<UInt8>)
         where V.Scalar == Double {
@@ -39,17 +39,30 @@ extension TreeShapPlan {
         }
     }
 
-    /// The rows' sums of one layout's trees (`rows` vectors of its lanes from `sums`) added to
-    /// the output's features (`out`: the first row's values of the layout's output group), and
-    /// set back to zero.
-    func addLayout<V: SIMD>(_: V.Type, tree t: Int, rows: Int, _ sums: UnsafeMutablePointer<V>, _ out: UnsafeMutablePointer<Double>,
-                            rowWidth: Int) where V.Scalar == Double {
-        let tables = shallow
-        let firstFeature = tables.featureStart[t], featureCount = tables.featureStart[t + 1] - firstFeature
+    /// One layout's trees over all rows (`ShallowTreeTables.order`), tree by tree and within a
+    /// tree block by block (`block(start, rows)`), their entries summed per row in `scratch`
+    /// (zero, and left zero), then added to the output's features.
+    func lookUp<V: SIMD>(_: V.Type, layout g: Int, rows: Int, _ block: (Int, Int) -> Block, _ scratch: UnsafeMutableRawPointer,
+                         _ directions: UnsafeMutablePointer<UInt8>, _ indices: UnsafeMutablePointer<UInt8>)
+        where V.Scalar == Double {
+        let tables = shallow, b = Self.block
+        let sums = scratch.bindMemory(to: V.self, capacity: rows)
+        for k in tables.layoutStart[g]..<tables.layoutStart[g + 1] {
+            let t = tables.order[k]
+            var start = 0
+            while start < rows {
+                let n = Swift.min(b, rows - start)
+                lookUp(V.self, tree: t, block(start, n), sums + start, directions, indices)
+                start += n
+            }
+        }
+        let t = tables.order[tables.layoutStart[g]], first = block(0, rows)
+        let out = first.output + Int(forest.treeGroup[t]) * (featureCount + 1), rowWidth = first.rowWidth
+        let firstFeature = tables.featureStart[t], laneCount = tables.featureStart[t + 1] - firstFeature
         let features = tables.features + firstFeature
         for r in 0..<rows {
             let sum = sums[r], row = out + r &* rowWidth
-            for k in 0..<featureCount { row[Int(features[k])] += sum[k] }
+            for k in 0..<laneCount { row[Int(features[k])] += sum[k] }
             sums[r] = V()
         }
     }
